@@ -1,0 +1,56 @@
+"""API v1 (django-ninja): one NinjaAPI, routers contributed by the apps. Errors are JSON {code, message}."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, ValidationError
+
+from zhifa.common.errors import ServiceError
+
+api = NinjaAPI(
+    title="zhifa 行政执法三项制度平台 API",
+    version="1.0.0",
+    urls_namespace="api-v1",
+    description="公开信息无需登录即可读取；写入需要个人 API 令牌（请求头 `Authorization: Bearer <令牌>`）和相应角色。",
+    docs_url="/docs",
+)
+
+
+@api.exception_handler(ServiceError)
+def _service_error(request: HttpRequest, exc: ServiceError) -> HttpResponse:
+    body: dict[str, object] = {"code": exc.code, "message": exc.message}
+    if exc.rule:
+        body["rule"] = exc.rule
+    errors = getattr(exc, "errors", None)
+    if errors:
+        body["errors"] = errors
+    return api.create_response(request, body, status=exc.status)
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return api.create_response(request, {"code": "not_found", "message": "未找到该对象。"}, status=404)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return api.create_response(request, {"code": "unauthenticated", "message": "需要有效的 API 令牌。"}, status=401)
+
+
+@api.exception_handler(ValidationError)
+def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    return api.create_response(
+        request, {"code": "invalid", "message": "请求格式有误。", "errors": exc.errors}, status=422
+    )
+
+
+def _register_routers() -> None:
+    from zhifa.disclosure.api import router as public_router
+    from zhifa.registry.api import router as registry_router
+
+    api.add_router("/public", public_router)
+    api.add_router("/registry", registry_router)
+
+
+_register_routers()

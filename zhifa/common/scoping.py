@@ -1,0 +1,51 @@
+"""Which agencies a user may see and change (architecture rule 2).
+
+Selectors filter every staff query through `visible_agency_ids`; an object outside that set is a 404, never a 403.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, TypeVar
+
+from django.db.models import Model, QuerySet
+
+from zhifa.accounts.roles import Role
+
+if TYPE_CHECKING:
+    from zhifa.accounts.models import User
+
+
+M = TypeVar("M", bound=Model)
+
+ALL_AGENCIES = None  # sentinel: a system administrator's scope
+
+
+def visible_agency_ids(user: User) -> frozenset[int] | None:
+    """Own agency; a supervisor also sees the agencies its bureau supervises; a system admin sees all (None)."""
+    if not user.is_authenticated or not user.is_active:
+        return frozenset()
+    if user.has_role(Role.SYSTEM_ADMIN):
+        return ALL_AGENCIES
+    if user.agency_id is None:
+        return frozenset()
+    ids = {user.agency_id}
+    if user.has_role(Role.SUPERVISOR):
+        from zhifa.registry.models import Agency
+
+        ids.update(Agency.objects.filter(supervisor_id=user.agency_id).values_list("pk", flat=True))
+    return frozenset(ids)
+
+
+def writable_agency_ids(user: User) -> frozenset[int] | None:
+    """Writes are only ever to the user's own agency (supervisors are read-only over the others)."""
+    if not user.is_authenticated or not user.is_active:
+        return frozenset()
+    if user.has_role(Role.SYSTEM_ADMIN):
+        return ALL_AGENCIES
+    return frozenset({user.agency_id}) if user.agency_id else frozenset()
+
+
+def scope_to_agencies(qs: QuerySet[M], agency_ids: frozenset[int] | None, field: str = "agency") -> QuerySet[M]:
+    if agency_ids is ALL_AGENCIES:
+        return qs
+    return qs.filter(**{f"{field}__in": agency_ids})

@@ -1,0 +1,56 @@
+"""Published snapshots: the only rows the public portal reads (architecture rule 8)."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class EntryKind(models.TextChoices):
+    AGENCY = "agency", _("执法主体信息")
+    OFFICER = "officer", _("执法人员")
+    POWER_ITEM = "power_item", _("权责清单")
+    BENCHMARK = "benchmark", _("裁量基准")
+    AV_ITEM = "av_item", _("音像记录事项清单")
+    REVIEW_CATALOG = "review_catalog", _("重大执法决定法制审核目录清单")
+    INSPECTION_ITEM = "inspection_item", _("随机抽查事项清单")
+    SERVICE_GUIDE = "service_guide", _("服务指南")
+
+
+class PublicEntry(models.Model):
+    """One published version of a registry entry, built from an allowlist of fields.
+
+    Publishing a new version marks the previous one not current; withdrawing marks the current one withdrawn.
+    The row itself never changes afterwards except for those two flags.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(_("类别"), max_length=32, choices=EntryKind.choices)
+    agency = models.ForeignKey("registry.Agency", on_delete=models.PROTECT, related_name="public_entries")
+    source_id = models.BigIntegerField()
+    version = models.PositiveIntegerField()
+    title = models.CharField(_("标题"), max_length=200)
+    body = models.JSONField(_("公开内容"))
+    search_text = models.TextField()
+    published_at = models.DateTimeField(_("发布时间"))
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    is_current = models.BooleanField(default=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("公开信息")
+        ordering = ["agency", "kind", "title"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "source_id", "version"], name="disclosure_entry_unique_version"),
+            models.UniqueConstraint(
+                fields=["kind", "source_id"], condition=Q(is_current=True), name="disclosure_entry_one_current"
+            ),
+        ]
+        indexes = [models.Index(fields=["agency", "kind", "is_current"], name="disclosure_entry_agency_kind")]
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,0 +1,44 @@
+"""Writes of public snapshots. Called by the registry's publication services inside their transaction."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import Model
+from django.utils import timezone
+
+from zhifa.accounts.models import User
+from zhifa.disclosure.models import PublicEntry
+from zhifa.disclosure.search import invalidate_search_index
+from zhifa.disclosure.snapshots import KIND_BY_MODEL, build_snapshot
+
+
+def public_entry_publish(*, obj: Model, agency_id: int, version: int, actor: User) -> PublicEntry:
+    """Store a new current snapshot of `obj`; the previous version stays, no longer current."""
+    kind = KIND_BY_MODEL[type(obj)]
+    snapshot = build_snapshot(obj)
+    now = timezone.now()
+    with transaction.atomic():
+        PublicEntry.objects.filter(kind=kind, source_id=obj.pk, is_current=True).update(is_current=False)
+        entry = PublicEntry.objects.create(
+            kind=kind,
+            agency_id=agency_id,
+            source_id=obj.pk,
+            version=version,
+            title=snapshot.title[:200],
+            body=snapshot.body,
+            search_text=snapshot.search_text,
+            published_at=now,
+            published_by=actor,
+        )
+    transaction.on_commit(invalidate_search_index)
+    return entry
+
+
+def public_entry_withdraw(*, obj: Model) -> int:
+    """Take the current snapshot of `obj` off the portal at once (it stays stored, marked withdrawn)."""
+    kind = KIND_BY_MODEL[type(obj)]
+    count = PublicEntry.objects.filter(kind=kind, source_id=obj.pk, is_current=True).update(
+        is_current=False, withdrawn_at=timezone.now()
+    )
+    transaction.on_commit(invalidate_search_index)
+    return count

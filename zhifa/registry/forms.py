@@ -1,0 +1,79 @@
+"""Validation of registry input, shared by the staff UI and the API (both call services with a bound form)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db.models import Model
+from django.forms.models import ModelChoiceField, ModelMultipleChoiceField
+from django.utils.translation import gettext_lazy as _
+
+from zhifa.registry import models as reg
+from zhifa.registry.entries import EntryType
+
+# The fixed vocabulary of penalty kinds (../shared/domain/laws.md, "Conventions used in penalty").
+PENALTY_KINDS = [
+    "警告", "通报批评", "罚款", "没收违法所得", "没收非法财物", "吊销许可证", "限制开展生产经营活动",
+    "责令停产停业", "责令关闭", "限制从业", "行政拘留",
+]
+
+# Models whose rows belong to one agency: a reference to them must stay inside the entry's agency.
+_AGENCY_SCOPED = (reg.Unit, reg.PowerItem, reg.DiscretionBenchmark, reg.Staff)
+
+
+class _EntryForm(forms.ModelForm):
+    def __init__(self, *args: Any, agency: reg.Agency | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, form_field in self.fields.items():
+            if isinstance(form_field, ModelChoiceField | ModelMultipleChoiceField):
+                form_field.to_field_name = "public_id"
+                model = form_field.queryset.model
+                if issubclass(model, _AGENCY_SCOPED):
+                    form_field.queryset = form_field.queryset.filter(agency=agency) if agency else model.objects.none()
+                if model is reg.Article:
+                    form_field.queryset = form_field.queryset.select_related("law")
+                    form_field.widget = forms.SelectMultiple(attrs={"size": 12})
+                if name == "supervisor":
+                    form_field.queryset = form_field.queryset.filter(is_justice_bureau=True)
+        if "penalty_kinds" in self.fields:
+            self.fields["penalty_kinds"] = forms.MultipleChoiceField(
+                label=_("处罚种类"), choices=[(k, k) for k in PENALTY_KINDS], required=False,
+                widget=forms.CheckboxSelectMultiple, initial=self.initial.get("penalty_kinds"),
+            )
+        for form_field in self.fields.values():
+            widget = form_field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                widget.attrs.setdefault("class", "form-check-input")
+            elif isinstance(widget, forms.CheckboxSelectMultiple):
+                pass
+            elif isinstance(widget, forms.Select | forms.SelectMultiple):
+                widget.attrs.setdefault("class", "form-select")
+            else:
+                widget.attrs.setdefault("class", "form-control")
+            if isinstance(widget, forms.DateInput):
+                widget.input_type = "date"
+            if isinstance(widget, forms.Textarea):
+                widget.attrs.setdefault("rows", 3)
+
+
+_cache: dict[str, type[forms.ModelForm]] = {}
+
+
+def entry_form_class(entry_type: EntryType) -> type[forms.ModelForm]:
+    if entry_type.slug not in _cache:
+        _cache[entry_type.slug] = forms.modelform_factory(
+            entry_type.model, form=_EntryForm, fields=list(entry_type.fields),
+            widgets={f: forms.DateInput(format="%Y-%m-%d") for f in _date_fields(entry_type.model)},
+        )
+    return _cache[entry_type.slug]
+
+
+def _date_fields(model: type[Model]) -> list[str]:
+    return [f.name for f in model._meta.get_fields() if f.get_internal_type() == "DateField"]  # type: ignore[union-attr]
+
+
+def entry_form(
+    entry_type: EntryType, *, agency: reg.Agency | None, data: Any = None, instance: Model | None = None
+) -> forms.ModelForm:
+    return entry_form_class(entry_type)(data=data, instance=instance, agency=agency)

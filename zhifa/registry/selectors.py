@@ -1,0 +1,154 @@
+"""Reads of the registry for staff. Every function takes the user and scopes to the agencies they may see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from uuid import UUID
+
+from django.core.exceptions import ValidationError
+from django.db.models import Model, Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from zhifa.accounts.models import User
+from zhifa.common.scoping import ALL_AGENCIES, visible_agency_ids
+from zhifa.registry import models as reg
+from zhifa.registry.entries import ENTRY_TYPES, EntryType
+
+# Path from each model to the agency that owns it.
+_AGENCY_PATH = {
+    reg.Agency: "pk",
+    reg.Certificate: "staff__agency",
+    reg.Training: "staff__agency",
+    reg.ProcedureStep: "power_item__agency",
+    reg.BenchmarkTier: "benchmark__agency",
+}
+
+_RELATED = {
+    reg.Staff: ("unit",),
+    reg.PowerItem: ("responsible_unit",),
+    reg.DiscretionBenchmark: ("power_item",),
+    reg.AvRecordingItem: ("power_item",),
+    reg.RandomInspectionItem: ("power_item",),
+    reg.ServiceGuide: ("power_item",),
+    reg.Article: ("law",),
+}
+
+
+def entry_qs_for(*, user: User, etype: EntryType) -> QuerySet:
+    qs = etype.model.objects.all()
+    related = _RELATED.get(etype.model)
+    if related:
+        qs = qs.select_related(*related)
+    if etype.global_scope:
+        return qs if user.is_authenticated and user.is_active else qs.none()
+    ids = visible_agency_ids(user)
+    if ids is ALL_AGENCIES:
+        return qs
+    path = _AGENCY_PATH.get(etype.model, "agency")
+    return qs.filter(**{f"{path}__in" if path != "pk" else "pk__in": ids})
+
+
+def entry_get_for(*, user: User, slug: str, public_id: UUID | str) -> Model:
+    """One entry the user may see, or Http404 (also for another agency's entry: no existence oracle)."""
+    etype = ENTRY_TYPES.get(slug)
+    if etype is None:
+        raise Http404
+    try:
+        return entry_qs_for(user=user, etype=etype).get(public_id=public_id)
+    except (etype.model.DoesNotExist, ValueError, ValidationError) as exc:  # malformed ids are 404 too
+        raise Http404 from exc
+
+
+def entry_list_for(
+    *, user: User, slug: str, query: str = "", agency_id: int | None = None, status: str = ""
+) -> QuerySet:
+    etype = ENTRY_TYPES[slug]
+    qs = entry_qs_for(user=user, etype=etype)
+    if agency_id is not None and not etype.global_scope:
+        path = _AGENCY_PATH.get(etype.model, "agency")
+        qs = qs.filter(**{"pk" if path == "pk" else f"{path}_id": agency_id})
+    if status and etype.publishable:
+        qs = qs.filter(publication_status=status)
+    if query:
+        text_fields = [f for f in etype.list_columns if _is_text(etype.model, f)]
+        cond = Q()
+        for name in text_fields:
+            cond |= Q(**{f"{name}__icontains": query})
+        qs = qs.filter(cond) if text_fields else qs
+    return qs
+
+
+def children_for(*, user: User, parent: Model, slug: str) -> QuerySet:
+    etype = ENTRY_TYPES[slug]
+    return entry_qs_for(user=user, etype=etype).filter(**{etype.parent_field: parent})
+
+
+def _is_text(model: type[Model], name: str) -> bool:
+    return model._meta.get_field(name).get_internal_type() in ("CharField", "TextField")
+
+
+def agencies_visible_to(*, user: User) -> QuerySet[reg.Agency]:
+    return entry_qs_for(user=user, etype=ENTRY_TYPES["agency"]).order_by("name")
+
+
+def pending_reviews_for(*, user: User) -> list[reg.Publication]:
+    """Entries waiting for this legal reviewer's legality review."""
+    rows: list[reg.Publication] = []
+    for etype in ENTRY_TYPES.values():
+        if etype.needs_legality_review:
+            rows.extend(
+                entry_qs_for(user=user, etype=etype).filter(publication_status=reg.PublicationStatus.SUBMITTED)
+            )
+    return rows
+
+
+@dataclass(frozen=True)
+class AgencyCompliance:
+    """REG-20 legal-review staffing and REG-23 AV-device ratio of one agency."""
+
+    agency: reg.Agency
+    officers: int
+    legal_reviewers: int
+    required_legal_reviewers: int
+    av_devices: int
+    required_av_devices: int
+
+    @property
+    def reviewer_shortfall(self) -> int:
+        return max(0, self.required_legal_reviewers - self.legal_reviewers)
+
+    @property
+    def device_shortfall(self) -> int:
+        return max(0, self.required_av_devices - self.av_devices)
+
+
+def certified_officers(agency: reg.Agency, on: date | None = None) -> QuerySet[reg.Staff]:
+    """REG-8: active, non-auxiliary staff holding a certificate valid on `on`."""
+    day = on or timezone.localdate()
+    return reg.Staff.objects.filter(
+        agency=agency, active=True, is_auxiliary=False,
+        certificates__status=reg.CertificateStatus.VALID,
+        certificates__valid_from__lte=day, certificates__valid_to__gte=day,
+    ).distinct()
+
+
+def agency_compliance(*, user: User, agency: reg.Agency) -> AgencyCompliance:
+    ids = visible_agency_ids(user)
+    if ids is not ALL_AGENCIES and agency.pk not in ids:
+        raise Http404
+    officers = certified_officers(agency).count()
+    reviewers = reg.Staff.objects.filter(agency=agency, active=True, is_legal_reviewer=True).count()
+    return AgencyCompliance(
+        agency=agency,
+        officers=officers,
+        legal_reviewers=reviewers,
+        required_legal_reviewers=reg.required_legal_reviewers(officers),
+        av_devices=agency.av_device_count,
+        required_av_devices=reg.required_av_devices(officers),
+    )
+
+
+def staff_with_certificates(qs: QuerySet[reg.Staff]) -> QuerySet[reg.Staff]:
+    return qs.prefetch_related(Prefetch("certificates", queryset=reg.Certificate.objects.order_by("-valid_to")))

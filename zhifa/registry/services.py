@@ -1,0 +1,251 @@
+"""Writes to the registry. Every function is keyword-only, checks policy, and runs in one transaction.
+
+Publication workflow (REG-2/REG-3, DISC-1): draft → submitted → reviewed (legality review by the agency's legal
+office) → published. Staff roster and subject information need no legality review: draft → published. Any change
+to an entry, or to one of its children (a certificate, a procedure step, a benchmark tier), sends it back to draft;
+the last published snapshot stays on the portal until the changed version is reviewed and published again.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Model, ProtectedError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from zhifa.accounts.models import User
+from zhifa.accounts.roles import LEGALITY_REVIEWERS, PUBLISHERS
+from zhifa.common.errors import InvalidState, NotAllowed, ServiceError
+from zhifa.common.scoping import writable_agency_ids
+from zhifa.disclosure.services import public_entry_publish, public_entry_withdraw
+from zhifa.registry import models as reg
+from zhifa.registry.entries import ENTRY_TYPES, EntryType, agency_of, entry_type
+from zhifa.registry.forms import entry_form
+
+Status = reg.PublicationStatus
+
+
+class FormInvalid(ServiceError):
+    """Input failed validation; `errors` maps field names to Chinese messages. Nothing was saved."""
+
+    code = "invalid"
+
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        first = next(iter(errors.values()), [""])[0]
+        super().__init__(_("提交的内容有误：%(detail)s") % {"detail": first})
+        self.errors = errors
+
+
+def _require_role(actor: User, roles: frozenset[str], what: str) -> None:
+    if not actor.has_role(*roles):
+        raise NotAllowed(_("您的角色无权%(what)s。") % {"what": what})
+
+
+def _require_writable(actor: User, agency: reg.Agency | None) -> None:
+    writable = writable_agency_ids(actor)
+    if agency is None:
+        if writable is not None:  # the shared law library: system administrators only
+            raise NotAllowed(_("法律法规库只能由系统管理员维护。"))
+        return
+    if writable is not None and agency.pk not in writable:
+        raise NotAllowed(_("只能修改本机关的信息。"))
+
+
+def _publishable_root(obj: Model) -> reg.Publication | None:
+    """The entry whose publication a change to `obj` affects: itself, or its publishable parent."""
+    if isinstance(obj, reg.Publication):
+        return obj
+    parent = {
+        reg.Certificate: "staff", reg.Training: "staff", reg.ProcedureStep: "power_item", reg.BenchmarkTier: "benchmark",
+    }.get(type(obj))
+    if parent:
+        root = getattr(obj, parent)
+        return root if isinstance(root, reg.Publication) else None
+    return None
+
+
+def _mark_changed(obj: Model) -> None:
+    """REG-3: a change needs review (and publication) again; the published snapshot stays meanwhile."""
+    root = _publishable_root(obj)
+    if root is None or root.publication_status == Status.DRAFT:
+        return
+    type(root).objects.filter(pk=root.pk).update(publication_status=Status.DRAFT, updated_at=timezone.now())
+    root.publication_status = Status.DRAFT
+
+
+def _validated(etype: EntryType, *, agency: reg.Agency | None, data: Any, instance: Model | None) -> Any:
+    form = entry_form(etype, agency=agency, data=data, instance=instance)
+    if not form.is_valid():
+        raise FormInvalid({k: [str(m) for m in v] for k, v in form.errors.items()})
+    return form
+
+
+@transaction.atomic
+def entry_create(
+    *, actor: User, slug: str, data: Any, agency: reg.Agency | None = None, parent: Model | None = None
+) -> Model:
+    """Create an entry of type `slug` in `agency` (default: the actor's), or under `parent` for child types."""
+    etype = entry_type(slug)
+    if etype.parent:
+        if parent is None or not isinstance(parent, ENTRY_TYPES[etype.parent].model):
+            raise ServiceError(_("缺少上级条目。"))
+        agency = agency_of(parent)
+    elif etype.global_scope:
+        agency = None
+    elif slug != "agency":
+        agency = agency or actor.agency
+        if agency is None:
+            raise ServiceError(_("请先选择所属机关。"))
+    _require_role(actor, etype.may_create, _("新增%(label)s") % {"label": etype.label})
+    _require_writable(actor, agency if slug != "agency" else None)
+    form = _validated(etype, agency=agency, data=data, instance=None)
+    obj = form.save(commit=False)
+    if etype.parent and parent is not None:
+        setattr(obj, etype.parent_field, parent)
+    elif not etype.global_scope and slug != "agency":
+        obj.agency = agency
+    obj.save()
+    form.save_m2m()
+    if parent is not None:
+        _mark_changed(parent)
+    return obj
+
+
+@transaction.atomic
+def entry_update(*, actor: User, slug: str, obj: Model, data: Any) -> Model:
+    etype = entry_type(slug)
+    agency = agency_of(obj)
+    _require_role(actor, etype.editors, _("修改%(label)s") % {"label": etype.label})
+    _require_writable(actor, agency)
+    form = _validated(etype, agency=agency if slug != "agency" else None, data=data, instance=obj)
+    if not form.has_changed():
+        return obj
+    obj = form.save()
+    _mark_changed(obj)
+    return obj
+
+
+@transaction.atomic
+def entry_delete(*, actor: User, slug: str, obj: Model) -> None:
+    """Delete a child row, or an entry that was never published (published history is never deleted)."""
+    etype = entry_type(slug)
+    _require_role(actor, etype.editors, _("删除%(label)s") % {"label": etype.label})
+    _require_writable(actor, agency_of(obj))
+    if isinstance(obj, reg.Publication) and obj.published_version > 0:
+        raise InvalidState(_("已发布过的条目不能删除，只能撤回。"))
+    root = _publishable_root(obj)
+    try:
+        obj.delete()
+    except ProtectedError as exc:
+        raise InvalidState(_("该条目仍被其他信息引用，不能删除。")) from exc
+    if root is not None and root is not obj:
+        _mark_changed(root)
+
+
+def _locked(obj: reg.Publication) -> reg.Publication:
+    return type(obj).objects.select_for_update().get(pk=obj.pk)
+
+
+@transaction.atomic
+def entry_submit(*, actor: User, obj: reg.Publication) -> reg.Publication:
+    """Send a draft to the legal office for legality review (REG-2)."""
+    etype = _etype_of(obj)
+    _require_role(actor, etype.editors, _("提交审核"))
+    _require_writable(actor, agency_of(obj))
+    obj = _locked(obj)
+    if not etype.needs_legality_review:
+        raise InvalidState(_("该类信息无需合法性审核，可直接发布。"))
+    if obj.publication_status != Status.DRAFT:
+        raise InvalidState(_("只有草稿可以提交审核。"))
+    obj.publication_status = Status.SUBMITTED
+    obj.save(update_fields=["publication_status", "updated_at"])
+    return obj
+
+
+@transaction.atomic
+def entry_review(*, actor: User, obj: reg.Publication, approve: bool, opinion: str = "") -> reg.Publication:
+    """Legality review (合法性审核, REG-2/REG-3) by a legal reviewer of the same agency; reviewer and date kept."""
+    _require_role(actor, LEGALITY_REVIEWERS, _("进行合法性审核"))
+    _require_writable(actor, agency_of(obj))
+    obj = _locked(obj)
+    if obj.publication_status != Status.SUBMITTED:
+        raise InvalidState(_("该条目不在待审核状态。"))
+    if not approve and not opinion.strip():
+        raise ServiceError(_("退回修改时必须填写审核意见。"), code="opinion_required", rule="REG-2")
+    obj.publication_status = Status.REVIEWED if approve else Status.DRAFT
+    obj.reviewed_by = actor
+    obj.reviewed_at = timezone.now()
+    obj.review_opinion = opinion.strip()
+    obj.save(update_fields=["publication_status", "reviewed_by", "reviewed_at", "review_opinion", "updated_at"])
+    return obj
+
+
+@transaction.atomic
+def entry_publish(*, actor: User, obj: reg.Publication) -> reg.Publication:
+    """Publish: only a reviewed entry (or one that needs no review); a new public snapshot version is stored."""
+    etype = _etype_of(obj)
+    _require_role(actor, PUBLISHERS, _("发布公示信息"))
+    agency = agency_of(obj)
+    _require_writable(actor, agency)
+    obj = _locked(obj)
+    allowed_from = {Status.REVIEWED} if etype.needs_legality_review else {Status.DRAFT, Status.WITHDRAWN}
+    if obj.publication_status not in allowed_from:
+        if etype.needs_legality_review:
+            raise InvalidState(_("未经合法性审核通过，不能发布（REG-2）。"), rule="REG-2")
+        raise InvalidState(_("该条目已发布，没有待发布的修改。"))
+    assert agency is not None
+    obj.publication_status = Status.PUBLISHED
+    obj.published_by = actor
+    obj.published_at = timezone.now()
+    obj.published_version += 1
+    obj.save(update_fields=["publication_status", "published_by", "published_at", "published_version", "updated_at"])
+    public_entry_publish(obj=obj, agency_id=agency.pk, version=obj.published_version, actor=actor)
+    return obj
+
+
+@transaction.atomic
+def entry_withdraw(*, actor: User, obj: reg.Publication) -> reg.Publication:
+    """Take an entry off the portal at once; it can be published again later."""
+    _require_role(actor, PUBLISHERS, _("撤回公示信息"))
+    _require_writable(actor, agency_of(obj))
+    obj = _locked(obj)
+    if obj.published_version == 0 or obj.publication_status == Status.WITHDRAWN:
+        raise InvalidState(_("该条目当前没有公开的版本。"))
+    obj.publication_status = Status.WITHDRAWN
+    obj.save(update_fields=["publication_status", "updated_at"])
+    public_entry_withdraw(obj=obj)
+    return obj
+
+
+@transaction.atomic
+def benchmark_new_version(*, actor: User, benchmark: reg.DiscretionBenchmark) -> reg.DiscretionBenchmark:
+    """CASE-27: a benchmark is never edited in place once published; a new version copies it, tiers included."""
+    etype = entry_type("benchmark")
+    _require_role(actor, etype.editors, _("修订裁量基准"))
+    _require_writable(actor, benchmark.agency)
+    latest = (
+        reg.DiscretionBenchmark.objects.filter(agency=benchmark.agency, code=benchmark.code).order_by("-version").first()
+    )
+    assert latest is not None
+    tiers = list(latest.tiers.all())
+    new = reg.DiscretionBenchmark.objects.create(
+        agency=latest.agency, power_item=latest.power_item, code=latest.code, version=latest.version + 1,
+        title=latest.title, effective_from=timezone.localdate(),
+    )
+    reg.BenchmarkTier.objects.bulk_create(
+        reg.BenchmarkTier(
+            benchmark=new, order=t.order, degree=t.degree, circumstances=t.circumstances, penalty=t.penalty,
+            fine_min=t.fine_min, fine_max=t.fine_max,
+        )
+        for t in tiers
+    )
+    return new
+
+
+def _etype_of(obj: Model) -> EntryType:
+    for etype in ENTRY_TYPES.values():
+        if type(obj) is etype.model:
+            return etype
+    raise LookupError(type(obj))

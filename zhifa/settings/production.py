@@ -1,0 +1,25 @@
+"""Server deployment: everything of the embedded settings, plus HTTPS-only cookies and headers.
+
+Use with DJANGO_SETTINGS_MODULE=zhifa.settings.production behind a TLS-terminating proxy (nginx).
+ZHIFA_SECRET_KEY must then be set explicitly, so that every app process shares one key.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ImproperlyConfigured
+
+from zhifa.settings import *  # noqa: F403
+from zhifa.settings import env
+
+if not env.str("ZHIFA_SECRET_KEY", default=""):
+    raise ImproperlyConfigured("生产部署必须设置环境变量 ZHIFA_SECRET_KEY (ZHIFA_SECRET_KEY must be set in production).")
+
+DEBUG = False
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.bool("ZHIFA_SSL_REDIRECT", default=True)
+SECURE_HSTS_SECONDS = env.int("ZHIFA_HSTS_SECONDS", default=31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = False
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+CSRF_COOKIE_HTTPONLY = True

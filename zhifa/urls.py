@@ -1,0 +1,10 @@
+from django.urls import include, path
+
+from zhifa.api import api
+
+urlpatterns = [
+    path("accounts/", include("zhifa.accounts.urls")),
+    path("staff/", include("zhifa.registry.urls")),
+    path("api/v1/", api.urls),
+    path("", include("zhifa.disclosure.urls")),
+]
