@@ -1,3 +1,202 @@
-from ninja import Router
+"""Public API (no authentication): the same published snapshots the portal shows (architecture rule 8).
+
+Mounted at /api/v1/public. Only current snapshots are returned; an unknown, superseded, withdrawn or unpublished
+id is a 404 JSON error (handled in `zhifa.api`). Lists are paginated with `limit`/`offset`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from typing import Any
+from uuid import UUID
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import reverse
+from ninja import Field, Query, Router, Schema
+
+from zhifa.disclosure import selectors
+from zhifa.disclosure.models import EntryKind, PublicEntry
+from zhifa.disclosure.views import svg_response
 
 router = Router(tags=["public"])
+
+MAX_LIMIT = 200
+
+# The kinds as an OpenAPI enum (values are the stable codes, labels are given by `kind_label`).
+Kind = Enum("Kind", {k.name: k.value for k in EntryKind}, type=str)  # type: ignore[misc]
+
+
+class AgencyRef(Schema):
+    id: UUID = Field(description="执法主体的公开标识（长期不变）")
+    name: str
+
+
+class AgencyOut(Schema):
+    id: UUID = Field(description="执法主体的公开标识（长期不变）")
+    name: str
+    kind: str = Field(description="主体类别")
+    level: str = Field(description="层级")
+    sector: str = Field(description="执法领域")
+    region: str = Field(description="行政区划")
+    entry_id: UUID = Field(description="当前主体信息公开条目的标识")
+    version: int
+    published_at: datetime
+
+    @staticmethod
+    def _body(obj: PublicEntry, key: str) -> str:
+        body = obj.body if isinstance(obj.body, dict) else {}
+        return str(body.get(key) or "")
+
+    @staticmethod
+    def resolve_id(obj: PublicEntry) -> UUID:
+        return obj.agency_key  # type: ignore[attr-defined]
+
+    @staticmethod
+    def resolve_name(obj: PublicEntry) -> str:
+        return obj.title
+
+    @staticmethod
+    def resolve_kind(obj: PublicEntry) -> str:
+        return AgencyOut._body(obj, "kind")
+
+    @staticmethod
+    def resolve_level(obj: PublicEntry) -> str:
+        return AgencyOut._body(obj, "level")
+
+    @staticmethod
+    def resolve_sector(obj: PublicEntry) -> str:
+        return AgencyOut._body(obj, "sector")
+
+    @staticmethod
+    def resolve_region(obj: PublicEntry) -> str:
+        return AgencyOut._body(obj, "region")
+
+    @staticmethod
+    def resolve_entry_id(obj: PublicEntry) -> UUID:
+        return obj.public_id
+
+
+class SectionCount(Schema):
+    kind: Kind  # type: ignore[valid-type]
+    kind_label: str
+    count: int
+
+
+class AgencyDetailOut(AgencyOut):
+    body: dict[str, Any] = Field(description="公开的主体信息（含内设机构、职权依据、委托、救济途径和投诉举报渠道）")
+    sections: list[SectionCount]
+
+
+class AgencyPage(Schema):
+    count: int
+    limit: int
+    offset: int
+    items: list[AgencyOut]
+
+
+class EntryOut(Schema):
+    public_id: UUID
+    kind: Kind  # type: ignore[valid-type]
+    kind_label: str
+    agency: AgencyRef
+    title: str
+    version: int
+    published_at: datetime
+
+    @staticmethod
+    def resolve_kind_label(obj: PublicEntry) -> str:
+        return str(EntryKind(obj.kind).label)
+
+    @staticmethod
+    def resolve_agency(obj: PublicEntry) -> dict[str, Any]:
+        return {"id": obj.agency_key, "name": obj.agency_name}  # type: ignore[attr-defined]
+
+
+class EntryDetailOut(EntryOut):
+    body: dict[str, Any] = Field(description="公开内容（发布时按字段白名单生成的快照）")
+    flowchart_url: str | None = Field(None, description="办理流程图（SVG），仅权责清单事项和服务指南")
+
+
+class EntryPage(Schema):
+    count: int
+    limit: int
+    offset: int
+    items: list[EntryOut]
+
+
+class PageParams(Schema):
+    limit: int = Field(50, ge=1, le=MAX_LIMIT, description="每页条数")
+    offset: int = Field(0, ge=0, description="跳过的条数")
+
+
+class EntryFilterParams(PageParams):
+    kind: Kind | None = Field(None, description="按类别筛选")  # type: ignore[valid-type]
+    agency: UUID | None = Field(None, description="按执法主体（公开标识）筛选")
+    q: str = Field("", max_length=100, description="关键词（中文分词检索，按相关程度排序）")
+
+
+@router.get("/agencies", response=AgencyPage, summary="执法主体列表")
+def agency_list(request: HttpRequest, params: Query[PageParams]) -> dict[str, Any]:
+    qs = selectors.agency_list().defer("search_text")
+    return {
+        "count": qs.count(),
+        "limit": params.limit,
+        "offset": params.offset,
+        "items": list(qs[params.offset : params.offset + params.limit]),
+    }
+
+
+@router.get("/agencies/{agency_id}", response=AgencyDetailOut, summary="执法主体详情")
+def agency_detail(request: HttpRequest, agency_id: UUID) -> dict[str, Any]:
+    agency = selectors.agency_get(agency_key=agency_id)
+    counts = selectors.agency_section_counts(agency_id=agency.agency_id)
+    out = AgencyOut.from_orm(agency).model_dump()
+    out["body"] = agency.body
+    out["sections"] = [
+        {"kind": k.value, "kind_label": str(k.label), "count": counts.get(k.value, 0)}
+        for k in EntryKind
+        if k != EntryKind.AGENCY
+    ]
+    return out
+
+
+@router.get("/entries", response=EntryPage, summary="公开信息列表与检索")
+def entry_list(request: HttpRequest, params: Query[EntryFilterParams]) -> dict[str, Any]:
+    filters = selectors.EntryFilters(kind=params.kind.value if params.kind else None, agency_key=params.agency)
+    query = params.q.strip()
+    results: Any = (
+        selectors.entry_search(query=query, filters=filters) if query else selectors.entry_browse(filters=filters)
+    )
+    count = len(results) if query else results.count()
+    return {
+        "count": count,
+        "limit": params.limit,
+        "offset": params.offset,
+        "items": list(results[params.offset : params.offset + params.limit]),
+    }
+
+
+@router.get("/entries/{public_id}", response=EntryDetailOut, summary="公开信息详情")
+def entry_detail(request: HttpRequest, public_id: UUID) -> dict[str, Any]:
+    entry = selectors.entry_get(public_id=public_id)
+    out = EntryOut.from_orm(entry).model_dump()
+    out["body"] = entry.body
+    out["flowchart_url"] = (
+        reverse("api-v1:public_entry_flowchart", args=[entry.public_id]) if selectors.entry_steps(entry) else None
+    )
+    return out
+
+
+@router.get(
+    "/entries/{public_id}/flowchart.svg",
+    url_name="public_entry_flowchart",
+    summary="办理流程图（SVG）",
+    openapi_extra={"responses": {"200": {"description": "SVG 图像", "content": {"image/svg+xml": {}}}}},
+)
+def entry_flowchart(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    entry = selectors.entry_get(public_id=public_id)
+    svg = selectors.entry_flowchart(entry)
+    if svg is None:
+        raise Http404("no flowchart")
+    return svg_response(svg, filename=f"flowchart-{entry.public_id}.svg")

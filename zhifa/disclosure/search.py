@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import bm25s
 import rjieba
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Q
 
 from zhifa.disclosure.models import PublicEntry
 
@@ -34,9 +34,20 @@ _index: _Index | None = None
 
 
 def _generation() -> tuple[object, ...]:
-    agg = PublicEntry.objects.aggregate(n=Count("id"), last=Max("id"), withdrawn=Max("withdrawn_at"))
-    current = PublicEntry.objects.filter(is_current=True).count()
-    return (agg["n"], agg["last"], agg["withdrawn"], current)
+    """One aggregate query that changes whenever the set of current snapshots does.
+
+    Rows are only ever added (publish) or flagged (supersede, withdraw), so the row count, the newest id and
+    publication time, the newest withdrawal time and the number of current rows together identify the state.
+    The publication time also tells apart states that reuse ids after a rollback (SQLite reuses rowids).
+    """
+    agg = PublicEntry.objects.aggregate(
+        n=Count("id"),
+        current=Count("id", filter=Q(is_current=True)),
+        last=Max("id"),
+        published=Max("published_at"),
+        withdrawn=Max("withdrawn_at"),
+    )
+    return (agg["n"], agg["current"], agg["last"], agg["published"], agg["withdrawn"])
 
 
 def invalidate_search_index() -> None:

@@ -1,4 +1,16 @@
-from django.urls import path  # noqa: F401
+"""The public portal, mounted at the site root (no login)."""
+
+from django.urls import path
+
+from zhifa.disclosure import views
 
 app_name = "portal"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("search/", views.search, name="search"),
+    path("agency/<uuid:agency_id>/", views.agency_detail, name="agency"),
+    path("agency/<uuid:agency_id>/remedies/", views.agency_remedies, name="agency_remedies"),
+    path("agency/<uuid:agency_id>/<slug:section>/", views.agency_section, name="agency_section"),
+    path("entry/<uuid:public_id>/", views.entry_detail, name="entry"),
+    path("entry/<uuid:public_id>/flowchart.svg", views.entry_flowchart, name="entry_flowchart"),
+]

@@ -4,7 +4,6 @@ Routes and schemas are generated from `entries.ENTRY_TYPES`, so the API, the UI 
 description of each entry. References to other objects are their UUID `public_id`s.
 """
 
-from __future__ import annotations
 
 import datetime
 import uuid
@@ -47,7 +46,9 @@ def _input_schema(etype: EntryType, *, partial: bool) -> type[Schema]:
     for name in etype.fields:
         model_field = etype.model._meta.get_field(name)
         typ = _field_type(etype.model, name)
-        required = not partial and not getattr(model_field, "blank", True) and not model_field.many_to_many
+        required = (
+            not partial and not model_field.blank and not model_field.has_default() and not model_field.many_to_many
+        )
         default = ... if required else None
         fields[name] = (typ if required else typ | None, Field(default, description=str(model_field.verbose_name)))
     suffix = "Patch" if partial else "In"
@@ -110,6 +111,11 @@ def _form_data(etype: EntryType, payload: dict[str, Any], *, base: Model | None 
     if base is not None:
         for name in etype.fields:
             data[name] = _value(base, name)
+    else:  # a field left out of a create request takes the model's default, as in the UI form
+        for name in etype.fields:
+            model_field = etype.model._meta.get_field(name)
+            if name not in payload and model_field.has_default() and not callable(model_field.default):
+                data[name] = model_field.default
     data.update({k: v for k, v in payload.items() if k in etype.fields and (base is None or v is not None)})
     clean: dict[str, Any] = {}
     for name, value in data.items():

@@ -9,6 +9,7 @@ from django.db.models import Model
 from django.forms.models import ModelChoiceField, ModelMultipleChoiceField
 from django.utils.translation import gettext_lazy as _
 
+from zhifa.common.identifiers import normalize_identifier
 from zhifa.registry import models as reg
 from zhifa.registry.entries import EntryType
 
@@ -55,6 +56,11 @@ class _EntryForm(forms.ModelForm):
                 widget.input_type = "date"
             if isinstance(widget, forms.Textarea):
                 widget.attrs.setdefault("rows", 3)
+
+
+    def clean_uscc(self) -> str:
+        # Full-width digits and lowercase letters are accepted and stored in canonical form (ID-2).
+        return normalize_identifier(self.cleaned_data.get("uscc") or "")
 
 
 _cache: dict[str, type[forms.ModelForm]] = {}

@@ -82,7 +82,7 @@ def entry_list_for(
 
 def children_for(*, user: User, parent: Model, slug: str) -> QuerySet:
     etype = ENTRY_TYPES[slug]
-    return entry_qs_for(user=user, etype=etype).filter(**{etype.parent_field: parent})
+    return entry_qs_for(user=user, etype=etype).filter(**{etype.parent_field or "agency": parent})
 
 
 def _is_text(model: type[Model], name: str) -> bool:

@@ -130,7 +130,8 @@ def entry_detail(request: HttpRequest, slug: str, public_id: str) -> HttpRespons
             "etype": child,
             "columns": [str(child.model._meta.get_field(c).verbose_name) for c in child.list_columns],
             "rows": [(c, [_display(c, col) for col in child.list_columns]) for c in rows],
-            "can_create": _can_write(request.user, child, agency),
+            "can_create": _can_write(request.user, child, agency, create=True) and (
+                bool(child.parent) or agency == request.user.agency),
         })
     parent = None
     if etype.parent:

@@ -106,9 +106,11 @@ class Deadline:
 class _Assume(Enum):
     """How to fill in a year whose arrangement is unknown.
 
-    FEWEST_REST and MOST_REST bracket every plausible arrangement: each of their rest days is a rest day of
-    MOST_REST, each of FEWEST_REST's is a rest day of every plausible arrangement. Checked against the real
-    arrangements of 2016–2026 in tests/test_calendar.py.
+    FEWEST_REST and MOST_REST bracket the plausible arrangements: a FEWEST_REST rest day is a rest day in every
+    arrangement, and every arrangement's rest days are MOST_REST rest days. Deadlines under them are therefore no
+    later (FEWEST_REST) or no earlier (MOST_REST) than the official ones, as far as past practice goes;
+    tests/test_calendar.py checks this against the real arrangements of 2020–2023 and 2025–2026 (2024 differs
+    only where the 2025 amendment made 除夕 a holiday).
     """
 
     STATUTORY = "statutory"  # display only: statutory holiday days and weekends off
@@ -121,8 +123,9 @@ class _Assume(Enum):
 _FORWARD = {Direction.AGENCY_OBLIGATION: _Assume.FEWEST_REST, Direction.PARTY_RIGHT: _Assume.MOST_REST}
 # Backward counting (latest date X such that X + N working days <= D): more rest days → earlier X.
 _BACKWARD = {Direction.AGENCY_OBLIGATION: _Assume.MOST_REST, Direction.PARTY_RIGHT: _Assume.FEWEST_REST}
-# State Council make-up workdays 2004–2026 all lie within 6 days of a holiday; 7 leaves a margin.
-_MAKEUP_REACH_DAYS = 7
+# Make-up workdays 2008–2026 lie at most 8 days from the extended blocks below (2023-04-23), apart from the
+# one-off 2015 victory-day holiday; 10 leaves a margin.
+_MAKEUP_REACH_DAYS = 10
 
 NEW_YEAR = gettext_noop("元旦")
 SPRING_FESTIVAL = gettext_noop("春节")
@@ -192,22 +195,26 @@ def _as_days(blocks: list[tuple[str, list[date]]]) -> dict[date, str]:
 
 @lru_cache(maxsize=128)
 def _provisional_rest_days(year: int, assume: _Assume) -> Mapping[date, str]:
-    """Rest days (date → holiday name) of the CAL-13 estimate for `year`, weekends excluded."""
-    return _as_days(_holiday_blocks(year, extended=assume is _Assume.MOST_REST))
+    """Rest days (date → holiday name) of the CAL-13 estimate for `year`, weekends excluded. Blocks of the
+    neighbouring years count where they spill over (元旦 on a Tuesday puts 31 December of the year before off)."""
+    extended = assume is _Assume.MOST_REST
+    blocks = [block for y in (year - 1, year, year + 1) for block in _holiday_blocks(y, extended=extended)]
+    return {day: name for day, name in _as_days(blocks).items() if day.year == year}
 
 
 @lru_cache(maxsize=128)
 def _possible_makeup_days(year: int) -> frozenset[date]:
-    """Weekend days of `year` that the State Council may turn into make-up workdays: those near, but not inside,
-    an extended holiday block (blocks of the neighbouring years count too, for early January and late December)."""
+    """Weekend days of `year` that the State Council might turn into make-up workdays: every weekend day within
+    reach of an extended holiday block (neighbouring years' blocks count too), except the statutory days."""
     extended: set[date] = set()
     for y in (year - 1, year, year + 1):
         extended.update(_as_days(_holiday_blocks(y, extended=True)))
+    statutory = _provisional_rest_days(year, _Assume.STATUTORY)
     near: set[date] = set()
     for day in extended:
         for offset in range(-_MAKEUP_REACH_DAYS, _MAKEUP_REACH_DAYS + 1):
             other = day + timedelta(days=offset)
-            if other.year == year and other.weekday() >= 5 and other not in extended:
+            if other.year == year and other.weekday() >= 5 and other not in statutory:
                 near.add(other)
     return frozenset(near)
 
@@ -227,7 +234,7 @@ def _assumption_text(assume: _Assume) -> str:
     if assume is _Assume.MOST_REST:
         return _("按惯常连休（春节8天、劳动节5天、国庆节8天、其他节日连同周末3天）且不调休")
     if assume is _Assume.FEWEST_REST:
-        return _("仅按法定节假日当天放假、节日前后7天内的周末可能调休上班")
+        return _("仅按法定节假日当天放假、节日前后10天内的周末均可能调休上班")
     return _("按法定节假日当天及周末")
 
 

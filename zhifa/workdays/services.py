@@ -76,8 +76,7 @@ def calendar_override_create(
     if not name:
         errors.setdefault("name", []).append(_("请填写名称（如：春节）。"))
     _check_source(source_document, errors)
-    if kind == OverrideKind.MAKEUP_WORKDAY and "date" not in errors and _PACKAGE_ONLY.is_workday(date) \
-            and _PACKAGE_ONLY.is_official_year(date.year):
+    if kind == OverrideKind.MAKEUP_WORKDAY and "date" not in errors and _PACKAGE_ONLY.is_workday(date):
         errors.setdefault("date", []).append(
             _("%(date)s本来就是工作日，无需登记为调休上班日。") % {"date": date.isoformat()})
     if not errors and CalendarOverride.objects.filter(date=date, region_code=region_code).exists():

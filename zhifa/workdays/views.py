@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 
 from zhifa.workdays import selectors, services
 from zhifa.workdays.calendar import Deadline, Direction, load_calendar
@@ -69,7 +70,7 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
                 result = cal.add_working_days(
                     start, n, direction=Direction.PARTY_RIGHT if party else Direction.AGENCY_OBLIGATION
                 )
-    year = (start or dt.date.today()).year
+    year = (start or timezone.localdate()).year
     return render(
         request, "staff/calendar.html",
         {

@@ -1,0 +1,62 @@
+# zhifa — two commands: `make run` (install, migrate, load the demo county, serve on 127.0.0.1:8000)
+# and `make test` (the whole suite, browser tests included). Both install what they need, apt and pip.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+# Debian packages: the runtime needs a venv-capable Python; tests also need Chromium (Playwright drives Debian's
+# build, never a downloaded one), CJK fonts for screenshots, and PostgreSQL for the CI run.
+APT_RUN  := python3-venv
+APT_TEST := chromium fonts-noto-cjk poppler-utils
+APT_PG   := postgresql
+
+.PHONY: run test test-fast lint sysdeps-run sysdeps-test sysdeps-pg demo clean
+
+define apt_install
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+endef
+
+sysdeps-run:
+	@$(PYTHON) -c "import ensurepip, venv" 2>/dev/null || { $(call apt_install,$(APT_RUN)) ; }
+
+sysdeps-test:
+	$(call apt_install,$(APT_TEST))
+
+sysdeps-pg:
+	$(call apt_install,$(APT_PG))
+
+$(VENV)/.runtime: requirements.txt pyproject.toml | sysdeps-run
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements.txt
+	$(BIN)/pip install -q --disable-pip-version-check --no-deps -e .
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+run: $(VENV)/.runtime
+	$(BIN)/zhifa run
+
+demo: $(VENV)/.runtime
+	$(BIN)/zhifa migrate --verbosity 0 && $(BIN)/zhifa demo
+
+test: $(VENV)/.dev sysdeps-test
+	DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/pytest
+
+test-fast: $(VENV)/.dev
+	$(BIN)/pytest -m "not browser"
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/mypy zhifa/accounts/services.py zhifa/accounts/selectors.py zhifa/registry/services.py \
+	  zhifa/registry/selectors.py zhifa/disclosure/services.py zhifa/disclosure/selectors.py zhifa/workdays \
+	  zhifa/common
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .hypothesis .mypy_cache .ruff_cache

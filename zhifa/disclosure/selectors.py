@@ -1,0 +1,193 @@
+"""Reads for the public portal and the public API: published snapshots only (architecture rule 8).
+
+Every public read starts from `_public()`: rows that are the current published version (`is_current=True`; a
+withdrawn or superseded version is never current) of an agency that itself has a current subject-information
+(AGENCY) snapshot. An agency without one does not exist publicly, and neither do its entries, because the portal
+would have no published name to show for them. Nothing here reads the live registry rows; the one join to
+`registry_agency` fetches its immutable `public_id`, the stable public key of an agency across republications.
+
+The public needs no user, so these selectors take none. Each one costs a fixed number of queries, whatever the
+number of rows (the agency's published name comes from a correlated subquery, not one query per row).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, overload
+from uuid import UUID
+
+from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery
+from django.db.models.fields.json import KT
+from django.http import Http404
+
+from zhifa.disclosure.models import EntryKind, PublicEntry
+from zhifa.disclosure.search import search_entry_ids
+from zhifa.registry.flowchart import flowchart_svg
+
+# Kinds whose snapshot carries procedure steps, drawn as a flowchart (DISC-5).
+FLOWCHART_KINDS = frozenset({EntryKind.POWER_ITEM, EntryKind.SERVICE_GUIDE})
+
+# How each kind is listed on an agency page: the power list and benchmarks by their codes, the rest by title.
+_ORDERING: dict[str, tuple[Any, ...]] = {
+    EntryKind.POWER_ITEM: (KT("body__code"), "title"),
+    EntryKind.BENCHMARK: (KT("body__code"), "title"),
+}
+
+
+def _current_agency_snapshots() -> QuerySet[PublicEntry]:
+    return PublicEntry.objects.filter(kind=EntryKind.AGENCY, is_current=True)
+
+
+def _public() -> QuerySet[PublicEntry]:
+    """Current snapshots of publicly existing agencies, with the agency's public key and published name."""
+    agency_snapshot = _current_agency_snapshots().filter(agency_id=OuterRef("agency_id"))
+    return (
+        PublicEntry.objects.filter(is_current=True)
+        .filter(Exists(agency_snapshot))
+        .annotate(agency_key=F("agency__public_id"), agency_name=Subquery(agency_snapshot.values("title")[:1]))
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Agencies
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def agency_list() -> QuerySet[PublicEntry]:
+    """Current subject-information snapshots of all agencies, by name."""
+    return (
+        _current_agency_snapshots()
+        .annotate(agency_key=F("agency__public_id"), agency_name=F("title"))
+        .order_by("title", "pk")
+    )
+
+
+def agency_get(*, agency_key: UUID) -> PublicEntry:
+    """The current AGENCY snapshot of the agency with this public id; 404 if the agency is not public."""
+    entry = agency_list().filter(agency__public_id=agency_key).first()
+    if entry is None:
+        raise Http404("agency not published")
+    return entry
+
+
+def agency_section_counts(*, agency_id: int) -> dict[str, int]:
+    """Number of current entries of each kind of one agency (one query)."""
+    rows = (
+        PublicEntry.objects.filter(agency_id=agency_id, is_current=True)
+        .values("kind")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {row["kind"]: row["n"] for row in rows}
+
+
+def agency_entries(*, agency_id: int, kind: str) -> QuerySet[PublicEntry]:
+    """Current entries of one kind of one (public) agency, in list order."""
+    return _public().filter(agency_id=agency_id, kind=kind).order_by(*_ORDERING.get(kind, ("title",)), "pk")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Entries
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def entry_get(*, public_id: UUID) -> PublicEntry:
+    """A current public entry; 404 for an unknown, superseded, withdrawn or not-yet-published one."""
+    entry = _public().filter(public_id=public_id).first()
+    if entry is None:
+        raise Http404("entry not published")
+    return entry
+
+
+def entry_current_version_of(*, public_id: UUID) -> PublicEntry | None:
+    """For the id of a superseded version: the current version of the same entry, if it is still public.
+
+    Links to an older version then lead to what is published now. A withdrawn entry has no current version.
+    """
+    old = PublicEntry.objects.filter(public_id=public_id, is_current=False).values("kind", "source_id").first()
+    if old is None:
+        return None
+    return _public().filter(kind=old["kind"], source_id=old["source_id"]).first()
+
+
+def entry_steps(entry: PublicEntry) -> list[dict[str, str]]:
+    """The procedure steps of a power item or service guide snapshot (empty for other kinds)."""
+    if entry.kind not in FLOWCHART_KINDS or not isinstance(entry.body, dict):
+        return []
+    steps = entry.body.get("steps") or []
+    return [
+        {"name": str(s.get("name") or ""), "time_limit": str(s.get("time_limit") or "")}
+        for s in steps
+        if isinstance(s, dict)
+    ]
+
+
+def entry_flowchart(entry: PublicEntry) -> str | None:
+    """The flowchart SVG drawn from the snapshot's steps, or None when it has none (escaped, safe to inline)."""
+    steps = entry_steps(entry)
+    if not steps:
+        return None
+    return flowchart_svg(steps, title=entry.title)
+
+
+class RankedEntries:
+    """Search hits in rank order; slicing fetches only that slice's rows (one query), so pagination stays flat."""
+
+    def __init__(self, ids: list[int], *, fields: Iterable[str] | None = None) -> None:
+        self.ids = ids
+        self._fields = tuple(fields or ())
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @overload
+    def __getitem__(self, index: int) -> PublicEntry: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[PublicEntry]: ...
+
+    def __getitem__(self, index: int | slice) -> PublicEntry | list[PublicEntry]:
+        if isinstance(index, slice):
+            return self._fetch(self.ids[index])
+        return self._fetch([self.ids[index]])[0]
+
+    def _fetch(self, ids: list[int]) -> list[PublicEntry]:
+        if not ids:
+            return []
+        qs = _public().filter(pk__in=ids)
+        if self._fields:
+            qs = qs.defer(*self._fields)
+        by_id = {e.pk: e for e in qs}
+        return [by_id[i] for i in ids if i in by_id]
+
+
+@dataclass(frozen=True)
+class EntryFilters:
+    """Optional narrowing of a search or a browse: one kind, one agency (by its public id)."""
+
+    kind: str | None = None
+    agency_key: UUID | None = None
+
+    def apply(self, qs: QuerySet[PublicEntry]) -> QuerySet[PublicEntry]:
+        if self.kind:
+            qs = qs.filter(kind=self.kind)
+        if self.agency_key:
+            qs = qs.filter(agency__public_id=self.agency_key)
+        return qs
+
+
+def entry_search(*, query: str, filters: EntryFilters | None = None) -> RankedEntries:
+    """Current public entries matching `query` (rjieba + BM25, docs/decisions/0005), best first, filtered."""
+    ids = search_entry_ids(query)
+    if not ids:
+        return RankedEntries([])
+    filters = filters or EntryFilters()
+    allowed = set(filters.apply(_public().filter(pk__in=ids)).values_list("pk", flat=True))
+    # The body is not needed for a list of hits; the search text is (for the snippet).
+    return RankedEntries([i for i in ids if i in allowed], fields=("body",))
+
+
+def entry_browse(*, filters: EntryFilters) -> QuerySet[PublicEntry]:
+    """Current public entries, filtered, in the order agency → kind → title (no ranking without a query)."""
+    return filters.apply(_public()).defer("body").order_by("agency_name", "kind", "title", "pk")

@@ -1,0 +1,278 @@
+"""The public portal (DISC-2…DISC-8, REG-15): no login, server-rendered, fully usable without JavaScript.
+
+Views only parse the request, call a selector in `zhifa.disclosure.selectors` (published snapshots only,
+architecture rule 8) and render. Every page carries a strict Content-Security-Policy: the portal runs no inline
+script, and nothing on it needs script at all (links and GET forms only).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any
+from uuid import UUID
+
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext_lazy as _
+
+from zhifa.disclosure import selectors
+from zhifa.disclosure.models import EntryKind, PublicEntry
+from zhifa.disclosure.search import tokenize
+
+SEARCH_PAGE_SIZE = 20
+SECTION_PAGE_SIZE = 50
+MAX_QUERY_LENGTH = 100
+
+PORTAL_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+SVG_CSP = "default-src 'none'; frame-ancestors 'self'"
+
+# Example keywords offered when a search is empty or finds nothing.
+SEARCH_SUGGESTIONS = ["行政处罚", "行政许可", "河道", "占道经营", "执法证", "法制审核", "随机抽查"]
+
+
+@dataclass(frozen=True)
+class Section:
+    """A tab of an agency page. `kind` is None for the two tabs drawn from the subject information itself."""
+
+    slug: str
+    label: str | Promise
+    kind: str | None
+    template: str = ""
+
+
+SECTIONS = [
+    Section("info", _("主体信息"), None),
+    Section("officers", _("执法人员"), EntryKind.OFFICER, "portal/sections/officer.html"),
+    Section("powers", _("权责清单"), EntryKind.POWER_ITEM, "portal/sections/power_item.html"),
+    Section("benchmarks", _("裁量基准"), EntryKind.BENCHMARK, "portal/sections/benchmark.html"),
+    Section("guides", _("服务指南"), EntryKind.SERVICE_GUIDE, "portal/sections/service_guide.html"),
+    Section("av-items", _("音像记录事项清单"), EntryKind.AV_ITEM, "portal/sections/av_item.html"),
+    Section("review-catalog", _("重大执法决定法制审核目录清单"), EntryKind.REVIEW_CATALOG,
+            "portal/sections/review_catalog.html"),
+    Section("inspections", _("随机抽查事项清单"), EntryKind.INSPECTION_ITEM, "portal/sections/inspection_item.html"),
+    Section("remedies", _("救济途径和投诉举报"), None),
+]
+SECTION_BY_SLUG = {s.slug: s for s in SECTIONS}
+SECTION_BY_KIND = {s.kind: s for s in SECTIONS if s.kind}
+
+ENTRY_TEMPLATES = {
+    EntryKind.OFFICER: "portal/entries/officer.html",
+    EntryKind.POWER_ITEM: "portal/entries/power_item.html",
+    EntryKind.BENCHMARK: "portal/entries/benchmark.html",
+    EntryKind.AV_ITEM: "portal/entries/av_item.html",
+    EntryKind.REVIEW_CATALOG: "portal/entries/review_catalog.html",
+    EntryKind.INSPECTION_ITEM: "portal/entries/inspection_item.html",
+    EntryKind.SERVICE_GUIDE: "portal/entries/service_guide.html",
+}
+
+
+def portal_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Add the portal's security headers to a public page."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        response.headers.setdefault("Content-Security-Policy", PORTAL_CSP)
+        return response
+
+    return wrapper
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Helpers (presentation only)
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _uuid_or_none(raw: str | None) -> UUID | None:
+    try:
+        return UUID(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def _safe_flowchart(entry: PublicEntry) -> SafeString | None:
+    svg = selectors.entry_flowchart(entry)
+    # flowchart_svg escapes every piece of text it places in the document (zhifa/registry/flowchart.py).
+    return mark_safe(svg) if svg else None  # noqa: S308
+
+
+def _http_url(value: object) -> str:
+    """A link target only for plain web addresses (never javascript: or data:)."""
+    text = str(value or "").strip()
+    return text if re.match(r"^https?://[^\s\"'<>]+$", text, re.IGNORECASE) else ""
+
+
+def _tel(value: object) -> str:
+    """A tel: link target from a published phone number (digits, +, - only); empty if there are too few digits."""
+    digits = re.sub(r"[^0-9+\-]", "", str(value or ""))
+    return digits if sum(ch.isdigit() for ch in digits) >= 5 else ""
+
+
+def snippet(text: str, terms: list[str], *, width: int = 90) -> SafeString:
+    """An escaped excerpt of `text` around the first matched term, matched terms wrapped in <mark>."""
+    text = re.sub(r"\s+", " ", text or "").strip()
+    words = sorted({t for t in terms if t.strip()}, key=len, reverse=True)
+    if not words:
+        return conditional_escape(text[:width] + ("…" if len(text) > width else ""))
+    pattern = re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
+    match = pattern.search(text)
+    start = max(0, (match.start() if match else 0) - width // 3)
+    end = min(len(text), start + width)
+    window = text[start:end]
+    parts: list[str] = ["…" if start > 0 else ""]
+    pos = 0
+    for m in pattern.finditer(window):
+        parts.append(conditional_escape(window[pos:m.start()]))
+        parts.append(format_html("<mark>{}</mark>", m.group()))
+        pos = m.end()
+    parts.append(conditional_escape(window[pos:]))
+    parts.append("…" if end < len(text) else "")
+    return mark_safe("".join(parts))  # noqa: S308 - every piece above is escaped
+
+
+def _page(request: HttpRequest, object_list: Any, size: int) -> Any:
+    return Paginator(object_list, size).get_page(request.GET.get("page"))
+
+
+def _section_url(agency: PublicEntry, slug: str) -> str:
+    key = agency.agency_key  # type: ignore[attr-defined]  # annotated by the selector
+    if slug == "info":
+        return reverse("portal:agency", args=[key])
+    if slug == "remedies":
+        return reverse("portal:agency_remedies", args=[key])
+    return reverse("portal:agency_section", args=[key, slug])
+
+
+def _agency_context(agency: PublicEntry, active: str) -> dict[str, Any]:
+    counts = selectors.agency_section_counts(agency_id=agency.agency_id)
+    tabs = [
+        {"slug": s.slug, "label": s.label, "url": _section_url(agency, s.slug),
+         "count": counts.get(s.kind, 0) if s.kind else None, "active": s.slug == active}
+        for s in SECTIONS
+    ]
+    body = agency.body if isinstance(agency.body, dict) else {}
+    return {
+        "agency": agency, "tabs": tabs, "active": active,
+        "website_url": _http_url(body.get("website")),
+        "complaint_tel": _tel(body.get("complaint_phone")),
+        "phone_tel": _tel(body.get("phone")),
+    }
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Pages
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@portal_page
+def home(request: HttpRequest) -> HttpResponse:
+    agencies = list(selectors.agency_list().defer("search_text"))
+    kinds = [{"kind": s.kind, "label": s.label} for s in SECTIONS if s.kind]
+    return render(request, "portal/home.html", {"agencies": agencies, "kinds": kinds,
+                                                "suggestions": SEARCH_SUGGESTIONS})
+
+
+@portal_page
+def search(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()[:MAX_QUERY_LENGTH]
+    kind = request.GET.get("kind", "")
+    filters = selectors.EntryFilters(
+        kind=kind if kind in EntryKind.values else None, agency_key=_uuid_or_none(request.GET.get("agency"))
+    )
+    terms = tokenize(query) if query else []
+    if query:
+        results: Any = selectors.entry_search(query=query, filters=filters)
+    elif filters.kind or filters.agency_key:
+        results = selectors.entry_browse(filters=filters)
+    else:
+        results = []
+    page = _page(request, results, SEARCH_PAGE_SIZE)
+    hits = [
+        {"entry": e, "kind_label": EntryKind(e.kind).label, "snippet": snippet(e.search_text, terms)}
+        for e in page.object_list
+    ]
+    params = {k: v for k, v in (("q", query), ("kind", filters.kind or ""),
+                                ("agency", str(filters.agency_key or ""))) if v}
+    return render(request, "portal/search.html", {
+        "query": query, "filters": filters, "page": page, "hits": hits, "params": params,
+        "searched": bool(query or filters.kind or filters.agency_key),
+        "kinds": [{"value": k.value, "label": k.label} for k in EntryKind],
+        "agencies": selectors.agency_list().values("agency_key", "title"),
+        "suggestions": SEARCH_SUGGESTIONS,
+    })
+
+
+@portal_page
+def agency_detail(request: HttpRequest, agency_id: UUID) -> HttpResponse:
+    agency = selectors.agency_get(agency_key=agency_id)
+    return render(request, "portal/agency_info.html", _agency_context(agency, "info"))
+
+
+@portal_page
+def agency_remedies(request: HttpRequest, agency_id: UUID) -> HttpResponse:
+    agency = selectors.agency_get(agency_key=agency_id)
+    return render(request, "portal/agency_remedies.html", _agency_context(agency, "remedies"))
+
+
+@portal_page
+def agency_section(request: HttpRequest, agency_id: UUID, section: str) -> HttpResponse:
+    current = SECTION_BY_SLUG.get(section)
+    if current is None or current.kind is None:
+        raise Http404("no such section")
+    agency = selectors.agency_get(agency_key=agency_id)
+    entries = selectors.agency_entries(agency_id=agency.agency_id, kind=current.kind)
+    context = _agency_context(agency, current.slug)
+    context.update({"section": current, "page": _page(request, entries, SECTION_PAGE_SIZE)})
+    return render(request, "portal/agency_section.html", context)
+
+
+@portal_page
+def entry_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    try:
+        entry = selectors.entry_get(public_id=public_id)
+    except Http404:
+        newer = selectors.entry_current_version_of(public_id=public_id)
+        if newer is None:
+            raise
+        return redirect("portal:entry", public_id=newer.public_id)
+    if entry.kind == EntryKind.AGENCY:
+        return redirect("portal:agency", agency_id=entry.agency_key)
+    section = SECTION_BY_KIND[entry.kind]
+    flowchart = _safe_flowchart(entry)
+    return render(request, "portal/entry_detail.html", {
+        "entry": entry,
+        "kind_label": EntryKind(entry.kind).label,
+        "section": section,
+        "section_url": _section_url(entry, section.slug),
+        "body_template": ENTRY_TEMPLATES[entry.kind],
+        "flowchart": flowchart,
+        "flowchart_url": reverse("portal:entry_flowchart", args=[entry.public_id]) if flowchart else "",
+    })
+
+
+def entry_flowchart(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    """The flowchart of a power item or service guide as a standalone SVG image (DISC-5)."""
+    entry = selectors.entry_get(public_id=public_id)
+    svg = selectors.entry_flowchart(entry)
+    if svg is None:
+        raise Http404("no flowchart")
+    return svg_response(svg, filename=f"flowchart-{entry.public_id}.svg")
+
+
+def svg_response(svg: str, *, filename: str) -> HttpResponse:
+    response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = SVG_CSP
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response

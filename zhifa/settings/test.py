@@ -1,0 +1,9 @@
+"""Test settings: the embedded settings with a fast password hasher and plain static files for live_server."""
+
+from zhifa.settings import *  # noqa: F403
+from zhifa.settings import STORAGES
+
+# Argon2 is the production hasher (checked by a test); hashing thousands of test passwords with it is just slow.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+WHITENOISE_AUTOREFRESH = True
