@@ -12,7 +12,7 @@ from typing import Any
 
 from django.db.models import Model
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.security import django_auth
 from pydantic import create_model
 
@@ -184,7 +184,7 @@ def _register(etype: EntryType) -> None:
         obj = services.entry_create(
             actor=request.user, slug=slug, data=_Data(_form_data(etype, body)), parent=parent  # type: ignore[arg-type]
         )
-        return 201, serialize(etype, obj)
+        return Status(201, serialize(etype, obj))
 
     @router.patch(f"/{slug}/{{public_id}}", response=out, operation_id=f"{slug}_update", summary=f"修改{label}")
     def update_entry(request: HttpRequest, public_id: uuid.UUID, payload: patch_in) -> Any:  # type: ignore[valid-type]
@@ -198,7 +198,7 @@ def _register(etype: EntryType) -> None:
     def delete_entry(request: HttpRequest, public_id: uuid.UUID) -> Any:
         obj = selectors.entry_get_for(user=request.user, slug=slug, public_id=public_id)  # type: ignore[arg-type]
         services.entry_delete(actor=request.user, slug=slug, obj=obj)  # type: ignore[arg-type]
-        return 204, None
+        return Status(204, None)
 
     if not etype.publishable:
         return

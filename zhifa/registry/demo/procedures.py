@@ -133,7 +133,7 @@ def bands(tier: dict[str, Any]) -> list[dict[str, Any]]:
     ]
     return [
         {"order": i + 1, "degree": degree, "circumstances": circumstances, "penalty": text,
-         "fine_min": "" if fmin is None else str(fmin), "fine_max": "" if fmax is None else str(fmax)}
+         "fine_min": fmin, "fine_max": fmax}
         for i, ((degree, circumstances), (fmin, fmax, text)) in enumerate(zip(BAND_CIRCUMSTANCES, rows, strict=True))
     ]
 

@@ -1,0 +1,52 @@
+"""`zhifa demo`: load the demo county into an empty database and print its logins (idempotent)."""
+
+from __future__ import annotations
+
+import time
+import unicodedata
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from zhifa.registry.demo import DEMO_PASSWORD, LOADED, OCCUPIED, Login, demo_state, existing_logins, load_demo
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
+
+
+def login_table(logins: list[Login], password: str) -> str:
+    header = ("用户名", "密码", "角色", "姓名", "所属机关")
+    rows = [header, *((l.username, password, l.role, l.full_name, l.agency) for l in logins)]
+    widths = [max(_width(row[i]) for row in rows) for i in range(len(header))]
+    lines = ["  ".join(_pad(cell, widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+class Command(BaseCommand):
+    help = "向空数据库载入演示数据（示范市司法局及其监督的五个执法主体），并列出演示账号。重复运行不会改变数据。"
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        state = demo_state()
+        if state == LOADED:
+            self.stdout.write("演示数据已经载入，本次未做任何更改。")
+            self.stdout.write(login_table(existing_logins(), DEMO_PASSWORD + "（如未修改）"))
+            return
+        if state == OCCUPIED:
+            self.stdout.write(self.style.WARNING(
+                "数据库中已有执法主体或与演示账号同名的用户，未载入演示数据（演示数据只能载入空数据库）。"
+            ))
+            return
+        started = time.monotonic()
+        result = load_demo()
+        elapsed = time.monotonic() - started
+        self.stdout.write(self.style.SUCCESS(f"演示数据已载入（用时 {elapsed:.1f} 秒）："))
+        self.stdout.write("，".join(f"{label} {n}" for label, n in result.counts.items()))
+        self.stdout.write("")
+        self.stdout.write("演示账号（所有账号密码相同）：")
+        self.stdout.write(login_table(result.logins, DEMO_PASSWORD))
