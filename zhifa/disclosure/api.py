@@ -148,17 +148,15 @@ def agency_list(request: HttpRequest, params: Query[PageParams]) -> dict[str, An
 
 
 @router.get("/agencies/{agency_id}", response=AgencyDetailOut, summary="执法主体详情")
-def agency_detail(request: HttpRequest, agency_id: UUID) -> dict[str, Any]:
+def agency_detail(request: HttpRequest, agency_id: UUID) -> PublicEntry:
     agency = selectors.agency_get(agency_key=agency_id)
     counts = selectors.agency_section_counts(agency_id=agency.agency_id)
-    out = AgencyOut.from_orm(agency).model_dump()
-    out["body"] = agency.body
-    out["sections"] = [
+    agency.sections = [  # type: ignore[attr-defined]
         {"kind": k.value, "kind_label": str(k.label), "count": counts.get(k.value, 0)}
         for k in EntryKind
         if k != EntryKind.AGENCY
     ]
-    return out
+    return agency
 
 
 @router.get("/entries", response=EntryPage, summary="公开信息列表与检索")
@@ -178,14 +176,12 @@ def entry_list(request: HttpRequest, params: Query[EntryFilterParams]) -> dict[s
 
 
 @router.get("/entries/{public_id}", response=EntryDetailOut, summary="公开信息详情")
-def entry_detail(request: HttpRequest, public_id: UUID) -> dict[str, Any]:
+def entry_detail(request: HttpRequest, public_id: UUID) -> PublicEntry:
     entry = selectors.entry_get(public_id=public_id)
-    out = EntryOut.from_orm(entry).model_dump()
-    out["body"] = entry.body
-    out["flowchart_url"] = (
+    entry.flowchart_url = (  # type: ignore[attr-defined]
         reverse("api-v1:public_entry_flowchart", args=[entry.public_id]) if selectors.entry_steps(entry) else None
     )
-    return out
+    return entry
 
 
 @router.get(

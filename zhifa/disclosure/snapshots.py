@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Model
+from django.utils import timezone
 
 from zhifa.disclosure.models import EntryKind
 from zhifa.registry import models as reg
@@ -70,7 +71,7 @@ def _agency(obj: reg.Agency) -> Snapshot:
 
 
 def _officer(obj: reg.Staff) -> Snapshot:
-    today = date.today()
+    today = timezone.localdate()
     certificates = [
         {
             "number": c.number,
@@ -88,8 +89,8 @@ def _officer(obj: reg.Staff) -> Snapshot:
         "position": obj.position,
         "certificates": certificates,
     }
-    text = " ".join([obj.name, obj.unit.name if obj.unit else "", *(c["domains"] for c in certificates),
-                     *(c["number"] for c in certificates)])
+    text = " ".join([obj.name, obj.unit.name if obj.unit else "", *(str(c["domains"]) for c in certificates),
+                     *(str(c["number"]) for c in certificates)])
     return Snapshot(obj.name, body, text)
 
 

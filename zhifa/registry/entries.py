@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db.models import Model
-from django.utils.translation import gettext_lazy as _
 from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from zhifa.accounts.roles import REGISTRY_EDITORS, STAFF_EDITORS, Role
 from zhifa.registry import models as reg

@@ -29,14 +29,17 @@ class _EntryForm(forms.ModelForm):
         for name, form_field in self.fields.items():
             if isinstance(form_field, ModelChoiceField | ModelMultipleChoiceField):
                 form_field.to_field_name = "public_id"
-                model = form_field.queryset.model
+                qs = form_field.queryset
+                assert qs is not None
+                model = qs.model
                 if issubclass(model, _AGENCY_SCOPED):
-                    form_field.queryset = form_field.queryset.filter(agency=agency) if agency else model.objects.none()
+                    qs = qs.filter(agency=agency) if agency else qs.none()
                 if model is reg.Article:
-                    form_field.queryset = form_field.queryset.select_related("law")
+                    qs = qs.select_related("law")
                     form_field.widget = forms.SelectMultiple(attrs={"size": 12})
                 if name == "supervisor":
-                    form_field.queryset = form_field.queryset.filter(is_justice_bureau=True)
+                    qs = qs.filter(is_justice_bureau=True)
+                form_field.queryset = qs
         if "penalty_kinds" in self.fields:
             self.fields["penalty_kinds"] = forms.MultipleChoiceField(
                 label=_("处罚种类"), choices=[(k, k) for k in PENALTY_KINDS], required=False,
@@ -63,23 +66,25 @@ class _EntryForm(forms.ModelForm):
         return normalize_identifier(self.cleaned_data.get("uscc") or "")
 
 
-_cache: dict[str, type[forms.ModelForm]] = {}
+_cache: dict[str, type[_EntryForm]] = {}
 
 
-def entry_form_class(entry_type: EntryType) -> type[forms.ModelForm]:
+def entry_form_class(entry_type: EntryType) -> type[_EntryForm]:
     if entry_type.slug not in _cache:
-        _cache[entry_type.slug] = forms.modelform_factory(
+        form_class = forms.modelform_factory(
             entry_type.model, form=_EntryForm, fields=list(entry_type.fields),
             widgets={f: forms.DateInput(format="%Y-%m-%d") for f in _date_fields(entry_type.model)},
         )
+        assert issubclass(form_class, _EntryForm)
+        _cache[entry_type.slug] = form_class
     return _cache[entry_type.slug]
 
 
 def _date_fields(model: type[Model]) -> list[str]:
-    return [f.name for f in model._meta.get_fields() if f.get_internal_type() == "DateField"]  # type: ignore[union-attr]
+    return [f.name for f in model._meta.concrete_fields if f.get_internal_type() == "DateField"]
 
 
 def entry_form(
     entry_type: EntryType, *, agency: reg.Agency | None, data: Any = None, instance: Model | None = None
-) -> forms.ModelForm:
+) -> _EntryForm:
     return entry_form_class(entry_type)(data=data, instance=instance, agency=agency)

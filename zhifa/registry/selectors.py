@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db.models import Model, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -37,7 +37,7 @@ _RELATED = {
 
 
 def entry_qs_for(*, user: User, etype: EntryType) -> QuerySet:
-    qs = etype.model.objects.all()
+    qs = etype.model._default_manager.all()
     related = _RELATED.get(etype.model)
     if related:
         qs = qs.select_related(*related)
@@ -57,7 +57,7 @@ def entry_get_for(*, user: User, slug: str, public_id: UUID | str) -> Model:
         raise Http404
     try:
         return entry_qs_for(user=user, etype=etype).get(public_id=public_id)
-    except (etype.model.DoesNotExist, ValueError, ValidationError) as exc:  # malformed ids are 404 too
+    except (ObjectDoesNotExist, ValueError, ValidationError) as exc:  # malformed ids are 404 too
         raise Http404 from exc
 
 

@@ -72,7 +72,7 @@ def _mark_changed(obj: Model) -> None:
     if root is None:
         return
     # Decide on the stored status, not on the caller's possibly stale copy.
-    type(root).objects.filter(pk=root.pk).exclude(publication_status=Status.DRAFT).update(
+    type(root)._default_manager.filter(pk=root.pk).exclude(publication_status=Status.DRAFT).update(
         publication_status=Status.DRAFT, updated_at=timezone.now()
     )
     root.publication_status = Status.DRAFT
@@ -123,7 +123,7 @@ def entry_update(*, actor: User, slug: str, obj: Model, data: Any) -> Model:
     _require_role(actor, etype.editors, _("修改%(label)s") % {"label": etype.label})
     _require_writable(actor, agency)
     # Edit the row as it is now, locked: a stale copy would write back old publication fields.
-    obj = type(obj).objects.select_for_update().get(pk=obj.pk)
+    obj = type(obj)._default_manager.select_for_update().get(pk=obj.pk)
     form = _validated(etype, agency=agency if slug != "agency" else None, data=data, instance=obj)
     if not form.has_changed():
         return obj
@@ -138,7 +138,7 @@ def entry_delete(*, actor: User, slug: str, obj: Model) -> None:
     etype = entry_type(slug)
     _require_role(actor, etype.editors, _("删除%(label)s") % {"label": etype.label})
     _require_writable(actor, agency_of(obj))
-    obj = type(obj).objects.select_for_update().get(pk=obj.pk)
+    obj = type(obj)._default_manager.select_for_update().get(pk=obj.pk)
     if isinstance(obj, reg.Publication) and obj.published_version > 0:
         raise InvalidState(_("已发布过的条目不能删除，只能撤回。"))
     root = _publishable_root(obj)
@@ -151,7 +151,7 @@ def entry_delete(*, actor: User, slug: str, obj: Model) -> None:
 
 
 def _locked(obj: reg.Publication) -> reg.Publication:
-    return type(obj).objects.select_for_update().get(pk=obj.pk)
+    return type(obj)._default_manager.select_for_update().get(pk=obj.pk)
 
 
 @transaction.atomic

@@ -4,7 +4,16 @@
 """
 
 from zhifa.registry.demo.agencies import BUREAU_NAME, DEMO_PASSWORD
-from zhifa.registry.demo.loader import EMPTY, LOADED, OCCUPIED, DemoResult, Login, demo_state, existing_logins, load_demo
+from zhifa.registry.demo.loader import (
+    EMPTY,
+    LOADED,
+    OCCUPIED,
+    DemoResult,
+    Login,
+    demo_state,
+    existing_logins,
+    load_demo,
+)
 
 __all__ = [
     "BUREAU_NAME", "DEMO_PASSWORD", "EMPTY", "LOADED", "OCCUPIED", "DemoResult", "Login", "demo_state",

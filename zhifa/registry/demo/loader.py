@@ -26,12 +26,22 @@ from zhifa.disclosure.models import PublicEntry
 from zhifa.registry import models as reg
 from zhifa.registry.demo import procedures as proc
 from zhifa.registry.demo.agencies import (
-    AGENCIES, AGENCY_ROLES, AUXILIARY, BUREAU, BUREAU_NAME, DEMO_PASSWORD, EXPIRED, REVIEWER, REVIEWER_QUALIFIED,
-    SUSPENDED, AgencySpec, demo_uscc,
+    AGENCIES,
+    AGENCY_ROLES,
+    AUXILIARY,
+    BUREAU,
+    BUREAU_NAME,
+    DEMO_PASSWORD,
+    EXPIRED,
+    REVIEWER,
+    REVIEWER_QUALIFIED,
+    SUSPENDED,
+    AgencySpec,
+    demo_uscc,
 )
 from zhifa.registry.demo.laws import LawIndex, load_laws
 from zhifa.registry.demo.people import NameGenerator
-from zhifa.registry.demo.powers import COMPLAINT_GUIDE, OTHER_ITEMS, PENALTIES, ALSO_CITED, GuideSpec, penalty_name
+from zhifa.registry.demo.powers import ALSO_CITED, COMPLAINT_GUIDE, OTHER_ITEMS, PENALTIES, GuideSpec, penalty_name
 from zhifa.registry.services import entry_create, entry_publish, entry_review, entry_submit
 
 Status = reg.PublicationStatus
@@ -178,8 +188,8 @@ class _Loader:
 
     def agency(self, root: User, spec: AgencySpec, *, serial: int, supervisor: reg.Agency | None) -> reg.Agency:
         devices = spec.av_device_count
-        if devices is None:
-            devices = reg.required_av_devices(spec.certified_plan) + 1
+        if devices is None:  # enough for REG-23, with one spare (the bureau enforces nothing: none)
+            devices = reg.required_av_devices(spec.certified_plan) + 1 if spec.staff else 0
         data = {
             "name": spec.name, "short_name": spec.short_name, "uscc": demo_uscc(spec.region_code, serial),
             "kind": reg.AgencyKind.ADMINISTRATIVE_ORGAN, "level": spec.level, "region_code": spec.region_code,
@@ -282,15 +292,14 @@ class _Loader:
         penalties = PENALTIES[spec.sector]
         for key in penalties:
             penalty = laws.penalty(*key)
-            articles = [laws.article(*key), *laws.enforced(*key)]
-            note = f"{_describe(articles[:1], self.titles)}（罚则）"
-            if len(articles) > 1:
-                note += f"；{_describe(articles[1:], self.titles)}（所违反的规定）"
-            if key in ALSO_CITED:
-                other = ALSO_CITED[key]
-                articles += [laws.article(*other), *laws.enforced(*other)]
-                note += f"；{_describe([laws.article(*other)], self.titles)}（依照该条处罚）"
+            sources = [key, ALSO_CITED[key]] if key in ALSO_CITED else [key]  # by_reference: both penalty articles
+            rules = [laws.article(*k) for k in sources]
+            enforced = [a for k in sources for a in laws.enforced(*k)]
+            note = f"{_describe(rules, self.titles)}（罚则）"
+            if enforced:
+                note += f"；{_describe(enforced, self.titles)}（所违反的规定）"
             note += f"。实施主体：{penalty['authority']}。"
+            articles = rules + enforced
             item = self.power_item(ctx, ActionType.PENALTY, penalty_name(key, penalty["violation"]), articles, note,
                                    spec.enforcement_unit)
             steps += self.steps(item, proc.PENALTY_STEPS)

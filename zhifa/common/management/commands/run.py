@@ -21,11 +21,11 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         call_command("migrate", interactive=False, verbosity=0)
-        self.stdout.write("数据库已迁移：%s" % settings.DATABASES["default"]["NAME"])
+        self.stdout.write(f"数据库已迁移：{settings.DATABASES['default']['NAME']}")
         if not options["no_demo"]:
             call_command("demo", stdout=self.stdout)
         call_command("collectstatic", interactive=False, verbosity=0)
-        self.stdout.write(self.style.SUCCESS("正在启动服务：http://%s/ （按 Ctrl+C 停止）" % options["bind"]))
+        self.stdout.write(self.style.SUCCESS(f"正在启动服务：http://{options['bind']}/ （按 Ctrl+C 停止）"))
         sys.stdout.flush()
         gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
         os.execv(gunicorn, [

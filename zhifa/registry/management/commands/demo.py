@@ -21,7 +21,7 @@ def _pad(text: str, width: int) -> str:
 
 def login_table(logins: list[Login], password: str) -> str:
     header = ("用户名", "密码", "角色", "姓名", "所属机关")
-    rows = [header, *((l.username, password, l.role, l.full_name, l.agency) for l in logins)]
+    rows = [header, *((row.username, password, row.role, row.full_name, row.agency) for row in logins)]
     widths = [max(_width(row[i]) for row in rows) for i in range(len(header))]
     lines = ["  ".join(_pad(cell, widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
@@ -34,8 +34,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         state = demo_state()
         if state == LOADED:
-            self.stdout.write("演示数据已经载入，本次未做任何更改。")
-            self.stdout.write(login_table(existing_logins(), DEMO_PASSWORD + "（如未修改）"))
+            self.stdout.write("演示数据已经载入，本次未做任何更改。演示账号如下（密码如已修改，以修改后的为准）：")
+            self.stdout.write(login_table(existing_logins(), DEMO_PASSWORD))
             return
         if state == OCCUPIED:
             self.stdout.write(self.style.WARNING(
