@@ -78,7 +78,7 @@ class AgencyOut(Schema):
 
 
 class SectionCount(Schema):
-    kind: Kind  # type: ignore[valid-type]
+    kind: Kind
     kind_label: str
     count: int
 
@@ -97,7 +97,7 @@ class AgencyPage(Schema):
 
 class EntryOut(Schema):
     public_id: UUID
-    kind: Kind  # type: ignore[valid-type]
+    kind: Kind
     kind_label: str
     agency: AgencyRef
     title: str
@@ -131,9 +131,9 @@ class PageParams(Schema):
 
 
 class EntryFilterParams(PageParams):
-    kind: Kind | None = Field(None, description="按类别筛选")  # type: ignore[valid-type]
+    kind: Kind | None = Field(None, description="按类别筛选")
     agency: UUID | None = Field(None, description="按执法主体（公开标识）筛选")
-    q: str = Field("", max_length=100, description="关键词（中文分词检索，按相关程度排序）")
+    q: str = Field("", max_length=100, description="关键词（中文分词检索，按相关程度排序，最多返回 200 条）")
 
 
 @router.get("/agencies", response=AgencyPage, summary="执法主体列表")

@@ -190,4 +190,4 @@ def entry_search(*, query: str, filters: EntryFilters | None = None) -> RankedEn
 
 def entry_browse(*, filters: EntryFilters) -> QuerySet[PublicEntry]:
     """Current public entries, filtered, in the order agency → kind → title (no ranking without a query)."""
-    return filters.apply(_public()).defer("body").order_by("agency_name", "kind", "title", "pk")
+    return filters.apply(_public()).defer("body").order_by(F("agency_name").asc(), "kind", "title", "pk")

@@ -15,6 +15,7 @@ from typing import Any
 from uuid import UUID
 
 from django.core.paginator import Paginator
+from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -63,10 +64,10 @@ SECTIONS = [
     Section("inspections", _("随机抽查事项清单"), EntryKind.INSPECTION_ITEM, "portal/sections/inspection_item.html"),
     Section("remedies", _("救济途径和投诉举报"), None),
 ]
-SECTION_BY_SLUG = {s.slug: s for s in SECTIONS}
-SECTION_BY_KIND = {s.kind: s for s in SECTIONS if s.kind}
+SECTION_BY_SLUG: dict[str, Section] = {s.slug: s for s in SECTIONS}
+SECTION_BY_KIND: dict[str, Section] = {s.kind: s for s in SECTIONS if s.kind}
 
-ENTRY_TEMPLATES = {
+ENTRY_TEMPLATES: dict[str, str] = {
     EntryKind.OFFICER: "portal/entries/officer.html",
     EntryKind.POWER_ITEM: "portal/entries/power_item.html",
     EntryKind.BENCHMARK: "portal/entries/benchmark.html",
@@ -208,7 +209,7 @@ def search(request: HttpRequest) -> HttpResponse:
         "query": query, "filters": filters, "page": page, "hits": hits, "params": params,
         "searched": bool(query or filters.kind or filters.agency_key),
         "kinds": [{"value": k.value, "label": k.label} for k in EntryKind],
-        "agencies": selectors.agency_list().values("agency_key", "title"),
+        "agencies": selectors.agency_list().values("title", key=F("agency_key")),
         "suggestions": SEARCH_SUGGESTIONS,
     })
 
@@ -247,7 +248,7 @@ def entry_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
             raise
         return redirect("portal:entry", public_id=newer.public_id)
     if entry.kind == EntryKind.AGENCY:
-        return redirect("portal:agency", agency_id=entry.agency_key)
+        return redirect("portal:agency", agency_id=entry.agency_key)  # type: ignore[attr-defined]
     section = SECTION_BY_KIND[entry.kind]
     flowchart = _safe_flowchart(entry)
     return render(request, "portal/entry_detail.html", {

@@ -1,6 +1,6 @@
 """Procedure flowcharts (办理流程图, DISC-5) drawn from the steps of a power item or service guide.
 
-`flowchart_svg` is a pure function: a list of steps in, a complete SVG document out. Nobody draws a flowchart by
+`flowchart_svg` is a pure function (its only outside input is the active language for the labels 开始/结束/时限): a list of steps in, a complete SVG document out. Nobody draws a flowchart by
 hand, so the chart can never disagree with the steps and time limits that were published. The layout is a single
 column (开始 → step … → 结束) 360 units wide, so it fits a phone screen and scales with CSS (`max-width: 100%`).
 
@@ -15,6 +15,8 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from xml.sax.saxutils import escape
+
+from django.utils.translation import gettext as _
 
 __all__ = ["flowchart_svg", "wrap_text"]
 
@@ -62,11 +64,18 @@ def _text(value: str) -> str:
 
 
 def _char_width(ch: str, size: float) -> float:
+    """A generous estimate of the advance width in a bold sans-serif font (no font metrics at hand)."""
     if unicodedata.combining(ch):
         return 0.0
     if unicodedata.east_asian_width(ch) in ("W", "F"):
         return size
-    return size * 0.6
+    if ch in "MWmw@%":
+        return size * 0.95
+    if ch.isupper():
+        return size * 0.75
+    if ch in " .,:;!|'il":
+        return size * 0.35
+    return size * 0.62
 
 
 def _width(text: str, size: float) -> float:
@@ -88,7 +97,7 @@ def _tokens(paragraph: str) -> list[str]:
 
 
 def wrap_text(text: str, *, max_width: float, size: float) -> list[str]:
-    """Break `text` into lines no wider than `max_width` (estimated: CJK = 1 em, other = 0.6 em).
+    """Break `text` into lines no wider than `max_width` (estimated: CJK = 1 em, Latin about 0.35–0.95 em).
 
     Explicit newlines are kept; closing punctuation hangs on the previous line rather than starting a new one.
     """
@@ -101,8 +110,8 @@ def wrap_text(text: str, *, max_width: float, size: float) -> list[str]:
         for token in _tokens(paragraph):
             if not line.strip():
                 line = token.lstrip()
-            elif _width(line + token, size) <= max_width:
-                line += token
+            elif _width(line + token, size) <= max_width or _width(token, size) > max_width:
+                line += token  # it fits, or it is too long for any line and is cut below anyway
             elif token[0] in _NO_LINE_START:
                 line += token  # hang it: a line never starts with closing punctuation
                 continue
@@ -164,7 +173,8 @@ def flowchart_svg(steps: Sequence[Mapping[str, str]], *, title: str = "") -> str
     """
     inner = _BOX_WIDTH - 2 * _PAD_X
     heading = wrap_text(title, max_width=WIDTH - 2 * _MARGIN, size=_TITLE_SIZE)
-    accessible_title = " ".join(heading) or "办理流程图"
+    # The accessible name is the title as written, not its wrapped lines (no spaces inside Chinese words).
+    accessible_title = _SPACES.sub(" ", _clean(title)).strip() or _("办理流程图")
     parts: list[str] = []
     descriptions: list[str] = []
 
@@ -174,14 +184,15 @@ def flowchart_svg(steps: Sequence[Mapping[str, str]], *, title: str = "") -> str
                              fill="#212529")
         y += len(heading) * _TITLE_LINE + 10
 
-    parts += _terminal("开始", y)
+    parts += _terminal(_("开始"), y)
     y += _TERMINAL_HEIGHT
 
     for number, step in enumerate(steps, start=1):
         name = _SPACES.sub(" ", _clean(step.get("name")).replace("\n", " ")).strip()
         limit = _SPACES.sub(" ", _clean(step.get("time_limit")).replace("\n", " ")).strip()
         name_lines = wrap_text(f"{number}. {name}", max_width=inner, size=_NAME_SIZE)
-        limit_lines = wrap_text(f"时限：{limit}", max_width=inner, size=_LIMIT_SIZE) if limit else []
+        limit_text = _("时限：%(limit)s") % {"limit": limit}
+        limit_lines = wrap_text(limit_text, max_width=inner, size=_LIMIT_SIZE) if limit else []
         height = 2 * _PAD_Y + len(name_lines) * _NAME_LINE + len(limit_lines) * _LIMIT_LINE
 
         parts += _arrow(y, y + _ARROW_GAP)
@@ -195,15 +206,15 @@ def flowchart_svg(steps: Sequence[Mapping[str, str]], *, title: str = "") -> str
         parts += _text_lines(limit_lines, top=y + _PAD_Y + len(name_lines) * _NAME_LINE, size=_LIMIT_SIZE,
                              line_height=_LIMIT_LINE, fill=_MUTED)
         y += height
-        descriptions.append(f"{number}. {name}" + (f"（时限：{limit}）" if limit else ""))
+        descriptions.append(f"{number}. {name}" + (f"（{limit_text}）" if limit else ""))
 
     parts += _arrow(y, y + _ARROW_GAP)
     y += _ARROW_GAP
-    parts += _terminal("结束", y)
+    parts += _terminal(_("结束"), y)
     y += _TERMINAL_HEIGHT + _MARGIN
 
     height_total = int(round(y))
-    desc = "开始 → " + " → ".join([*descriptions, "结束"])
+    desc = " → ".join([_("开始"), *descriptions, _("结束")])
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height_total}" width="{WIDTH}" '
         f'height="{height_total}" role="img" aria-label="{_text(accessible_title)}" font-family="{_FONT}">'

@@ -65,7 +65,7 @@ DEMOLITION_STEPS: tuple[Step, ...] = (
      None, "", "ENF-14"),
 )
 
-RESPONSIBILITY = {
+RESPONSIBILITY: dict[str, str] = {
     ActionType.PENALTY: "1. 立案责任；2. 调查取证责任；3. 审查责任；4. 告知责任；5. 法制审核责任；6. 决定责任；7. 送达责任；"
     "8. 执行责任；9. 法律、法规、规章规定应当履行的其他责任。",
     ActionType.INSPECTION: "1. 检查计划和方案制定责任；2. 检查实施责任；3. 检查结果处理和公开责任；4. 法律、法规、规章规定应当"

@@ -258,3 +258,12 @@ def test_user_without_agency_sees_nothing(db, agency_b) -> None:
     client = Client()
     client.force_login(lone)
     assert client.get(f"/staff/staff/{agency_b.staff.public_id}/").status_code == 404  # type: ignore[union-attr]
+
+
+def test_404_page_is_chinese_and_reveals_nothing(agency_a, agency_b) -> None:
+    client = Client()
+    client.force_login(agency_a[Role.OFFICER])
+    response = client.get(f"/staff/staff/{agency_b.staff.public_id}/")  # type: ignore[union-attr]
+    html = response.content.decode()
+    assert response.status_code == 404 and "页面不存在或尚未公开" in html
+    assert agency_b.staff.name not in html and agency_b.agency.name not in html  # type: ignore[union-attr]
