@@ -19,7 +19,9 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("ZHIFA_SSL_REDIRECT", default=True)
 SECURE_HSTS_SECONDS = env.int("ZHIFA_HSTS_SECONDS", default=31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-SECURE_HSTS_PRELOAD = False
+# Preloading is for public internet domains; an intranet host name cannot be on browsers' preload list.
+SECURE_HSTS_PRELOAD = env.bool("ZHIFA_HSTS_PRELOAD", default=False)
+SILENCED_SYSTEM_CHECKS = [*SILENCED_SYSTEM_CHECKS, "security.W021"]  # noqa: F405
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 CSRF_COOKIE_HTTPONLY = True
