@@ -11,13 +11,13 @@ from enum import Enum
 from typing import Any
 from uuid import UUID
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from ninja import Field, Query, Router, Schema
 
 from zhifa.disclosure import selectors
+from zhifa.disclosure import views as portal_views
 from zhifa.disclosure.models import EntryKind, PublicEntry
-from zhifa.disclosure.views import svg_response
 
 router = Router(tags=["public"])
 
@@ -191,8 +191,4 @@ def entry_detail(request: HttpRequest, public_id: UUID) -> PublicEntry:
     openapi_extra={"responses": {"200": {"description": "SVG 图像", "content": {"image/svg+xml": {}}}}},
 )
 def entry_flowchart(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    entry = selectors.entry_get(public_id=public_id)
-    svg = selectors.entry_flowchart(entry)
-    if svg is None:
-        raise Http404("no flowchart")
-    return svg_response(svg, filename=f"flowchart-{entry.public_id}.svg")
+    return portal_views.entry_flowchart(request, public_id)  # the same image the portal serves
