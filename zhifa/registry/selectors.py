@@ -93,17 +93,6 @@ def agencies_visible_to(*, user: User) -> QuerySet[reg.Agency]:
     return entry_qs_for(user=user, etype=ENTRY_TYPES["agency"]).order_by("name")
 
 
-def pending_reviews_for(*, user: User) -> list[reg.Publication]:
-    """Entries waiting for this legal reviewer's legality review."""
-    rows: list[reg.Publication] = []
-    for etype in ENTRY_TYPES.values():
-        if etype.needs_legality_review:
-            rows.extend(
-                entry_qs_for(user=user, etype=etype).filter(publication_status=reg.PublicationStatus.SUBMITTED)
-            )
-    return rows
-
-
 @dataclass(frozen=True)
 class AgencyCompliance:
     """REG-20 legal-review staffing and REG-23 AV-device ratio of one agency."""
