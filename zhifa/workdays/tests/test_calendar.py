@@ -313,7 +313,9 @@ def test_deadline_is_frozen(cal: WorkCalendar) -> None:
 
 
 @settings(max_examples=150, deadline=None)
-@given(start=st.dates(D(2004, 1, 1), D(2026, 11, 30)), n=st.integers(0, 30))
+# Starts late enough in 2026 to run into provisional 2027 are left out: there forward and backward counting use
+# different estimates on purpose (CAL-13), so they need not agree.
+@given(start=st.dates(D(2004, 1, 1), D(2026, 10, 31)), n=st.integers(0, 30))
 def test_add_and_count_agree(start: date, n: int) -> None:
     cal = WorkCalendar()
     due = cal.add_working_days(start, n, direction=AGENCY).due
