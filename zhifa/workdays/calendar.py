@@ -21,17 +21,26 @@ import re
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
-from enum import Enum, StrEnum
+from datetime import date
+from enum import StrEnum
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import chinese_calendar
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
-from lunar_python import Lunar
 
 from zhifa.workdays.periods import add_months, add_years
+from zhifa.workdays.provisional import (
+    BACKWARD,
+    FORWARD,
+    ONE_DAY,
+    Assume,
+    Direction,
+    assumption_text,
+    possible_makeup_days,
+    provisional_rest_days,
+    rest_days,
+)
 
 __all__ = [
     "DayInfo",
@@ -48,17 +57,10 @@ __all__ = [
     "provisional_rest_days",
 ]
 
-ONE_DAY = timedelta(days=1)
 REGION_CODE_RE = re.compile(r"^(\d{6})?$")
 # A deadline search that walks further than this is a broken override table (everything a holiday), not a date.
 _MAX_WALK_DAYS = 20 * 366
 
-
-class Direction(Enum):
-    """Who bears the deadline (CAL-13). Only matters in years whose holiday arrangement is not yet known."""
-
-    AGENCY_OBLIGATION = "agency_obligation"  # publish, review, serve, notify: err towards the earliest date
-    PARTY_RIGHT = "party_right"  # hearing request, defence, payment, remedies: err towards the latest date
 
 
 class DayKind(StrEnum):
@@ -99,143 +101,6 @@ class Deadline:
     basis: str  # Chinese explanation of how `due` was computed, including the provisional assumption if any
     day_kind: DayKind
 
-
-# --- provisional calendar (CAL-13) -----------------------------------------------------------------------------
-
-
-class _Assume(Enum):
-    """How to fill in a year whose arrangement is unknown.
-
-    FEWEST_REST and MOST_REST bracket the plausible arrangements: a FEWEST_REST rest day is a rest day in every
-    arrangement, and every arrangement's rest days are MOST_REST rest days. Deadlines under them are therefore no
-    later (FEWEST_REST) or no earlier (MOST_REST) than the official ones, as far as past practice goes;
-    tests/test_calendar.py checks this against the real arrangements of 2020–2023 and 2025–2026 (2024 differs
-    only where the 2025 amendment made 除夕 a holiday).
-    """
-
-    STATUTORY = "statutory"  # display only: statutory holiday days and weekends off
-    FEWEST_REST = "fewest_rest"  # statutory days off; weekends near a holiday block may be make-up workdays
-    MOST_REST = "most_rest"  # the usual extended blocks off, no make-up workdays
-
-
-# Which estimate yields the conservative answer for each direction.
-# Forward counting (add N days): fewer rest days → earlier due date.
-_FORWARD = {Direction.AGENCY_OBLIGATION: _Assume.FEWEST_REST, Direction.PARTY_RIGHT: _Assume.MOST_REST}
-# Backward counting (latest date X such that X + N working days <= D): more rest days → earlier X.
-_BACKWARD = {Direction.AGENCY_OBLIGATION: _Assume.MOST_REST, Direction.PARTY_RIGHT: _Assume.FEWEST_REST}
-# Make-up workdays 2008–2026 lie at most 8 days from the extended blocks below (2023-04-23), apart from the
-# one-off 2015 victory-day holiday; 10 leaves a margin.
-_MAKEUP_REACH_DAYS = 10
-
-NEW_YEAR = gettext_noop("元旦")
-SPRING_FESTIVAL = gettext_noop("春节")
-QINGMING = gettext_noop("清明节")
-LABOUR_DAY = gettext_noop("劳动节")
-DRAGON_BOAT = gettext_noop("端午节")
-MID_AUTUMN = gettext_noop("中秋节")
-NATIONAL_DAY = gettext_noop("国庆节")
-
-# Extra rest days that join a single-day holiday to the adjacent weekend (a 3-day block), by the holiday's weekday
-# (Mon=0). This is the State Council's recent practice: Tue → Mon off; Thu → Fri off; Sat/Sun → Mon off.
-_BLOCK_EXTRA_DAYS: dict[int, int] = {1: -1, 3: 1, 5: 2, 6: 1}
-
-
-def _solar_to_date(solar: Any) -> date:
-    return date(solar.getYear(), solar.getMonth(), solar.getDay())
-
-
-def _lunar_to_date(year: int, month: int, day: int) -> date:
-    return _solar_to_date(Lunar.fromYmd(year, month, day).getSolar())
-
-
-def _qingming(year: int) -> date:
-    """清明 is the day of the solar term 清明 (always 4–6 April)."""
-    day = _solar_to_date(Lunar.fromYmd(year, 3, 1).getJieQiTable()["清明"])
-    if (day.year, day.month) != (year, 4):  # pragma: no cover - guards a change in lunar_python's table keys
-        raise RuntimeError(f"lunar_python returned {day} for 清明 {year}")
-    return day
-
-
-def _span(first: date, days: int) -> list[date]:
-    return [first + timedelta(days=i) for i in range(days)]
-
-
-def _single_day_block(day: date) -> list[date]:
-    extra = _BLOCK_EXTRA_DAYS.get(day.weekday())
-    return [day] if extra is None else [day, day + timedelta(days=extra)]
-
-
-def _holiday_blocks(year: int, *, extended: bool) -> list[tuple[str, list[date]]]:
-    """Holiday blocks of `year`: the statutory days (CAL-7, since 2025: 元旦 1, 春节 除夕 + 初一…初三, 清明 1,
-    劳动节 1–2 May, 端午 1, 中秋 1, 国庆 1–3 Oct) or the usual extended blocks around them."""
-    eve = _lunar_to_date(year, 1, 1) - ONE_DAY  # 除夕 is the day before 正月初一
-    blocks = [
-        (SPRING_FESTIVAL, _span(eve, 8 if extended else 4)),
-        (LABOUR_DAY, _span(date(year, 5, 1), 5 if extended else 2)),
-        (NATIONAL_DAY, _span(date(year, 10, 1), 8 if extended else 3)),
-    ]
-    single_days = [
-        (NEW_YEAR, date(year, 1, 1)),
-        (QINGMING, _qingming(year)),
-        (DRAGON_BOAT, _lunar_to_date(year, 5, 5)),
-        (MID_AUTUMN, _lunar_to_date(year, 8, 15)),
-    ]
-    for name, day in single_days:
-        blocks.append((name, _single_day_block(day) if extended else [day]))
-    return blocks
-
-
-def _as_days(blocks: list[tuple[str, list[date]]]) -> dict[date, str]:
-    days: dict[date, str] = {}
-    for name, block in blocks:
-        for day in block:
-            days.setdefault(day, name)
-    return days
-
-
-@lru_cache(maxsize=128)
-def _provisional_rest_days(year: int, assume: _Assume) -> Mapping[date, str]:
-    """Rest days (date → holiday name) of the CAL-13 estimate for `year`, weekends excluded. Blocks of the
-    neighbouring years count where they spill over (元旦 on a Tuesday puts 31 December of the year before off)."""
-    extended = assume is _Assume.MOST_REST
-    blocks = [block for y in (year - 1, year, year + 1) for block in _holiday_blocks(y, extended=extended)]
-    return {day: name for day, name in _as_days(blocks).items() if day.year == year}
-
-
-@lru_cache(maxsize=128)
-def _possible_makeup_days(year: int) -> frozenset[date]:
-    """Weekend days of `year` that the State Council might turn into make-up workdays: every weekend day within
-    reach of an extended holiday block (neighbouring years' blocks count too), except the statutory days."""
-    extended: set[date] = set()
-    for y in (year - 1, year, year + 1):
-        extended.update(_as_days(_holiday_blocks(y, extended=True)))
-    statutory = _provisional_rest_days(year, _Assume.STATUTORY)
-    near: set[date] = set()
-    for day in extended:
-        for offset in range(-_MAKEUP_REACH_DAYS, _MAKEUP_REACH_DAYS + 1):
-            other = day + timedelta(days=offset)
-            if other.year == year and other.weekday() >= 5 and other not in statutory:
-                near.add(other)
-    return frozenset(near)
-
-
-def provisional_rest_days(year: int, *, direction: Direction | None = None) -> dict[date, str]:
-    """The holiday days (date → Chinese name) the CAL-13 estimate assumes for `year`; weekends are not listed.
-
-    None or AGENCY_OBLIGATION: the statutory days only (for agency obligations, weekends near a holiday may in
-    addition count as make-up workdays). PARTY_RIGHT: the usual extended blocks (春节 8 days from 除夕,
-    劳动节 1–5 May, 国庆节 1–8 Oct, other holidays joined to the adjacent weekend).
-    """
-    assume = _Assume.MOST_REST if direction is Direction.PARTY_RIGHT else _Assume.STATUTORY
-    return dict(_provisional_rest_days(year, assume))
-
-
-def _assumption_text(assume: _Assume) -> str:
-    if assume is _Assume.MOST_REST:
-        return _("按惯常连休（春节8天、劳动节5天、国庆节8天、其他节日连同周末3天）且不调休")
-    if assume is _Assume.FEWEST_REST:
-        return _("仅按法定节假日当天放假、节日前后10天内的周末均可能调休上班")
-    return _("按法定节假日当天及周末")
 
 
 # --- chinese_calendar, wrapped ---------------------------------------------------------------------------------
@@ -338,7 +203,7 @@ class WorkCalendar:
         self._overrides = selected
         self._official_years = frozenset(official_years)
         self._use_package = use_package
-        self._memo: dict[tuple[date, _Assume], DayInfo] = {}
+        self._memo: dict[tuple[date, Assume], DayInfo] = {}
         self._memo_lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -353,12 +218,12 @@ class WorkCalendar:
     def day_info(self, day: date, *, direction: Direction | None = None) -> DayInfo:
         """Working-day status of `day`. `direction` only matters in provisional years: None (for display) assumes
         the statutory days and weekends off; a direction gives the estimate its deadlines use."""
-        return self._day(day, _Assume.STATUTORY if direction is None else _FORWARD[direction])
+        return self._day(day, Assume.STATUTORY if direction is None else FORWARD[direction])
 
     def is_workday(self, day: date, *, direction: Direction | None = None) -> bool:
         return self.day_info(day, direction=direction).is_workday
 
-    def _day(self, day: date, assume: _Assume) -> DayInfo:
+    def _day(self, day: date, assume: Assume) -> DayInfo:
         key = (day, assume)
         info = self._memo.get(key)
         if info is None:
@@ -367,7 +232,7 @@ class WorkCalendar:
                 self._memo[key] = info
         return info
 
-    def _compute_day(self, day: date, assume: _Assume) -> DayInfo:
+    def _compute_day(self, day: date, assume: Assume) -> DayInfo:
         override = self._overrides.get(day)
         if override is not None:
             return DayInfo(day, override.kind is OverrideKind.MAKEUP_WORKDAY, False, _override_reason(override))
@@ -378,10 +243,10 @@ class WorkCalendar:
                 return DayInfo(day, package.is_workday, False, package.reason)
             # An official year entered by an admin: every holiday and make-up day is an override row.
             return DayInfo(day, not weekend, False, _("周末") if weekend else _("工作日"))
-        name = _provisional_rest_days(day.year, assume).get(day)
+        name = rest_days(day.year, assume).get(day)
         if name is not None:
             return DayInfo(day, False, True, _(name))
-        if weekend and assume is _Assume.FEWEST_REST and day in _possible_makeup_days(day.year):
+        if weekend and assume is Assume.FEWEST_REST and day in possible_makeup_days(day.year):
             return DayInfo(day, True, True, _("周末（可能调休上班）"))
         return DayInfo(day, not weekend, True, _("周末") if weekend else _("工作日"))
 
@@ -403,7 +268,7 @@ class WorkCalendar:
         if n < 0:
             raise ValueError("n must not be negative; use latest_date_before() to count backwards")
         spans = _normalize_pauses(pauses)
-        assume = _FORWARD[direction]
+        assume = FORWARD[direction]
         day, counted, paused_days, walked = start, 0, 0, 0
         provisional_years: set[int] = set()
         while counted < n:
@@ -472,7 +337,7 @@ class WorkCalendar:
         """
         if n < 0:
             raise ValueError("n must not be negative")
-        assume = _BACKWARD[direction]
+        assume = BACKWARD[direction]
         day, counted, walked = target + ONE_DAY, 0, 0
         provisional_years: set[int] = set()
         while counted < n:
@@ -506,7 +371,7 @@ class WorkCalendar:
         if last < first:
             return -self.working_days_between(last, first, direction=direction, pauses=pauses)
         spans = _normalize_pauses(pauses)
-        assume = _FORWARD[direction]
+        assume = FORWARD[direction]
         count, day = 0, first
         while day < last:
             day += ONE_DAY
@@ -521,7 +386,7 @@ class WorkCalendar:
             basis = head + _("；机关期限届满日不因节假日顺延，按原届满日提醒")
             return Deadline(nominal, False, basis, DayKind.CALENDAR)
         direction = Direction.PARTY_RIGHT
-        assume = _FORWARD[direction]
+        assume = FORWARD[direction]
         day = nominal
         provisional_years: set[int] = set()
         for _walked in range(_MAX_WALK_DAYS):
@@ -544,7 +409,7 @@ class WorkCalendar:
         due: date,
         parts: list[str],
         provisional_years: set[int],
-        assume: _Assume,
+        assume: Assume,
         direction: Direction,
         day_kind: DayKind,
     ) -> Deadline:
@@ -553,7 +418,7 @@ class WorkCalendar:
             parts.append(
                 _("%(years)s年放假安排尚未公布，%(assumption)s暂定，取%(end)s可能日期；正式安排录入后须重新计算")
                 % {"years": "、".join(str(y) for y in sorted(provisional_years)),
-                   "assumption": _assumption_text(assume), "end": end}
+                   "assumption": assumption_text(assume), "end": end}
             )
         return Deadline(due, bool(provisional_years), "；".join(parts), day_kind)
 
