@@ -282,3 +282,23 @@ def test_openapi_and_docs_are_served_offline(db) -> None:
     assert "/api/v1/registry/power_item" in schema["paths"]
     html = client.get("/api/v1/docs").content.decode()
     assert "cdn" not in html.lower() and "/static/" in html
+
+
+def test_reg6a_reg5_entrusted_organization_needs_its_delegator(system_admin, agency_a) -> None:
+    """REG-6a/REG-5: a 受委托组织 acts in the delegator's name, so it cannot be registered without one."""
+    from zhifa.common.testing import make_uscc
+
+    data = {"name": "某水利工程管理站", "uscc": make_uscc(), "kind": "entrusted_organization", "level": "county",
+            "region_code": "430682", "sector": "water", "av_device_count": "0"}
+    with pytest.raises(FormInvalid):
+        services.entry_create(actor=system_admin, slug="agency", data=data)
+    data["delegated_by"] = str(agency_a.agency.public_id)
+    data["delegation_document"] = "委托事项：河道巡查中的行政处罚；期限：2026年至2028年"
+    agency = services.entry_create(actor=system_admin, slug="agency", data=data)
+    assert agency.delegated_by == agency_a.agency
+
+
+def test_reg4_every_action_type_is_modelled() -> None:
+    labels = {label for _value, label in reg.ActionType.choices}
+    assert labels == {"行政处罚", "行政强制", "行政检查", "行政征收（征用）", "行政许可", "行政确认", "行政给付", "行政裁决",
+                      "行政奖励", "其他"}
