@@ -4,7 +4,9 @@ from zhifa.api import api
 
 urlpatterns = [
     path("accounts/", include("zhifa.accounts.urls")),
+    path("staff/records/", include("zhifa.records.urls")),
     path("staff/", include("zhifa.registry.urls")),
+    path("transparency/", include("zhifa.records.public_urls")),
     path("api/v1/", api.urls),
     path("", include("zhifa.disclosure.urls")),
 ]

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "zhifa.workdays",
     "zhifa.registry",
     "zhifa.disclosure",
+    "zhifa.records",
 ]
 
 MIDDLEWARE = [
@@ -175,6 +176,14 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
 NINJA_PAGINATION_PER_PAGE = 50
+
+# Records (docs/decisions/0009-ledger.md): the log's signing key lives outside the database; the origin names the log.
+ZHIFA_LEDGER_KEY_FILE = Path(env.str("ZHIFA_LEDGER_KEY_FILE", default=str(DATA_DIR / "keys" / "ledger-ed25519.pem")))
+ZHIFA_LEDGER_ORIGIN = env.str("ZHIFA_LEDGER_ORIGIN", default="zhifa.local/ledger")
+ZHIFA_BLOB_DIR = Path(env.str("ZHIFA_BLOB_DIR", default=str(DATA_DIR / "blobs")))
+ZHIFA_UPLOAD_TMP_DIR = Path(env.str("ZHIFA_UPLOAD_TMP_DIR", default=str(DATA_DIR / "upload-tmp")))
+ZHIFA_UPLOAD_MAX_BYTES = env.int("ZHIFA_UPLOAD_MAX_BYTES", default=8 * 1024**3)
+ZHIFA_WITNESS_STATE_DIR = env.str("ZHIFA_WITNESS_STATE_DIR", default="")
 
 LOGGING = {
     "version": 1,

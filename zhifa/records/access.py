@@ -1,0 +1,84 @@
+"""The 调阅 log (REC-12, reliability.md AC-6, FC-5): every staff read of a recorded object appends an access entry
+to the ledger before any data is returned. If the entry cannot be written the read fails closed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, ParamSpec, TypeVar
+
+from django.db import DatabaseError, transaction
+from django.http import HttpRequest, HttpResponse
+
+from zhifa.records.ledger import LedgerError, ledger_append
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+ACCESS_KIND = "access.read"
+
+
+class AccessLogUnavailable(Exception):
+    """The access entry could not be written; the caller must not return the object (HTTP 503)."""
+
+
+def access_stream(agency_id: int | None) -> str:
+    return f"access:{agency_id if agency_id is not None else 'system'}"
+
+
+def client_address(request: HttpRequest | None) -> str:
+    if request is None:
+        return ""
+    return str(request.META.get("REMOTE_ADDR", ""))[:64]
+
+
+def record_access(
+    *,
+    user: Any,
+    agency_id: int | None,
+    object_kind: str,
+    object_id: str,
+    action: str,
+    request: HttpRequest | None = None,
+    result: str = "ok",
+) -> None:
+    """Append one access entry (who, agency, object, action, result, source address, time) or raise
+    AccessLogUnavailable. Runs in its own transaction so the entry is durable before data is sent."""
+    try:
+        with transaction.atomic():
+            ledger_append(
+                kind=ACCESS_KIND,
+                stream=access_stream(agency_id),
+                agency_id=agency_id,
+                actor=user,
+                payload={
+                    "object_kind": object_kind,
+                    "object_id": object_id,
+                    "action": action,
+                    "result": result,
+                    "source": client_address(request),
+                },
+            )
+    except (DatabaseError, LedgerError, OSError) as exc:
+        raise AccessLogUnavailable(str(exc)) from exc
+
+
+def unavailable_response() -> HttpResponse:
+    return HttpResponse(
+        "调阅记录暂时无法写入，为保证每次调阅可追溯，本次查看已被拒绝。请稍后重试或联系系统管理员。",
+        status=503,
+        content_type="text/plain; charset=utf-8",
+    )
+
+
+def fail_closed(view: Callable[P, HttpResponse]) -> Callable[P, HttpResponse]:
+    """Turn AccessLogUnavailable raised inside a view into a 503 with no object data."""
+
+    @wraps(view)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+        try:
+            return view(*args, **kwargs)
+        except AccessLogUnavailable:
+            return unavailable_response()
+
+    return wrapper
