@@ -72,8 +72,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False)),
                 ('size', models.BigIntegerField(default=0)),
-                ('root', models.BinaryField(max_length=32)),
-                ('frontier', models.JSONField(default=list)),
+                ('frontier', models.BinaryField(default=b'')),
                 ('witnessed_size', models.BigIntegerField(default=0)),
             ],
             options={

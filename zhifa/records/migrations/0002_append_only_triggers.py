@@ -48,11 +48,7 @@ def drop_triggers(apps, schema_editor):
 
 
 def create_head(apps, schema_editor):
-    import hashlib
-
-    apps.get_model("records", "LedgerHead").objects.get_or_create(
-        pk=1, defaults={"root": hashlib.sha256(b"").digest(), "frontier": []}
-    )
+    apps.get_model("records", "LedgerHead").objects.get_or_create(pk=1, defaults={"frontier": b""})
 
 
 class Migration(migrations.Migration):

@@ -42,12 +42,13 @@ class LedgerNode(models.Model):
 
 
 class LedgerHead(models.Model):
-    """The single row every append locks: tree size, root, and the right-edge perfect subtrees (the frontier)."""
+    """The single row every append locks: tree size and the right-edge perfect subtrees (the frontier), from
+    which the root follows (`ledger.tree_head`)."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     size = models.BigIntegerField(default=0)
-    root = models.BinaryField(max_length=32)
-    frontier = models.JSONField(default=list)  # [[level, hex hash], ...] left to right
+    # The right edge: perfect subtrees left to right, each 1 byte level + 32 bytes hash (binary: parsed per append).
+    frontier = models.BinaryField(default=b"")
     witnessed_size = models.BigIntegerField(default=0)  # the largest size a witness has co-signed
 
     class Meta:
