@@ -20,6 +20,7 @@ from zhifa.accounts.roles import LEGALITY_REVIEWERS, PUBLISHERS
 from zhifa.common.errors import InvalidState, NotAllowed, ServiceError
 from zhifa.common.scoping import writable_agency_ids
 from zhifa.disclosure.services import public_entry_publish, public_entry_withdraw
+from zhifa.records.ledger import ledger_append
 from zhifa.registry import models as reg
 from zhifa.registry.entries import ENTRY_TYPES, EntryType, agency_of, entry_type
 from zhifa.registry.forms import entry_form
@@ -78,6 +79,29 @@ def _mark_changed(obj: Model) -> None:
     root.publication_status = Status.DRAFT
 
 
+def _plain(value: Any) -> Any:
+    """A form value as JSON for the ledger: model instances by their label, lists element-wise."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, list | tuple) or hasattr(value, "__iter__") and not isinstance(value, dict | str | bytes):
+        return [_plain(v) for v in value]
+    return str(value)
+
+
+def _record(*, actor: User, obj: Model, event: str, **details: Any) -> None:
+    """Append the registry event to the ledger in the service's transaction (architecture rule 1)."""
+    etype = _etype_of(obj)
+    agency = agency_of(obj)
+    ledger_append(
+        kind=f"registry.{event}",
+        stream=f"registry:{etype.slug}:{obj.public_id}",  # type: ignore[attr-defined]
+        agency_id=agency.pk if agency else None,
+        actor=actor,
+        payload={"entry_type": etype.slug, "public_id": str(obj.public_id), "title": str(obj)[:200],  # type: ignore[attr-defined]
+                 **details},
+    )
+
+
 def _validated(etype: EntryType, *, agency: reg.Agency | None, data: Any, instance: Model | None) -> Any:
     form = entry_form(etype, agency=agency, data=data, instance=instance)
     if not form.is_valid():
@@ -113,6 +137,8 @@ def entry_create(
     form.save_m2m()
     if parent is not None:
         _mark_changed(parent)
+    _record(actor=actor, obj=obj, event="created",
+            fields={name: _plain(form.cleaned_data.get(name)) for name in etype.fields})
     return obj
 
 
@@ -129,6 +155,8 @@ def entry_update(*, actor: User, slug: str, obj: Model, data: Any) -> Model:
         return obj
     obj = form.save()
     _mark_changed(obj)
+    _record(actor=actor, obj=obj, event="changed",
+            fields={name: _plain(form.cleaned_data.get(name)) for name in form.changed_data})
     return obj
 
 
@@ -142,6 +170,7 @@ def entry_delete(*, actor: User, slug: str, obj: Model) -> None:
     if isinstance(obj, reg.Publication) and obj.published_version > 0:
         raise InvalidState(_("已发布过的条目不能删除，只能撤回。"))
     root = _publishable_root(obj)
+    _record(actor=actor, obj=obj, event="deleted")
     try:
         obj.delete()
     except ProtectedError as exc:
@@ -167,6 +196,7 @@ def entry_submit(*, actor: User, obj: reg.Publication) -> reg.Publication:
         raise InvalidState(_("只有草稿可以提交审核。"))
     obj.publication_status = Status.SUBMITTED
     obj.save(update_fields=["publication_status", "updated_at"])
+    _record(actor=actor, obj=obj, event="submitted")
     return obj
 
 
@@ -185,6 +215,7 @@ def entry_review(*, actor: User, obj: reg.Publication, approve: bool, opinion: s
     obj.reviewed_at = timezone.now()
     obj.review_opinion = opinion.strip()
     obj.save(update_fields=["publication_status", "reviewed_by", "reviewed_at", "review_opinion", "updated_at"])
+    _record(actor=actor, obj=obj, event="reviewed", approved=approve, opinion=obj.review_opinion, rule="REG-2")
     return obj
 
 
@@ -208,6 +239,7 @@ def entry_publish(*, actor: User, obj: reg.Publication) -> reg.Publication:
     obj.published_version += 1
     obj.save(update_fields=["publication_status", "published_by", "published_at", "published_version", "updated_at"])
     public_entry_publish(obj=obj, agency_id=agency.pk, version=obj.published_version, actor=actor)
+    _record(actor=actor, obj=obj, event="published", version=obj.published_version)
     return obj
 
 
@@ -222,6 +254,7 @@ def entry_withdraw(*, actor: User, obj: reg.Publication) -> reg.Publication:
     obj.publication_status = Status.WITHDRAWN
     obj.save(update_fields=["publication_status", "updated_at"])
     public_entry_withdraw(obj=obj)
+    _record(actor=actor, obj=obj, event="withdrawn", version=obj.published_version)
     return obj
 
 
@@ -247,6 +280,7 @@ def benchmark_new_version(*, actor: User, benchmark: reg.DiscretionBenchmark) ->
         )
         for t in tiers
     )
+    _record(actor=actor, obj=new, event="created", from_version=latest.version, rule="CASE-27")
     return new
 
 

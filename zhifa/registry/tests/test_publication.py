@@ -302,3 +302,23 @@ def test_reg4_every_action_type_is_modelled() -> None:
     labels = {label for _value, label in reg.ActionType.choices}
     assert labels == {"行政处罚", "行政强制", "行政检查", "行政征收（征用）", "行政许可", "行政确认", "行政给付", "行政裁决",
                       "行政奖励", "其他"}
+
+
+def test_every_registry_write_is_a_ledger_event_in_the_same_transaction(agency_a) -> None:
+    """Architecture rule 1 / REC-1: create, submit, review, publish and withdraw each append one ledger entry;
+    a refused action appends nothing."""
+    from zhifa.records.models import LedgerEntry
+
+    before = LedgerEntry.objects.count()
+    item = _power_item(agency_a)
+    with pytest.raises(InvalidState):
+        services.entry_publish(actor=agency_a[Role.DISCLOSURE_OFFICER], obj=item)
+    _publish(agency_a, item)
+    services.entry_withdraw(actor=agency_a[Role.DISCLOSURE_OFFICER], obj=item)
+    kinds = list(LedgerEntry.objects.filter(seq__gte=before).order_by("seq").values_list("kind", flat=True))
+    assert kinds == ["registry.created", "registry.submitted", "registry.reviewed", "registry.published",
+                     "registry.withdrawn"]
+    entry = LedgerEntry.objects.filter(kind="registry.reviewed").last()
+    assert entry is not None and entry.stream == f"registry:power_item:{item.public_id}"
+    assert entry.agency_id == agency_a.agency.pk
+    assert "legal_reviewer" in bytes(entry.canonical).decode()
