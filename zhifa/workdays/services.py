@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from zhifa.accounts.models import User
 from zhifa.accounts.roles import Role
+from zhifa.records.ledger import ledger_append
 from zhifa.workdays.calendar import (
     REGION_CODE_RE,
     Direction,
@@ -92,6 +93,11 @@ def calendar_override_create(
     except IntegrityError as exc:  # a concurrent insert of the same date and region
         raise ValidationError(
             {"date": [_("%(date)s在该地区已有节假日调整记录。") % {"date": date.isoformat()}]}) from exc
+    ledger_append(
+        kind="calendar.override_created", stream="calendar", agency_id=None, actor=actor,
+        payload={"date": date.isoformat(), "kind": kind, "region_code": region_code, "name": name,
+                 "source_document": source_document, "rule": "CAL-12"},
+    )
     _invalidate()
     return override
 
@@ -141,6 +147,10 @@ def calendar_year_mark_official(
             "loaded_at": timezone.now(),
             "loaded_by": actor,
         },
+    )
+    ledger_append(
+        kind="calendar.year_official", stream="calendar", agency_id=None, actor=actor,
+        payload={"year": year, "region_code": region_code, "source_document": source_document, "rule": "CAL-13"},
     )
     _invalidate()
     return record
