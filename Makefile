@@ -56,6 +56,8 @@ lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/mypy zhifa/accounts/services.py zhifa/accounts/selectors.py zhifa/registry/services.py \
 	  zhifa/registry/selectors.py zhifa/disclosure/services.py zhifa/disclosure/selectors.py zhifa/workdays \
+	  zhifa/records/merkle.py zhifa/records/ledger.py zhifa/records/signednote.py zhifa/records/checkpoints.py \
+	  zhifa/records/verify_db.py zhifa/records/archive.py zhifa/records/verify.py zhifa/records/access.py \
 	  zhifa/common
 
 clean:

@@ -65,7 +65,7 @@ class Verifier:
     @classmethod
     def parse(cls, vkey: str) -> Verifier:
         try:
-            name, hex_id, b64 = vkey.strip().split("+")
+            name, hex_id, b64 = vkey.strip().split("+", 2)  # base64 may itself contain "+"
             raw = base64.b64decode(b64, validate=True)
             alg, public = raw[0], raw[1:]
             if len(public) != 32 or alg not in (ALG_ED25519, ALG_COSIGNATURE_V1):

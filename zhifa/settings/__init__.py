@@ -101,7 +101,7 @@ def _databases() -> dict:
                 # WAL with synchronous=FULL: an acknowledged commit survives power loss (reliability.md A8);
                 # IMMEDIATE transactions avoid instant "database is locked" between writers.
                 "OPTIONS": {
-                    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000;",
+                    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000;",
                     "transaction_mode": "IMMEDIATE",
                 },
             }
