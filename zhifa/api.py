@@ -47,10 +47,12 @@ def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
 
 def _register_routers() -> None:
     from zhifa.disclosure.api import router as public_router
+    from zhifa.records.api import router as records_router
     from zhifa.registry.api import router as registry_router
 
     api.add_router("/public", public_router)
     api.add_router("/registry", registry_router)
+    api.add_router("/records", records_router)
 
 
 _register_routers()

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from zhifa.common.testing import AgencyPersonas, make_agency, make_personas, make_user
+from zhifa.records.testing import ledger_db, restore_ledger_triggers  # noqa: F401  (fixtures)
 
 
 @pytest.fixture

@@ -30,10 +30,3 @@ class ApiTokenAuth(HttpBearer):
         request.user = row.user
         return row.user
 
-
-def session_or_token(request: HttpRequest) -> User | None:
-    """Staff already signed in to the UI may call the API from the browser with their session."""
-    user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated and user.is_active:
-        return user  # type: ignore[return-value]
-    return None

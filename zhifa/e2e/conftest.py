@@ -43,7 +43,7 @@ def browser_context_args(browser_context_args: dict) -> dict:
 
 
 @pytest.fixture
-def site(transactional_db, live_server) -> str:  # type: ignore[no-untyped-def]
+def site(ledger_db, live_server) -> str:  # type: ignore[no-untyped-def]
     """Base URL of the live server. The test's rows are committed, so the server thread sees them."""
     return live_server.url
 

@@ -60,22 +60,17 @@ def verify_ledger(*, check_nodes: bool = True) -> LedgerReport:
     report = LedgerReport()
     sha256 = hashlib.sha256
     leaves: list[bytes] = []
-    # Whole batches at C speed; row by row only to name what is wrong.
+    # Whole batches at C speed. The stored leaf hashes are only read when something is wrong, to name the entry.
     with connection.cursor() as cur:
-        cur.execute("SELECT seq, canonical, leaf_hash FROM records_ledgerentry ORDER BY seq")
+        cur.execute("SELECT seq, canonical FROM records_ledgerentry ORDER BY seq")
         while rows := cur.fetchmany(_BATCH):
             first = len(leaves)
-            seqs = [r[0] for r in rows]
-            batch = [sha256(b"\x00" + r[1]).digest() for r in rows]
-            if seqs != list(range(first, first + len(rows))):
-                missing = next(first + i for i, seq in enumerate(seqs) if seq != first + i)
+            if rows[0][0] != first or rows[-1][0] != first + len(rows) - 1:
+                seqs = [r[0] for r in rows]
+                missing = next((first + i for i, seq in enumerate(seqs) if seq != first + i), first + len(rows))
                 report.problems.append(f"序号不连续：缺少第 {missing} 条（gap at seq {missing}）")
                 return report
-            if batch != [bytes(r[2]) for r in rows]:
-                for seq, leaf, row in zip(seqs, batch, rows, strict=True):
-                    if leaf != bytes(row[2]):
-                        report.problems.append(f"第 {seq} 条记录的内容与叶哈希不符（entry {seq}: leaf hash mismatch）")
-            leaves.extend(batch)
+            leaves.extend([sha256(b"\x00" + r[1]).digest() for r in rows])
     levels = perfect_levels(leaves)
     report.size = len(leaves)
     report.root = root_from_levels(levels)
@@ -86,12 +81,24 @@ def verify_ledger(*, check_nodes: bool = True) -> LedgerReport:
         report.problems.append("账本头的根哈希与重新计算的结果不符（head root mismatch）")
     if check_nodes:
         _check_nodes(levels, report)
+    if report.problems:
+        _name_changed_entries(leaves, report)
     checkpoint = Checkpoint.objects.filter(size__lte=report.size).order_by("-size").first()
     if checkpoint is not None and bytes(checkpoint.root) != _prefix_root(levels, checkpoint.size):
         report.problems.append(
             f"大小为 {checkpoint.size} 的签名检查点与账本内容不符（checkpoint {checkpoint.size} root mismatch）"
         )
     return report
+
+
+def _name_changed_entries(leaves: list[bytes], report: LedgerReport) -> None:
+    """Name every entry whose content no longer matches the leaf hash stored when it was appended."""
+    with connection.cursor() as cur:
+        cur.execute("SELECT seq, leaf_hash FROM records_ledgerentry ORDER BY seq")
+        while rows := cur.fetchmany(_BATCH):
+            for seq, stored in rows:
+                if seq < len(leaves) and bytes(stored) != leaves[seq]:
+                    report.problems.insert(0, f"第 {seq} 条记录的内容与叶哈希不符（entry {seq}: leaf hash mismatch）")
 
 
 def _check_nodes(levels: list[list[bytes]], report: LedgerReport) -> None:

@@ -21,9 +21,12 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         call_command("migrate", interactive=False, verbosity=0)
+        # Refuse ledger writes if this database is an old backup behind what the witness co-signed (FC-7).
+        call_command("restore", "--check", stdout=self.stdout, stderr=self.stderr)
         self.stdout.write(f"数据库已迁移：{settings.DATABASES['default']['NAME']}")
         if not options["no_demo"]:
             call_command("demo", stdout=self.stdout)
+        call_command("checkpoint", stdout=self.stdout)  # creates the log key on first start; signs the tree head
         call_command("collectstatic", interactive=False, verbosity=0)
         self.stdout.write(self.style.SUCCESS(f"正在启动服务：http://{options['bind']}/ （按 Ctrl+C 停止）"))
         sys.stdout.flush()

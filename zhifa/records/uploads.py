@@ -1,0 +1,416 @@
+"""Getting evidence bytes in: a streaming Django upload handler for single-request uploads, and resumable upload
+sessions for large body-camera files (issue 3 part 4; reliability.md BI-1, BI-2, FC-4).
+
+Neither path ever holds a file in memory: the multipart handler receives the body in `chunk_size` pieces and
+writes them to a hashing temporary file (`blobstore.TempWriter`); a session chunk is copied from the request stream
+to the session's part file `RAW_CHUNK` bytes at a time. Temporary files are removed on every error path; files
+left by a killed process are swept by `upload_sweep` (run by `zhifa fixity`).
+
+Changing a request's upload handlers only works before anything reads request.POST/FILES, which includes the CSRF
+check. Views that accept uploads are therefore `csrf_exempt` and call `csrf_protect` themselves after installing the
+handler (the pattern in Django's "Modifying upload handlers on the fly").
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadhandler import FileUploadHandler
+from django.db import transaction
+from django.http import Http404, HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from zhifa.common.errors import InvalidState, ServiceError
+from zhifa.records.blobstore import (
+    HEAD_BYTES,
+    BlobStore,
+    Staged,
+    TempWriter,
+    UnsupportedType,
+    UploadTooLarge,
+    default_store,
+    detect_type,
+    refusal_message,
+    too_large_message,
+    upload_limit,
+)
+from zhifa.records.evidence import (
+    CaptureInfo,
+    InvalidInput,
+    evidence_create,
+    filename_clean,
+    require_uploader,
+    stream_clean,
+)
+from zhifa.records.models import Evidence, UploadSession, UploadState
+
+if TYPE_CHECKING:
+    from zhifa.accounts.models import User
+
+HANDLER_CHUNK = 256 * 1024  # bytes per multipart read: bounds memory per upload
+RAW_CHUNK = 256 * 1024  # bytes per read of a session chunk body
+FORM_OVERHEAD = 1024 * 1024  # room for the metadata fields and multipart framing beside the file
+SINGLE_TMP_MAX_AGE = timedelta(hours=6)  # an untouched single-request temp file this old belongs to a dead process
+SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+
+
+def session_ttl() -> timedelta:
+    """Open sessions idle longer than this expire and their part files are removed (FC-4 sweep window)."""
+    return timedelta(hours=int(getattr(settings, "ZHIFA_UPLOAD_SESSION_HOURS", 72)))
+
+
+class TooManyFiles(ServiceError):
+    code = "one_file_only"
+
+
+class LengthRequired(ServiceError):
+    code = "length_required"
+    status = 411
+
+
+class HashMismatch(ServiceError):
+    code = "hash_mismatch"
+    status = 422
+
+
+class Busy(InvalidState):
+    code = "busy"
+
+
+class OffsetMismatch(InvalidState):
+    """The chunk does not start where the server's copy ends; `offset` tells the client where to resume."""
+
+    code = "offset_mismatch"
+
+    def __init__(self, offset: int) -> None:
+        super().__init__(_("分片位置不符：服务器已收到 %(n)d 字节，请从该位置继续上传。") % {"n": offset})
+        self.offset = offset
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Single-request uploads (browser form without JavaScript, API multipart)
+# ---------------------------------------------------------------------------------------------------------------
+
+
+class StagedUpload(UploadedFile):
+    """What the handler puts into request.FILES: a complete, hashed, type-checked temporary file."""
+
+    def __init__(self, staged: Staged, name: str) -> None:
+        super().__init__(file=None, name=name, content_type=staged.content_type, size=staged.size)
+        self.staged = staged
+        self.original_name = name
+
+    def temporary_file_path(self) -> str:
+        return str(self.staged.path)
+
+    def close(self) -> None:
+        """Nothing is open (the file was closed when the upload completed); Django calls this at request end."""
+
+
+class EvidenceUploadHandler(FileUploadHandler):
+    """Streams the one file of a multipart request into a hashing temporary file with a size limit."""
+
+    chunk_size = HANDLER_CHUNK
+
+    def __init__(self, request: HttpRequest | None = None, *, store: BlobStore | None = None,
+                 limit: int | None = None) -> None:
+        super().__init__(request)
+        self.store = store or default_store()
+        self.limit = upload_limit() if limit is None else limit
+        self.writer: TempWriter | None = None
+        self.files = 0
+
+    def new_file(self, field_name: str, file_name: str, content_type: str, content_length: int | None,
+                 charset: str | None = None, content_type_extra: dict[str, Any] | None = None) -> None:
+        super().new_file(field_name, file_name, content_type, content_length, charset, content_type_extra)
+        self.files += 1
+        if self.files > 1:
+            raise TooManyFiles(_("每次只能上传一个文件。"))
+        if content_length is not None and content_length > self.limit:
+            raise UploadTooLarge(too_large_message(self.limit))
+        self.writer = self.store.writer(limit=self.limit)
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> None:
+        assert self.writer is not None
+        self.writer.write(raw_data)  # raises UploadTooLarge past the limit; the view then cleans up
+
+    def file_complete(self, file_size: int) -> StagedUpload:
+        assert self.writer is not None
+        staged = self.writer.finish()  # raises UnsupportedType / EmptyUpload
+        return StagedUpload(staged, self.file_name or "")
+
+    def upload_interrupted(self) -> None:
+        self.cleanup()
+
+    def cleanup(self) -> None:
+        """Remove the temporary file. After a successful store the blob is a separate link, so this is always
+        right at the end of a request, whatever happened."""
+        if self.writer is not None:
+            self.writer.discard()
+
+
+def install_upload_handler(request: HttpRequest) -> EvidenceUploadHandler:
+    """Replace the request's upload handlers, refusing an oversized body before a byte of it is read."""
+    limit = upload_limit()
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > limit + FORM_OVERHEAD:
+        raise UploadTooLarge(too_large_message(limit))
+    handler = EvidenceUploadHandler(request, limit=limit)
+    request.upload_handlers = [handler]
+    return handler
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Resumable upload sessions
+# ---------------------------------------------------------------------------------------------------------------
+
+
+class Readable(Protocol):
+    def read(self, size: int = ..., /) -> bytes: ...
+
+
+def part_path(session: UploadSession, store: BlobStore | None = None) -> Path:
+    store = store or default_store()
+    return store.tmp_dir / f"session-{session.public_id}.part"
+
+
+@dataclass(frozen=True)
+class SessionRequest:
+    stream: str
+    filename: str
+    size: int
+    capture: CaptureInfo
+    declared_type: str = ""
+    sha256: str = ""
+
+
+def upload_session_create(*, actor: User, request: SessionRequest, store: BlobStore | None = None) -> UploadSession:
+    agency = require_uploader(actor)
+    stream = stream_clean(request.stream)
+    captured_at = request.capture.captured_at
+    if captured_at is None:
+        raise InvalidInput(_("请填写采集时间。"), code="captured_at_required")
+    limit = upload_limit()
+    if request.size < 1:
+        raise InvalidInput(_("文件为空。"))
+    if request.size > limit:
+        raise UploadTooLarge(too_large_message(limit))
+    sha256 = (request.sha256 or "").strip().lower()
+    if sha256 and not SHA256_RE.match(sha256):
+        raise InvalidInput(_("SHA-256 校验值应为 64 位十六进制数字。"))
+    store = store or default_store()
+    now = timezone.now()
+    c = request.capture
+    with transaction.atomic():
+        session = UploadSession.objects.create(
+            agency=agency, created_by=actor, stream=stream, filename=filename_clean(request.filename),
+            declared_type=request.declared_type[:100], expected_size=request.size, expected_sha256=sha256,
+            captured_at=captured_at, captured_by=c.captured_by, device_serial=c.device_serial, gps_lat=c.gps_lat,
+            gps_lon=c.gps_lon, duration_seconds=c.duration_seconds, created_at=now, updated_at=now,
+        )
+        store.tmp_dir.mkdir(parents=True, exist_ok=True)
+        # The row exists before the file, so the sweep never takes a fresh part file for an orphan.
+        fd = os.open(part_path(session, store), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.close(fd)
+    return session
+
+
+def upload_session_get_for(*, user: User, public_id: Any) -> UploadSession:
+    """A session of this user's (sessions are personal: anyone else's is a 404)."""
+    try:
+        return UploadSession.objects.select_related("evidence").get(public_id=public_id, created_by=user)
+    except (UploadSession.DoesNotExist, ValueError) as exc:
+        raise Http404 from exc
+
+
+def _require_open(session: UploadSession) -> None:
+    if session.state == UploadState.FINISHED:
+        raise InvalidState(_("该上传已完成。"), code="finished")
+    if session.state != UploadState.OPEN:
+        raise InvalidState(_("该上传已取消或已过期，请重新上传。"), code="closed")
+
+
+def _early_refusal(head: bytes, complete: bool) -> str | None:
+    """Refuse a wrong type at the first chunk rather than after gigabytes. A zip could still be a DOCX (its
+    directory is at the end), so only the finish can decide that case."""
+    if len(head) < 16 and not complete:
+        return None
+    if detect_type(head, None) is not None or head[:4] == b"PK\x03\x04":
+        return None
+    return refusal_message(head)
+
+
+def _abort(session: UploadSession, store: BlobStore, state: str = UploadState.ABORTED) -> None:
+    UploadSession.objects.filter(pk=session.pk, state=UploadState.OPEN).update(state=state, updated_at=timezone.now())
+    part_path(session, store).unlink(missing_ok=True)
+    session.state = state
+
+
+def upload_session_append(
+    *, actor: User, session: UploadSession, offset: int | None, body: Readable, length: int | None,
+    store: BlobStore | None = None,
+) -> UploadSession:
+    """Write one chunk at `offset`, which must equal the bytes already received (else OffsetMismatch, so the
+    client resumes there). `received` advances only after the bytes are fsynced; bytes of an interrupted chunk
+    that did arrive are kept, so a retry resumes after them."""
+    store = store or default_store()
+    if session.created_by_id != actor.pk:
+        raise Http404
+    _require_open(session)
+    if offset is None:
+        raise InvalidInput(_("请提供分片起始位置（Upload-Offset 请求头或 offset 参数）。"), code="offset_required")
+    if length is None:
+        raise LengthRequired(_("请提供 Content-Length。"))
+    if offset != session.received:
+        raise OffsetMismatch(session.received)
+    if offset + length > session.expected_size:
+        raise UploadTooLarge(_("分片超出了创建上传时声明的文件大小。"))
+    path = part_path(session, store)
+    try:
+        f = open(path, "r+b")
+    except FileNotFoundError as exc:  # swept meanwhile
+        _abort(session, store, UploadState.EXPIRED)
+        raise InvalidState(_("该上传已过期，请重新上传。"), code="closed") from exc
+    with f:
+        try:
+            fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise Busy(_("该文件的另一个分片正在上传，请稍后重试。")) from exc
+        # Another request may have advanced the session while we waited for the lock: check again.
+        session.refresh_from_db(fields=["received", "state"])
+        _require_open(session)
+        if offset != session.received:
+            raise OffsetMismatch(session.received)
+        f.truncate(offset)  # drop bytes a crashed request wrote but never acknowledged
+        f.seek(offset)
+        written = 0
+        head = b""
+        try:
+            while written < length:
+                data = body.read(min(RAW_CHUNK, length - written))
+                if not data:
+                    break
+                if offset == 0 and len(head) < HEAD_BYTES:
+                    head += data[: HEAD_BYTES - len(head)]
+                    refusal = _early_refusal(head, complete=written + len(data) >= session.expected_size)
+                    if refusal:
+                        _abort(session, store)
+                        raise UnsupportedType(refusal)
+                f.write(data)
+                written += len(data)
+        finally:
+            if session.state == UploadState.OPEN and written:
+                f.flush()
+                os.fsync(f.fileno())
+                updated = UploadSession.objects.filter(
+                    pk=session.pk, received=offset, state=UploadState.OPEN
+                ).update(received=offset + written, updated_at=timezone.now())
+                if updated:
+                    session.received = offset + written
+    if written < length:
+        raise InvalidInput(
+            _("分片不完整：收到 %(got)d 字节，应为 %(want)d 字节；请从 %(at)d 字节处继续。")
+            % {"got": written, "want": length, "at": session.received},
+            code="incomplete_chunk",
+        )
+    return session
+
+
+def upload_session_finish(*, actor: User, session: UploadSession, store: BlobStore | None = None) -> Evidence:
+    """Hash the complete part file, check its type (and the client's SHA-256 if given), store it as a blob and
+    record the evidence. Idempotent: finishing a finished session returns its evidence (a lost response is safe)."""
+    store = store or default_store()
+    if session.created_by_id != actor.pk:
+        raise Http404
+    if session.state == UploadState.FINISHED and session.evidence is not None:
+        return session.evidence
+    _require_open(session)
+    if session.received != session.expected_size:
+        raise InvalidState(
+            _("上传尚未完成：已收到 %(got)d / %(want)d 字节。") % {"got": session.received, "want": session.expected_size},
+            code="incomplete",
+        )
+    path = part_path(session, store)
+    try:
+        staged = store.stage(path)
+    except UnsupportedType:
+        _abort(session, store)
+        raise
+    except FileNotFoundError as exc:
+        _abort(session, store, UploadState.EXPIRED)
+        raise InvalidState(_("该上传已过期，请重新上传。"), code="closed") from exc
+    if staged.size != session.expected_size:  # the part file was changed behind our back
+        raise InvalidState(_("临时文件大小与已接收字节数不符，请重新上传。"), code="incomplete")
+    if session.expected_sha256 and staged.sha256 != session.expected_sha256:
+        _abort(session, store)
+        raise HashMismatch(_("文件的 SHA-256 与上传前声明的不符，文件可能在传输中损坏，请重新上传。"))
+    capture = CaptureInfo(
+        captured_at=session.captured_at, captured_by=session.captured_by, device_serial=session.device_serial,
+        gps_lat=session.gps_lat, gps_lon=session.gps_lon, duration_seconds=session.duration_seconds,
+    )
+    with transaction.atomic():
+        locked = UploadSession.objects.select_for_update().select_related("evidence").get(pk=session.pk)
+        if locked.state == UploadState.FINISHED and locked.evidence is not None:
+            return locked.evidence
+        _require_open(locked)
+        evidence = evidence_create(
+            actor=actor, stream=locked.stream, staged=staged, original_filename=locked.filename, capture=capture,
+            method="resumable", store=store,
+        )
+        UploadSession.objects.filter(pk=locked.pk).update(
+            state=UploadState.FINISHED, evidence=evidence, updated_at=timezone.now()
+        )
+    path.unlink(missing_ok=True)  # the blob is its own link now
+    session.state, session.evidence = UploadState.FINISHED, evidence
+    return evidence
+
+
+def upload_session_abort(*, actor: User, session: UploadSession, store: BlobStore | None = None) -> None:
+    if session.created_by_id != actor.pk:
+        raise Http404
+    if session.state == UploadState.OPEN:
+        _abort(session, store or default_store())
+
+
+def upload_sweep(*, now: datetime | None = None, store: BlobStore | None = None) -> int:
+    """Expire idle sessions and remove temporary files nobody will finish (FC-4). Returns files removed."""
+    now = now or timezone.now()
+    store = store or default_store()
+    removed = 0
+    for session in UploadSession.objects.filter(state=UploadState.OPEN, updated_at__lt=now - session_ttl()):
+        path = part_path(session, store)
+        existed = path.exists()
+        _abort(session, store, UploadState.EXPIRED)
+        removed += int(existed)
+    if not store.tmp_dir.is_dir():
+        return removed
+    open_parts = {
+        f"session-{pid}.part" for pid in UploadSession.objects.filter(state=UploadState.OPEN).values_list(
+            "public_id", flat=True)
+    }
+    cutoff = now.timestamp() - SINGLE_TMP_MAX_AGE.total_seconds()
+    for path in store.tmp_dir.iterdir():
+        if not path.is_file():
+            continue
+        if path.name.startswith("session-") and path.name.endswith(".part"):
+            stale = path.name not in open_parts
+        elif path.name.startswith("single-") and path.name.endswith(".tmp"):
+            stale = path.stat().st_mtime < cutoff
+        else:
+            continue
+        if stale:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
