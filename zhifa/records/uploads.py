@@ -16,6 +16,7 @@ from __future__ import annotations
 import fcntl
 import os
 import re
+import shutil
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -361,7 +362,7 @@ def upload_session_finish(*, actor: User, session: UploadSession, store: BlobSto
         gps_lat=session.gps_lat, gps_lon=session.gps_lon, duration_seconds=session.duration_seconds,
     )
     with transaction.atomic():
-        locked = UploadSession.objects.select_for_update().select_related("evidence").get(pk=session.pk)
+        locked = UploadSession.objects.select_for_update(of=("self",)).select_related("evidence").get(pk=session.pk)
         if locked.state == UploadState.FINISHED and locked.evidence is not None:
             return locked.evidence
         _require_open(locked)
@@ -402,6 +403,10 @@ def upload_sweep(*, now: datetime | None = None, store: BlobStore | None = None)
     }
     cutoff = now.timestamp() - SINGLE_TMP_MAX_AGE.total_seconds()
     for path in store.tmp_dir.iterdir():
+        if path.is_dir() and path.name.startswith("archive-") and path.stat().st_mtime < cutoff:
+            shutil.rmtree(path, ignore_errors=True)  # left by an archive export that crashed mid-way
+            removed += 1
+            continue
         if not path.is_file():
             continue
         if path.name.startswith("session-") and path.name.endswith(".part"):

@@ -16,4 +16,5 @@ urlpatterns = [
     path("evidence/<uuid:public_id>/download/", views.evidence_download, name="evidence_download"),
     path("timeline/", views.timeline, name="timeline"),
     path("timeline/verify/", views.timeline_verify, name="timeline_verify"),
+    path("timeline/archive/", views.timeline_archive, name="timeline_archive"),
 ]

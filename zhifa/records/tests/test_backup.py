@@ -278,7 +278,8 @@ def two_sites(request, tmp_path: Path) -> Iterator[tuple[dict[str, str], dict[st
 
     names = [f"zhifa_fc6_{os.getpid()}_live", f"zhifa_fc6_{os.getpid()}_restored"]
     parts = urlsplit(url)
-    with psycopg.connect(url, autocommit=True) as admin:
+    admin_url = urlunsplit(parts._replace(path="/postgres"))  # the database in DATABASE_URL need not exist
+    with psycopg.connect(admin_url, autocommit=True) as admin:
         for name in names:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
             admin.execute(f'CREATE DATABASE "{name}"')
@@ -286,7 +287,7 @@ def two_sites(request, tmp_path: Path) -> Iterator[tuple[dict[str, str], dict[st
     try:
         yield live, restored
     finally:
-        with psycopg.connect(url, autocommit=True) as admin:
+        with psycopg.connect(admin_url, autocommit=True) as admin:
             for name in names:
                 admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 

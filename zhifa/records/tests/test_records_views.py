@@ -67,6 +67,7 @@ def staff_urls(evidence) -> list[tuple[str, str]]:  # noqa: ANN001
         ("get", f"/staff/records/evidence/{pid}/download/"),
         ("get", f"/staff/records/timeline/?stream={quote(evidence.stream)}"),
         ("post", "/staff/records/timeline/verify/"),
+        ("post", "/staff/records/timeline/archive/"),
     ]
 
 
@@ -114,7 +115,7 @@ def test_every_records_route_with_an_id_is_covered(b_evidence) -> None:
     covered_shapes = {
         "staff/records/evidence/<uuid:public_id>/", "staff/records/evidence/<uuid:public_id>/media/",
         "staff/records/evidence/<uuid:public_id>/download/", "staff/records/timeline/",
-        "staff/records/timeline/verify/",
+        "staff/records/timeline/verify/", "staff/records/timeline/archive/",
         # personal upload sessions: covered by test_uploads.test_sessions_are_personal
         "staff/records/uploads/<uuid:public_id>/", "staff/records/uploads/<uuid:public_id>/finish/",
         # no object: index, upload page, session creation
