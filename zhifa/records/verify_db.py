@@ -31,7 +31,8 @@ class LedgerReport:
 def _levels_up(level_hashes: list[bytes]) -> list[bytes]:
     """The perfect parents of one level (an odd last node has no perfect parent)."""
     sha256 = hashlib.sha256
-    return [sha256(b"\x01" + level_hashes[i] + level_hashes[i + 1]).digest() for i in range(0, len(level_hashes) - 1, 2)]
+    pairs = zip(*[iter(level_hashes)] * 2, strict=False)  # (0,1), (2,3), …; a lone last node is left out
+    return [sha256(b"\x01" + left + right).digest() for left, right in pairs]
 
 
 def perfect_levels(leaves: list[bytes]) -> list[list[bytes]]:
