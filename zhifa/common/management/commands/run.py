@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from typing import Any
 
@@ -18,6 +19,7 @@ class Command(BaseCommand):
         parser.add_argument("--bind", default=os.environ.get("ZHIFA_BIND", "127.0.0.1:8000"))
         parser.add_argument("--workers", type=int, default=int(os.environ.get("ZHIFA_WORKERS", "2")))
         parser.add_argument("--no-demo", action="store_true", help="不载入演示数据")
+        parser.add_argument("--checkpoint-every", type=int, default=300, help="每隔多少秒签署一次账本检查点")
 
     def handle(self, *args: Any, **options: Any) -> None:
         call_command("migrate", interactive=False, verbosity=0)
@@ -30,6 +32,10 @@ class Command(BaseCommand):
         call_command("collectstatic", interactive=False, verbosity=0)
         self.stdout.write(self.style.SUCCESS(f"正在启动服务：http://{options['bind']}/ （按 Ctrl+C 停止）"))
         sys.stdout.flush()
+        # Sign the tree head every few minutes beside the server. This process becomes gunicorn (execv keeps the
+        # pid), so the loop stops by itself when the server does.
+        zhifa = os.path.join(os.path.dirname(sys.executable), "zhifa")
+        subprocess.Popen([zhifa, "checkpoint", "--every", str(options["checkpoint_every"]), "--parent", str(os.getpid())])
         gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
         os.execv(gunicorn, [
             gunicorn, "zhifa.wsgi:application", "--bind", options["bind"], "--workers", str(options["workers"]),
