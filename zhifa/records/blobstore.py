@@ -12,6 +12,7 @@ This module knows nothing about requests, users or the database.
 from __future__ import annotations
 
 import errno
+import fcntl
 import hashlib
 import os
 import re
@@ -210,6 +211,37 @@ def read_head(path: Path) -> bytes:
         return f.read(HEAD_BYTES)
 
 
+def create_locked_temp(folder: Path, *, prefix: str) -> tuple[int, str]:
+    """A new temporary file holding an exclusive flock for as long as its descriptor is open. The lock tells the
+    sweep (`uploads.upload_sweep`) that a live process owns the file; the kernel drops it when that process dies,
+    even by SIGKILL. A file swept between creation and locking has no link left: make another."""
+    for _attempt in range(5):
+        fd, name = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=folder)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        if os.fstat(fd).st_nlink:
+            return fd, name
+        os.close(fd)
+    raise OSError("temporary upload files keep disappearing")  # pragma: no cover
+
+
+def remove_if_abandoned(path: Path) -> bool:
+    """Remove a temporary file whose writer is gone (no process holds its lock). Unlinks while holding the lock,
+    so a writer that locks it afterwards sees a file without a link (see `create_locked_temp`)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    else:
+        path.unlink(missing_ok=True)
+        return True
+    finally:
+        os.close(fd)
+
+
 class TempWriter:
     """Writes one upload to a new temporary file, hashing as it goes and refusing bytes beyond `limit`.
 
@@ -219,7 +251,7 @@ class TempWriter:
 
     def __init__(self, store: BlobStore, *, limit: int, prefix: str = "single-") -> None:
         store.tmp_dir.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=store.tmp_dir)
+        fd, name = create_locked_temp(store.tmp_dir, prefix=prefix)
         self.path = Path(name)
         self._file = os.fdopen(fd, "wb")
         self._hash = hashlib.sha256()
@@ -237,9 +269,9 @@ class TempWriter:
         self.size += len(data)
 
     def finish(self) -> Staged:
+        """Flush and fsync; the file stays open (and locked against the sweep) until `discard()`."""
         self._file.flush()
         os.fsync(self._file.fileno())
-        self._file.close()
         if self.size == 0:
             raise EmptyUpload(_("文件为空。"))
         content_type = check_type(bytes(self._head), self.path)

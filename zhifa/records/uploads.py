@@ -41,6 +41,7 @@ from zhifa.records.blobstore import (
     default_store,
     detect_type,
     refusal_message,
+    remove_if_abandoned,
     too_large_message,
     upload_limit,
 )
@@ -60,7 +61,7 @@ if TYPE_CHECKING:
 HANDLER_CHUNK = 256 * 1024  # bytes per multipart read: bounds memory per upload
 RAW_CHUNK = 256 * 1024  # bytes per read of a session chunk body
 FORM_OVERHEAD = 1024 * 1024  # room for the metadata fields and multipart framing beside the file
-SINGLE_TMP_MAX_AGE = timedelta(hours=6)  # an untouched single-request temp file this old belongs to a dead process
+SINGLE_TMP_MAX_AGE = timedelta(hours=6)  # an untouched archive export folder this old belongs to a dead process
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -412,7 +413,10 @@ def upload_sweep(*, now: datetime | None = None, store: BlobStore | None = None)
         if path.name.startswith("session-") and path.name.endswith(".part"):
             stale = path.name not in open_parts
         elif path.name.startswith("single-") and path.name.endswith(".tmp"):
-            stale = path.stat().st_mtime < cutoff
+            # The writer holds an flock while it lives: an unlocked file belongs to a finished or killed request,
+            # and goes at once, whatever its age.
+            removed += int(remove_if_abandoned(path))
+            continue
         else:
             continue
         if stale:

@@ -7,6 +7,7 @@ handlers as the real one) and serves as the URL conf; once mounted, the tests us
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import time
@@ -315,10 +316,14 @@ def test_sweep_expires_idle_sessions_and_removes_dead_temp_files(agency_a, store
     os.utime(dead_single, (old, old))
     fresh_single = tmp_dir / "single-live.tmp"
     fresh_single.write_bytes(b"in progress")
+    killed_single = tmp_dir / "single-killed.tmp"  # recent, but its writer is gone: no lock
+    killed_single.write_bytes(b"cut off")
     orphan = tmp_dir / "session-00000000-0000-0000-0000-000000000000.part"
     orphan.write_bytes(b"x")
-    removed = uploads.upload_sweep()
-    assert removed == 3
+    with open(fresh_single, "rb") as live_writer:  # a live request holds the writer's lock
+        fcntl.flock(live_writer.fileno(), fcntl.LOCK_EX)
+        removed = uploads.upload_sweep()
+    assert removed == 4
     assert UploadSession.objects.get(public_id=idle["id"]).state == UploadState.EXPIRED
     remaining = {p.name for p in temp_files(tmp_dir)}
     assert remaining == {f"session-{live['id']}.part", "single-live.tmp"}

@@ -39,5 +39,7 @@ class Command(BaseCommand):
         gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
         os.execv(gunicorn, [
             gunicorn, "zhifa.wsgi:application", "--bind", options["bind"], "--workers", str(options["workers"]),
-            "--access-logfile", "-", "--timeout", "120",
+            # Threaded workers: a long evidence upload occupies one thread, not a whole worker, and the timeout
+            # (which kills a sync worker stuck in one request) no longer cuts off big single-request uploads.
+            "--worker-class", "gthread", "--threads", "4", "--access-logfile", "-", "--timeout", "120",
         ])
