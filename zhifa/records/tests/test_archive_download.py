@@ -59,10 +59,9 @@ def logged_in(user) -> Client:  # noqa: ANN001
 
 
 def body_of(response) -> bytes:  # noqa: ANN001
-    try:
-        return b"".join(response.streaming_content) if response.streaming else response.content
-    finally:
-        response.close()
+    # The test client closes a streamed response once it is consumed. Closing it again here would fire
+    # request_finished, which closes the database connection (inside the test's transaction on PostgreSQL).
+    return b"".join(response.streaming_content) if response.streaming else response.content
 
 
 def access_entries() -> list[dict]:
