@@ -4,9 +4,10 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-# Debian packages: the runtime needs a venv-capable Python; tests also need Chromium (Playwright drives Debian's
+# Debian packages: the runtime needs a venv-capable Python and, for document PDFs (WeasyPrint), CJK fonts, Pango and
+# HarfBuzz's subsetter (ADR 0013); tests also need Chromium (Playwright drives Debian's
 # build, never a downloaded one), CJK fonts for screenshots, and PostgreSQL for the CI run.
-APT_RUN  := python3-venv
+APT_RUN  := python3-venv fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 APT_TEST := chromium fonts-noto-cjk poppler-utils
 APT_PG   := postgresql
 
@@ -22,7 +23,7 @@ define apt_install
 endef
 
 sysdeps-run:
-	@$(PYTHON) -c "import ensurepip, venv" 2>/dev/null || { $(call apt_install,$(APT_RUN)) ; }
+	$(call apt_install,$(APT_RUN))
 
 sysdeps-test:
 	$(call apt_install,$(APT_TEST))
@@ -58,7 +59,8 @@ lint: $(VENV)/.dev
 	  zhifa/registry/selectors.py zhifa/disclosure/services.py zhifa/disclosure/selectors.py zhifa/workdays \
 	  zhifa/records/merkle.py zhifa/records/ledger.py zhifa/records/signednote.py zhifa/records/checkpoints.py \
 	  zhifa/records/verify_db.py zhifa/records/archive.py zhifa/records/verify.py zhifa/records/access.py \
-	  zhifa/common
+	  zhifa/common zhifa/cases/engine.py zhifa/cases/services.py zhifa/cases/selectors.py zhifa/cases/deadlines.py \
+	  zhifa/cases/gates.py zhifa/review/services.py zhifa/documents/services.py zhifa/documents/selectors.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .hypothesis .mypy_cache .ruff_cache

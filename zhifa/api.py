@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from zhifa.common.errors import ServiceError
 
@@ -38,6 +38,17 @@ def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResp
     return api.create_response(request, {"code": "unauthenticated", "message": "需要有效的 API 令牌。"}, status=401)
 
 
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    """ninja's own HTTP errors (e.g. a body that is not JSON: 400) in the house shape, not ninja's {detail}."""
+    if exc.status_code == 400:
+        return api.create_response(
+            request, {"code": "bad_request", "message": "请求体无法解析，请发送有效的 JSON。"}, status=400
+        )
+    return api.create_response(request, {"code": f"http_{exc.status_code}", "message": str(exc)},
+                               status=exc.status_code)
+
+
 @api.exception_handler(ValidationError)
 def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     return api.create_response(
@@ -46,13 +57,19 @@ def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
 
 
 def _register_routers() -> None:
+    from zhifa.cases.api import router as cases_router
     from zhifa.disclosure.api import router as public_router
+    from zhifa.documents.api import router as documents_router
     from zhifa.records.api import router as records_router
     from zhifa.registry.api import router as registry_router
+    from zhifa.review.api import router as review_router
 
     api.add_router("/public", public_router)
     api.add_router("/registry", registry_router)
     api.add_router("/records", records_router)
+    api.add_router("/cases", cases_router)
+    api.add_router("/documents", documents_router)
+    api.add_router("/review", review_router)
 
 
 _register_routers()

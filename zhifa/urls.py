@@ -5,6 +5,9 @@ from zhifa.api import api
 urlpatterns = [
     path("accounts/", include("zhifa.accounts.urls")),
     path("staff/records/", include("zhifa.records.urls")),
+    path("staff/cases/", include("zhifa.cases.urls")),
+    path("staff/documents/", include("zhifa.documents.urls")),
+    path("staff/review/", include("zhifa.review.urls")),
     path("staff/", include("zhifa.registry.urls")),
     path("transparency/", include("zhifa.records.public_urls")),
     path("api/v1/", api.urls),

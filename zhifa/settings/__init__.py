@@ -56,6 +56,9 @@ INSTALLED_APPS = [
     "zhifa.registry",
     "zhifa.disclosure",
     "zhifa.records",
+    "zhifa.documents",
+    "zhifa.cases",
+    "zhifa.review",
 ]
 
 MIDDLEWARE = [

@@ -7,3 +7,9 @@ from zhifa.settings import STORAGES
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 WHITENOISE_AUTOREFRESH = True
+
+# Each test agency gets its own seal key (documents app); keep those out of the developer's data folder.
+import tempfile  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+ZHIFA_SEAL_DIR = Path(tempfile.mkdtemp(prefix="zhifa-test-seals-"))

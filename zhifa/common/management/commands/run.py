@@ -36,6 +36,8 @@ class Command(BaseCommand):
         # pid), so the loop stops by itself when the server does.
         zhifa = os.path.join(os.path.dirname(sys.executable), "zhifa")
         subprocess.Popen([zhifa, "checkpoint", "--every", str(options["checkpoint_every"]), "--parent", str(os.getpid())])
+        # Mark missed case deadlines hourly (the first pass runs now).
+        subprocess.Popen([zhifa, "tick", "--every", "3600", "--parent", str(os.getpid())])
         gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
         os.execv(gunicorn, [
             gunicorn, "zhifa.wsgi:application", "--bind", options["bind"], "--workers", str(options["workers"]),

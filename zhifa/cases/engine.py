@@ -1,0 +1,244 @@
+"""The case engine: case kinds as state tables, and the one service that moves a case (architecture rule 3).
+
+A case kind (`Kind`) lists its states and its actions. An `Action` names the states it may start from, the state it
+leads to (None: the case stays where it is, e.g. recording an inquiry), the roles that may take it, the input
+schema (pydantic, shared by the API and the generated UI form), the recording steps of the agency's 音像记录事项清单
+it covers, and `run`, which checks the legal gates (each names its rule ID) and makes the change.
+
+`case_act` is the only writer of a case's state. In one transaction it locks the case row, checks state, role and
+input, runs the action, issues its documents and appends one `case.<action>` ledger entry. Any refusal raises
+before commit, so a denied action leaves nothing behind: no state change, no ledger entry, no document number.
+New kinds (行政许可, 行政强制) are new tables in `zhifa/cases/kinds/`; nothing here changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any, NoReturn
+from uuid import UUID
+
+from django.db import transaction
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Schema
+from pydantic import ValidationError
+
+from zhifa.cases.models import Case
+from zhifa.common.errors import InvalidState, NotAllowed, ServiceError
+from zhifa.common.scoping import writable_agency_ids
+from zhifa.records import ledger
+from zhifa.workdays.calendar import WorkCalendar, load_calendar
+
+if TYPE_CHECKING:
+    from zhifa.accounts.models import User
+    from zhifa.documents.models import Document
+
+
+class GateBlocked(ServiceError):
+    """A legal gate refuses the action: HTTP 409 with the rule ID, e.g. CASE-5."""
+
+    code = "gate_blocked"
+    status = 409
+
+
+class InvalidInput(ServiceError):
+    code = "invalid"
+    status = 422
+
+    def __init__(self, message: str, *, errors: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(message)
+        self.errors = errors or []
+
+
+def today_in_china() -> date:
+    return timezone.localdate()
+
+
+@dataclass
+class Ctx:
+    """What an action's `run` works with. `payload` is added to the ledger entry of the transition."""
+
+    case: Case
+    actor: User
+    data: Any  # the validated input schema instance
+    today: date
+    calendar: WorkCalendar
+    action: Action
+    payload: dict[str, Any] = field(default_factory=dict)
+    documents: list[Document] = field(default_factory=list)
+    target: str | None = None
+
+    def block(self, rule: str, message: str) -> NoReturn:
+        raise GateBlocked(f"{message}（{rule}）", rule=rule)
+
+    def issue(self, doc_type: str, *, on: date | None = None, **extra: Any) -> Document:
+        """Issue a document of this case now (numbered, rendered, hashed into the ledger; docs app)."""
+        from zhifa.cases.doccontext import document_context
+        from zhifa.documents.services import document_issue
+
+        context = document_context(self.case, doc_type, on=on or self.today, **extra)
+        document = document_issue(
+            actor=self.actor, agency=self.case.agency, subject_id=self.case.public_id, stream=self.case.stream,
+            doc_type=doc_type, context=context, on=on or self.today,
+        )
+        self.documents.append(document)
+        return document
+
+
+Run = Callable[[Ctx], None]
+
+
+def _nothing(ctx: Ctx) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    label: str
+    sources: tuple[str, ...]
+    target: str | None
+    roles: frozenset[str]
+    schema: type[Schema]
+    run: Run = _nothing
+    # Steps of the 音像记录事项清单 this action performs (REC-4/REC-6); `av_steps_for` may pick them from the input.
+    av_steps: tuple[str, ...] = ()
+    av_steps_for: Callable[[Any], tuple[str, ...]] | None = None
+    rule: str = ""
+    help: str = ""
+    primary: bool = True  # shown as a main button (False: secondary, e.g. recording another inquiry)
+
+    def steps_for(self, data: Any) -> tuple[str, ...]:
+        return self.av_steps_for(data) if self.av_steps_for else self.av_steps
+
+
+@dataclass(frozen=True)
+class Kind:
+    code: str
+    label: str
+    states: Mapping[str, str]  # code → Chinese label, in procedure order
+    initial: str
+    actions: Mapping[str, Action]
+    terminal: frozenset[str] = frozenset()
+    reference_prefix: str = "案"
+
+    def state_label(self, state: str) -> str:
+        return self.states.get(state, state)
+
+    def actions_from(self, state: str) -> list[Action]:
+        return [a for a in self.actions.values() if state in a.sources]
+
+
+def make_kind(code: str, label: str, states: Mapping[str, str], initial: str, actions: Iterable[Action],
+              **kw: Any) -> Kind:
+    table = {a.name: a for a in actions}
+    for action in table.values():
+        unknown = [s for s in (*action.sources, action.target) if s is not None and s not in states]
+        if unknown:
+            raise ValueError(f"{code}.{action.name}: unknown states {unknown}")
+    return Kind(code, label, states, initial, table, **kw)
+
+
+KINDS: dict[str, Kind] = {}
+
+
+def register(kind: Kind) -> Kind:
+    KINDS[kind.code] = kind
+    return kind
+
+
+def kind_of(case: Case) -> Kind:
+    from zhifa.cases import kinds  # noqa: F401  (registers the tables)
+
+    return KINDS[case.kind]
+
+
+def may_take(user: User, case: Case, action: Action) -> bool:
+    writable = writable_agency_ids(user)
+    if writable is not None and case.agency_id not in writable:
+        return False
+    return bool(user.is_system_admin is False and user.has_role(*action.roles))
+
+
+def allowed_actions(user: User, case: Case) -> list[Action]:
+    """The actions the user may take next (the UI shows only these)."""
+    return [a for a in kind_of(case).actions_from(case.state) if may_take(user, case, a)]
+
+
+def validate_input(schema: type[Schema], data: Mapping[str, Any] | Schema) -> Any:
+    if isinstance(data, Schema):
+        return data
+    try:
+        return schema.model_validate(dict(data))
+    except ValidationError as exc:
+        errors = [{"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()]
+        fields = "、".join(sorted({e["field"] for e in errors if e["field"]}))
+        raise InvalidInput(_("填写内容有误：%(fields)s") % {"fields": fields or _("请求格式")}, errors=errors) from exc
+
+
+def _locked_case(user: User, case_id: UUID | str) -> Case:
+    qs = Case.objects.select_for_update().select_related("agency")
+    writable = writable_agency_ids(user)
+    if writable is not None:
+        qs = qs.filter(agency_id__in=writable)
+    try:
+        return qs.get(public_id=case_id)
+    except (Case.DoesNotExist, ValueError, TypeError) as exc:
+        from zhifa.cases.selectors import case_visible_to
+
+        if case_visible_to(user, case_id):
+            raise NotAllowed(_("您只能查看该案件，不能办理。")) from exc
+        raise Http404 from exc
+
+
+def case_act(*, actor: User, case_id: UUID | str, action: str, data: Mapping[str, Any] | Schema,
+             today: date | None = None) -> Case:
+    """Take `action` on a case: lock, check state, role, input and gates, change, record. All or nothing."""
+    from zhifa.cases import recording
+
+    with transaction.atomic():
+        case = _locked_case(actor, case_id)
+        kind = kind_of(case)
+        act = kind.actions.get(action)
+        if act is None:
+            raise InvalidState(_("没有这个办案操作：%(a)s") % {"a": action}, code="unknown_action")
+        if case.state not in act.sources:
+            raise InvalidState(
+                _("案件当前处于“%(state)s”，不能“%(action)s”。") % {"state": kind.state_label(case.state),
+                                                                   "action": act.label},
+                rule="CASE-59",
+            )
+        if not may_take(actor, case, act):
+            raise NotAllowed(_("您的角色不能“%(action)s”。") % {"action": act.label})
+        inputs = validate_input(act.schema, data)
+        ctx = Ctx(case=case, actor=actor, data=inputs, today=today or today_in_china(),
+                  calendar=load_calendar(case.agency.region_code), action=act, target=act.target)
+        recording.require_recordings(ctx, act.steps_for(inputs))
+        old = case.state
+        act.run(ctx)
+        if ctx.target is not None:
+            case.state = ctx.target
+        case.save()
+        record(ctx, old)
+    return case
+
+
+def record(ctx: Ctx, old_state: str) -> ledger.LedgerEntry:
+    """The transition's ledger entry: who, what, from and to, the input, and the documents issued with it."""
+    case = ctx.case
+    payload = {
+        "case_id": str(case.public_id),
+        "reference": case.reference,
+        "action": ctx.action.name,
+        "label": ctx.action.label,
+        "from": old_state,
+        "to": case.state,
+        "input": ctx.data.model_dump(mode="json") if isinstance(ctx.data, Schema) else {},
+        "documents": [{"id": str(d.public_id), "type": d.doc_type, "number": d.number} for d in ctx.documents],
+        **ctx.payload,
+    }
+    return ledger.ledger_append(kind=f"case.{ctx.action.name}", stream=case.stream, agency_id=case.agency_id,
+                                actor=ctx.actor, payload=payload)
