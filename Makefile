@@ -45,7 +45,7 @@ run: $(VENV)/.runtime
 	$(BIN)/zhifa run
 
 demo: $(VENV)/.runtime
-	$(BIN)/zhifa migrate --verbosity 0 && $(BIN)/zhifa demo
+	$(BIN)/zhifa migrate --verbosity 0 && $(BIN)/zhifa demo && $(BIN)/zhifa demo_cases
 
 test: $(VENV)/.dev sysdeps-test
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/pytest

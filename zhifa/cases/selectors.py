@@ -8,10 +8,10 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 
-from zhifa.cases.models import Case, Deadline, DeadlineState
+from zhifa.cases.models import Case, CaseOfficer, Deadline, DeadlineState
 from zhifa.common.scoping import scope_to_agencies, visible_agency_ids
 from zhifa.records.access import record_access
 from zhifa.records.models import LedgerEntry
@@ -43,9 +43,12 @@ def case_list_for(*, user: User, state: str = "", kind: str = "", mine: bool = F
         qs = qs.filter(kind=kind)
     if mine:
         staff = getattr(user, "staff", None)
-        qs = qs.filter(officers__staff=staff, officers__active=True) if staff else qs.filter(created_by=user)
+        mine_q = Q(created_by=user)
+        if staff is not None:
+            mine_q |= Q(pk__in=CaseOfficer.objects.filter(staff=staff, active=True).values("case_id"))
+        qs = qs.filter(mine_q)
     if q:
-        qs = qs.filter(title__icontains=q) | qs.filter(reference__icontains=q)
+        qs = qs.filter(Q(title__icontains=q) | Q(reference__icontains=q) | Q(parties__name__icontains=q)).distinct()
     total = qs.count()
     return list(qs.order_by("-registered_on", "-id")[offset:offset + limit]), total
 

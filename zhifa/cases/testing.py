@@ -205,3 +205,35 @@ def walk_to(world: CaseWorld, case: Case, state: str, *, day: date = DAY, fine: 
     if case.state != state:
         raise AssertionError(f"{state} is not on the walk path (stopped at {case.state})")
     return case
+
+
+def wav_bytes(seconds: int = 1, rate: int = 8000) -> bytes:
+    """A real (silent) WAV recording, for tests and the demo's body-camera stand-in."""
+    import io
+    import wave
+
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(b"\x00\x00" * rate * seconds)
+    return buf.getvalue()
+
+
+def upload_recording(user: User, case: Case, captured_at: datetime | None = None, *, name: str = "执法记录仪.wav"):  # noqa: ANN201
+    """Store a recording in the case's stream through the evidence service (as an upload would)."""
+    from zhifa.records.blobstore import default_store
+    from zhifa.records.evidence import CaptureInfo, evidence_create
+
+    store = default_store()
+    writer = store.writer(limit=10 * 1024 * 1024, prefix="test-")
+    try:
+        writer.write(wav_bytes())
+        staged = writer.finish()
+        captured = captured_at or datetime.combine(DAY, time(9, 30), tzinfo=SHANGHAI)
+        return evidence_create(actor=user, stream=case.stream, staged=staged, original_filename=name,
+                               capture=CaptureInfo(captured_at=captured, captured_by=user.full_name,
+                                                   device_serial="DSJ-0001"), at=captured)
+    finally:
+        writer.discard()

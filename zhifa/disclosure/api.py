@@ -32,7 +32,7 @@ class AgencyRef(Schema):
     name: str
 
 
-class AgencyOut(Schema):
+class PublicAgencyOut(Schema):
     id: UUID = Field(description="执法主体的公开标识（长期不变）")
     name: str
     kind: str = Field(description="主体类别")
@@ -58,19 +58,19 @@ class AgencyOut(Schema):
 
     @staticmethod
     def resolve_kind(obj: PublicEntry) -> str:
-        return AgencyOut._body(obj, "kind")
+        return PublicAgencyOut._body(obj, "kind")
 
     @staticmethod
     def resolve_level(obj: PublicEntry) -> str:
-        return AgencyOut._body(obj, "level")
+        return PublicAgencyOut._body(obj, "level")
 
     @staticmethod
     def resolve_sector(obj: PublicEntry) -> str:
-        return AgencyOut._body(obj, "sector")
+        return PublicAgencyOut._body(obj, "sector")
 
     @staticmethod
     def resolve_region(obj: PublicEntry) -> str:
-        return AgencyOut._body(obj, "region")
+        return PublicAgencyOut._body(obj, "region")
 
     @staticmethod
     def resolve_entry_id(obj: PublicEntry) -> UUID:
@@ -83,16 +83,16 @@ class SectionCount(Schema):
     count: int
 
 
-class AgencyDetailOut(AgencyOut):
+class PublicAgencyDetailOut(PublicAgencyOut):
     body: dict[str, Any] = Field(description="公开的主体信息（含内设机构、职权依据、委托、救济途径和投诉举报渠道）")
     sections: list[SectionCount]
 
 
-class AgencyPage(Schema):
+class PublicAgencyPage(Schema):
     count: int
     limit: int
     offset: int
-    items: list[AgencyOut]
+    items: list[PublicAgencyOut]
 
 
 class EntryOut(Schema):
@@ -136,7 +136,7 @@ class EntryFilterParams(PageParams):
     q: str = Field("", max_length=100, description="关键词（中文分词检索，按相关程度排序，最多返回 200 条）")
 
 
-@router.get("/agencies", response=AgencyPage, summary="执法主体列表")
+@router.get("/agencies", response=PublicAgencyPage, summary="执法主体列表")
 def agency_list(request: HttpRequest, params: Query[PageParams]) -> dict[str, Any]:
     qs = selectors.agency_list().defer("search_text")
     return {
@@ -147,7 +147,7 @@ def agency_list(request: HttpRequest, params: Query[PageParams]) -> dict[str, An
     }
 
 
-@router.get("/agencies/{agency_id}", response=AgencyDetailOut, summary="执法主体详情")
+@router.get("/agencies/{agency_id}", response=PublicAgencyDetailOut, summary="执法主体详情")
 def agency_detail(request: HttpRequest, agency_id: UUID) -> PublicEntry:
     agency = selectors.agency_get(agency_key=agency_id)
     counts = selectors.agency_section_counts(agency_id=agency.agency_id)

@@ -83,7 +83,7 @@ class OffsetErrorOut(ErrorOut):
 
 
 class CaptureIn(Schema):
-    stream: str = Field(..., max_length=128, description="记录流，例如 case:<案件 UUID>")
+    stream: str = Field(..., max_length=128, description="记录流；案件证据用案件详情中的 stream，即 case/<案件 UUID>")
     captured_at: datetime.datetime = Field(..., description="采集时间（ISO 8601；无时区按北京时间）")
     captured_by: str = Field("", max_length=100, description="采集人员")
     device_serial: str = Field("", max_length=64, description="执法记录仪等设备编号")

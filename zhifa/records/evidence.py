@@ -109,7 +109,7 @@ def _strip_controls(text: str) -> str:
 
 
 def stream_clean(raw: str) -> str:
-    """A stream key: 1–128 printable characters, e.g. "case:<uuid>" or a key the officer chooses."""
+    """A stream key: 1–128 printable characters, e.g. "case/<uuid>" (a case's stream) or a key the officer chooses."""
     stream = _strip_controls(unicodedata.normalize("NFC", raw or "")).strip()
     if not stream:
         raise InvalidInput(_("请填写记录流（例如案件编号）。"), code="invalid_stream")

@@ -906,7 +906,9 @@ ACTIONS = [
            HearingTerminatedIn, run_terminate_hearing, rule="CASE-38"),
     Action("revise_proposal", "修改处理意见", AFTER_DEFENSE, None, OFFICERS, ProposalIn, run_revise,
            rule="CASE-30", primary=False),
-    Action("submit_legal_review", "送法制审核", (*AFTER_DEFENSE,), "legal_review", OFFICERS, ReviewSubmitIn,
+    # After a disputed opinion has been coordinated (REV-10), the case goes back to review with the outcome.
+    Action("submit_legal_review", "送法制审核", (*AFTER_DEFENSE, "legal_review_disputed", "collective_discussion"),
+           "legal_review", OFFICERS, ReviewSubmitIn,
            run_submit_review, rule="REV-5"),
     Action("pass_legal_review", "法制审核通过", ("legal_review",), "legal_review_passed",
            frozenset({Role.LEGAL_REVIEWER}), ReviewDecisionIn, run_pass_review, rule="REV-9"),

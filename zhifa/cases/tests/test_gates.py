@@ -462,3 +462,17 @@ def test_rec_4_required_recording_and_rec_5_reason_when_conditional(agency_a):
     refused(world, case, "record_inspection", record_input(world), "REC-5")
     act(world, case, "record_inspection", record_input(world, av_omitted_reason="执法记录仪故障，已书面记录"))
     assert penalty.PENALTY.actions["hold_hearing"].av_steps == ("举行听证",)
+
+
+def test_rec_4_an_attached_recording_of_the_case_satisfies_the_list(agency_a, agency_b):
+    from zhifa.cases.testing import make_case_world as make
+    from zhifa.cases.testing import upload_recording
+
+    world = make(agency_a, av="required")
+    case = walk_to(world, new_penalty_case(world), "investigating")
+    other = walk_to(world, new_penalty_case(world), "investigating")
+    foreign = upload_recording(world["officer"], other)  # another case's recording does not count
+    refused(world, case, "record_inspection", record_input(world, recordings=[str(foreign.public_id)]), "REC-9")
+    mine = upload_recording(world["officer"], case)
+    act(world, case, "record_inspection", record_input(world, recordings=[str(mine.public_id)]))
+    assert case.activities.get().recordings == [str(mine.public_id)]

@@ -40,7 +40,7 @@ class IntegrityStatus(models.TextChoices):
 
 
 class Evidence(models.Model):
-    """One evidence item (photo, audio, video, document) uploaded into a stream, e.g. "case:<uuid>"."""
+    """One evidence item (photo, audio, video, document) uploaded into a stream, e.g. "case/<uuid>" (a case's stream)."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     agency = models.ForeignKey(

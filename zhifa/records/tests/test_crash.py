@@ -116,8 +116,9 @@ class Server:
         raise AssertionError("server did not start:\n" + self.log_text())
 
     def workers(self) -> list[int]:
-        """gunicorn's workers (the master's other child is the checkpoint loop `zhifa run` starts)."""
-        return [pid for pid in _children(self.proc.pid) if b"checkpoint" not in _cmdline(pid)]
+        """gunicorn's workers (the master's other children are the checkpoint and tick loops `zhifa run` starts)."""
+        return [pid for pid in _children(self.proc.pid)
+                if b"checkpoint" not in _cmdline(pid) and b"tick" not in _cmdline(pid)]
 
     def kill(self) -> None:
         """SIGKILL to the master and every worker at the same instant."""
@@ -137,7 +138,8 @@ class Server:
         self.log.close()
 
     def log_text(self) -> str:
-        self.log.flush()
+        if not self.log.closed:
+            self.log.flush()
         return Path(self.log.name).read_bytes()[-4000:].decode(errors="replace")
 
 

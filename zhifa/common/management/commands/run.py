@@ -28,6 +28,7 @@ class Command(BaseCommand):
         self.stdout.write(f"数据库已迁移：{settings.DATABASES['default']['NAME']}")
         if not options["no_demo"]:
             call_command("demo", stdout=self.stdout)
+            call_command("demo_cases", stdout=self.stdout)
         call_command("checkpoint", stdout=self.stdout)  # creates the log key on first start; signs the tree head
         call_command("collectstatic", interactive=False, verbosity=0)
         self.stdout.write(self.style.SUCCESS(f"正在启动服务：http://{options['bind']}/ （按 Ctrl+C 停止）"))

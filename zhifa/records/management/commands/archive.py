@@ -22,7 +22,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
         export = sub.add_parser("export", help="导出一个记录流（\"*\" 为全部）的归档包")
-        export.add_argument("stream", help="记录流，例如 case:<编号>；\"*\" 导出全部记录流")
+        export.add_argument("stream", help="记录流，例如 case/<案件 UUID>；\"*\" 导出全部记录流")
         export.add_argument("--output", help="输出目录（不得已存在）；默认在数据目录 archives/ 下")
         export.add_argument(
             "--no-leaves", action="store_true",

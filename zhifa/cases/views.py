@@ -1,0 +1,441 @@
+"""Staff pages of the cases app (mounted at /staff/cases/, namespace "cases").
+
+Thin views: parse input with the forms generated from the engine's schemas, call `case_create` / `case_act` or a
+selector, render. Every page works without JavaScript; htmx only refreshes the case list in place. The case page
+is a staff read of a case: `case_page_for` writes the 调阅 entry first, and a failure to write it is a 503.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from urllib.parse import urlencode
+from uuid import UUID
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from zhifa.cases import engine, selectors
+from zhifa.cases.engine import KINDS, Action, InvalidInput, allowed_actions, kind_of, may_take
+from zhifa.cases.forms import (
+    NEW_CASE_KINDS,
+    PARTY_FIELD_HELP,
+    case_forms,
+    case_payload,
+    chinese_message,
+    schema_form_class,
+)
+from zhifa.cases.kinds.common import OFFICERS
+from zhifa.cases.models import Case, Deadline, DeadlineState, Party
+from zhifa.cases.services import case_create
+from zhifa.common.errors import ServiceError
+from zhifa.records import evidence as ev
+from zhifa.records.access import fail_closed
+from zhifa.records.blobstore import allowed_types_text, human_size, upload_limit
+
+PAGE_SIZE = 20
+DUE_HORIZON_DAYS = 14
+DUE_HORIZONS = ("7", "14", "30", "90")
+OPEN_STATES = (DeadlineState.RUNNING, DeadlineState.SUSPENDED, DeadlineState.EXTENDED)
+DAY_KINDS = {"working": gettext_lazy("工作日"), "calendar": gettext_lazy("自然日")}
+CAMERA_ACCEPT = "image/*,video/*,audio/*"
+# Actions whose form starts from the case's current values (only what the user changes is sent).
+PREFILL_FROM_CASE = frozenset({"update_details"})
+
+
+def _today() -> date:
+    return engine.today_in_china()
+
+
+def _case_url(case: Case, anchor: str = "") -> str:
+    return reverse("cases:detail", args=[case.public_id]) + (f"#{anchor}" if anchor else "")
+
+
+@dataclass
+class Countdown:
+    """A deadline as the pages show it: days left (negative when overdue)."""
+
+    deadline: Deadline
+    days_left: int
+
+    @property
+    def overdue(self) -> bool:
+        return self.days_left < 0
+
+    @property
+    def days_overdue(self) -> int:
+        return -self.days_left
+
+    @property
+    def urgent(self) -> bool:
+        return 0 <= self.days_left <= 3
+
+    @property
+    def day_kind_label(self) -> str:
+        return str(DAY_KINDS.get(self.deadline.day_kind, self.deadline.day_kind))
+
+
+def _countdown(deadline: Deadline, today: date) -> Countdown:
+    return Countdown(deadline, deadline.days_left(today))
+
+
+def _all_states() -> dict[str, str]:
+    from zhifa.cases import kinds  # noqa: F401
+
+    states: dict[str, str] = {}
+    for kind in KINDS.values():
+        for code, label in kind.states.items():
+            states.setdefault(code, label)
+    return states
+
+
+def _state_label(case: Case) -> str:
+    return kind_of(case).state_label(case.state)
+
+
+# --------------------------------------------------------------------------------------------------- my cases
+
+
+@login_required
+@require_GET
+def case_list(request: HttpRequest) -> HttpResponse:
+    """My cases / all cases of the agency: filters, search, pagination; each row with its next deadline."""
+    user = request.user
+    from zhifa.cases import kinds  # noqa: F401
+
+    officer = user.has_role(*OFFICERS)  # type: ignore[union-attr]
+    scope = request.GET.get("scope") or ("mine" if officer else "all")
+    kind = request.GET.get("kind", "")
+    kind = kind if kind in KINDS else ""
+    states = dict(KINDS[kind].states) if kind else _all_states()
+    state = request.GET.get("state", "")
+    state = state if state in states else ""
+    query = request.GET.get("q", "").strip()[:100]
+    try:
+        page = max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        page = 1
+    rows, total = selectors.case_list_for(user=user, state=state, kind=kind, mine=scope == "mine", q=query,  # type: ignore[arg-type]
+                                          limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    pages = max(1, -(-total // PAGE_SIZE))
+    today = _today()
+    ids = [c.pk for c in rows]
+    parties: dict[int, list[str]] = {}
+    for party in Party.objects.filter(case_id__in=ids).only("case_id", "name").order_by("id"):
+        parties.setdefault(party.case_id, []).append(party.name)
+    next_due: dict[int, Countdown] = {}
+    for row in Deadline.objects.filter(case_id__in=ids, state__in=OPEN_STATES).order_by("due", "id"):
+        next_due.setdefault(row.case_id, _countdown(row, today))
+    items = [{"case": c, "state_label": _state_label(c), "kind_label": KINDS[c.kind].label,
+              "parties": "、".join(parties.get(c.pk, [])), "next": next_due.get(c.pk)} for c in rows]
+    params = {k: v for k, v in (("scope", scope), ("kind", kind), ("state", state), ("q", query)) if v}
+    context = {
+        "items": items, "total": total, "page": min(page, pages), "pages": pages, "scope": scope, "kind": kind,
+        "state": state, "query": query, "kinds": [(k, KINDS[k].label) for k in NEW_CASE_KINDS if k in KINDS],
+        "states": list(states.items()), "query_string": urlencode(params), "can_create": officer,
+    }
+    template = "cases/_list_results.html" if getattr(request, "htmx", False) else "cases/list.html"
+    return render(request, template, context)
+
+
+# --------------------------------------------------------------------------------------------------- due list
+
+
+@login_required
+@require_GET
+def due_list(request: HttpRequest) -> HttpResponse:
+    """Open deadlines due soon (overdue first) and the recently missed ones."""
+    today = _today()
+    days = request.GET.get("days", "")
+    horizon = int(days) if days in DUE_HORIZONS else DUE_HORIZON_DAYS
+    due = [_countdown(d, today) for d in selectors.due_list_for(user=request.user, today=today,  # type: ignore[arg-type]
+                                                               days=horizon)]
+    missed = [_countdown(d, today) for d in selectors.missed_deadlines_for(user=request.user, limit=50)]  # type: ignore[arg-type]
+    return render(request, "cases/due.html", {"due": due, "missed": missed, "horizon": horizon,
+                                              "horizons": DUE_HORIZONS, "today": today})
+
+
+# --------------------------------------------------------------------------------------------------- new case
+
+
+def _split_errors(errors: list[dict[str, Any]], case_form: Any, party_form: Any) -> list[str]:
+    rest: list[str] = []
+    for err in errors:
+        path = str(err.get("field") or "")
+        if path.startswith("parties."):
+            parts = path.split(".", 2)
+            path = parts[2] if len(parts) == 3 else ""
+            target = party_form
+        elif path.split(".", 1)[0] in party_form.fields and path.split(".", 1)[0] not in case_form.fields:
+            target = party_form
+        else:
+            target = case_form
+        rest += target.add_service_errors([{"field": path, "message": err.get("message", "")}])
+    return rest
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_new(request: HttpRequest) -> HttpResponse:
+    """Register a case (案源登记 / 当场处罚登记 / 检查登记) with one party."""
+    from zhifa.cases import kinds  # noqa: F401
+
+    user = request.user
+    kind = request.GET.get("kind") or request.POST.get("kind") or "penalty"
+    if kind not in NEW_CASE_KINDS or kind not in KINDS:
+        raise Http404
+    if user.agency_id is None or not user.has_role(*OFFICERS):  # type: ignore[union-attr]
+        raise PermissionDenied
+    case_form, party_form = case_forms(agency=user.agency, data=request.POST if request.method == "POST" else None)  # type: ignore[union-attr]
+    error, status = "", 200
+    if request.method == "POST":
+        if case_form.is_valid() and party_form.is_valid():
+            try:
+                case = case_create(actor=user, kind=kind, data=case_payload(case_form, party_form))  # type: ignore[arg-type]
+            except InvalidInput as exc:
+                rest = _split_errors(exc.errors, case_form, party_form)
+                error, status = "；".join([exc.message, *rest]), exc.status
+            except ServiceError as exc:
+                error, status = exc.message, exc.status
+            else:
+                messages.success(request, _("已登记案件 %(ref)s。") % {"ref": case.reference})
+                return redirect(_case_url(case))
+        else:
+            error, status = _("请按提示修改后再提交。"), 400
+    return render(request, "cases/new.html", {
+        "kind": kind, "kind_label": KINDS[kind].label, "case_form": case_form, "party_form": party_form,
+        "error": error, "party_help": PARTY_FIELD_HELP,
+    }, status=status)
+
+
+# --------------------------------------------------------------------------------------------------- case page
+
+
+def _timeline_rows(entries: list[Any], case: Case) -> list[dict[str, Any]]:
+    table = kind_of(case)
+    rows = []
+    for entry in entries:
+        data = json.loads(bytes(entry.canonical))
+        payload = data.get("payload") or {}
+        actor = data.get("actor") or {}
+        rows.append({
+            "seq": entry.seq, "kind": entry.kind, "recorded_at": entry.recorded_at,
+            "actor": actor.get("name") or actor.get("username") or _("系统"),
+            "summary": _entry_summary(entry.kind, payload, table),
+        })
+    return rows
+
+
+def _entry_summary(kind: str, payload: dict[str, Any], table: engine.Kind) -> str:
+    if kind == "document.issued":
+        number = payload.get("number")
+        return _("出具%(name)s%(no)s") % {"name": payload.get("name", ""), "no": f"（{number}）" if number else ""}
+    if kind == "evidence.added":
+        return _("上传证据“%(name)s”") % {"name": payload.get("original_filename") or "—"}
+    if kind.startswith("case."):
+        label = str(payload.get("label") or kind.removeprefix("case."))
+        old, new = payload.get("from"), payload.get("to")
+        text = label
+        if new and old != new:
+            text += _("：%(a)s → %(b)s") % {"a": table.state_label(old) if old else _("（新建）"),
+                                            "b": table.state_label(new)}
+        numbers = [d.get("number") for d in payload.get("documents") or [] if d.get("number")]
+        if numbers:
+            text += _("；文书：%(n)s") % {"n": "、".join(numbers)}
+        return text
+    simple = "；".join(f"{k}：{v}" for k, v in payload.items() if not isinstance(v, dict | list))
+    return simple[:200]
+
+
+INFO_FIELDS = ("source_kind", "registered_on", "filed_on", "power_item", "handling_unit", "violation_place",
+               "act_date", "discovered_on", "summary", "facts", "legal_basis_text", "penalty_text", "fine_amount",
+               "decided_on", "served_on", "payment_due", "paid_on", "paid_amount", "outcome_reason", "closed_on")
+
+
+def _case_info(case: Case) -> list[tuple[str, Any]]:
+    rows = []
+    for name in INFO_FIELDS:
+        field = case._meta.get_field(name)
+        value = getattr(case, name)
+        if value in (None, ""):
+            continue
+        if getattr(field, "choices", None):
+            value = getattr(case, f"get_{name}_display")()
+        rows.append((str(field.verbose_name), value))
+    return rows
+
+
+@login_required
+@require_GET
+@fail_closed
+def case_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    page = selectors.case_page_for(user=request.user, case_id=public_id, request=request)  # type: ignore[arg-type]
+    case = page.case
+    table = kind_of(case)
+    today = _today()
+    open_deadlines = [_countdown(d, today) for d in page.deadlines if d.is_open]
+    decision = next((c for c in open_deadlines if c.deadline.code == "decision"), None)
+    actions = allowed_actions(request.user, case)  # type: ignore[arg-type]
+    return render(request, "cases/detail.html", {
+        "page": page, "case": case, "info": _case_info(case), "kind_label": table.label, "state_label": table.state_label(case.state),
+        "terminal": case.state in table.terminal, "decision": decision,
+        "other_deadlines": [c for c in open_deadlines if c is not decision],
+        "deadlines": [_countdown(d, today) for d in page.deadlines],
+        "primary_actions": [a for a in actions if a.primary], "secondary_actions": [a for a in actions if not a.primary],
+        "timeline": _timeline_rows(page.timeline, case),
+        "timeline_url": reverse("records:timeline") + "?" + urlencode({"stream": case.stream}),
+        "can_upload": ev.can_upload(request.user),  # type: ignore[arg-type]
+        "upload_other_url": reverse("records:upload") + "?" + urlencode({"stream": case.stream}),
+        "today": today,
+    })
+
+
+# ------------------------------------------------------------------------------------------------- action page
+
+
+def _initial(case: Case, action: Action) -> dict[str, Any]:
+    if action.name not in PREFILL_FROM_CASE:
+        return {}
+    initial: dict[str, Any] = {}
+    for name in action.schema.model_fields:
+        if hasattr(case, name):
+            value = getattr(case, name)
+            initial[name] = ("true" if value else "false") if isinstance(value, bool) else value
+    return initial
+
+
+def _refusal(user: Any, case: Case, action: Action) -> str:
+    """Why the action cannot be taken now (the same words `case_act` would use), or ""."""
+    table = kind_of(case)
+    if case.state not in action.sources:
+        return _("案件当前处于“%(state)s”，不能“%(action)s”。") % {"state": table.state_label(case.state),
+                                                               "action": action.label}
+    if not may_take(user, case, action):
+        return _("您的角色不能“%(action)s”。") % {"action": action.label}
+    return ""
+
+
+def _new_documents(case: Case, before: set[Any]) -> list[Any]:
+    from zhifa.documents.models import Document
+
+    return [d for d in Document.objects.filter(subject_id=case.public_id).order_by("issued_at", "id")
+            if d.pk not in before]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_action(request: HttpRequest, public_id: UUID, action: str) -> HttpResponse:
+    """GET: the action's form. POST: take the action; on refusal the form comes back with the input kept and
+    the reason (which names its rule) in a red alert."""
+    user = request.user
+    case = selectors.case_get_for(user=user, case_id=public_id)  # type: ignore[arg-type]  # 404 outside scope
+    table = kind_of(case)
+    act = table.actions.get(action)
+    if act is None:
+        raise Http404
+    today = _today()
+    form_class = schema_form_class(act.schema)
+    initial = _initial(case, act)
+    error, status = "", 200
+    if request.method == "POST":
+        form = form_class(request.POST, case=case, today=today, initial=initial)
+        if form.is_valid():
+            from zhifa.documents.models import Document
+
+            before = set(Document.objects.filter(subject_id=case.public_id).values_list("pk", flat=True))
+            try:
+                engine.case_act(actor=user, case_id=case.public_id, action=act.name, data=form.payload())  # type: ignore[arg-type]
+            except InvalidInput as exc:
+                rest = form.add_service_errors(exc.errors)
+                error, status = "；".join([exc.message, *rest]), exc.status
+            except ServiceError as exc:  # GateBlocked, InvalidState, NotAllowed, DocumentIncomplete, ...
+                error, status = chinese_message(exc.message), exc.status
+            else:
+                issued = _new_documents(case, before)
+                text = _("已完成“%(label)s”。") % {"label": act.label}
+                if issued:
+                    text += _("已出具：%(docs)s。") % {"docs": "、".join(
+                        f"{d.name}（{d.number}）" if d.number else d.name for d in issued)}
+                messages.success(request, text)
+                return redirect(_case_url(case))
+        else:
+            error, status = _("请按提示修改后再提交。"), 400
+    else:
+        form = form_class(case=case, today=today, initial=initial)
+        error = _refusal(user, case, act)
+    return render(request, "cases/action.html", {
+        "case": case, "action": act, "form": form, "error": error, "kind_label": table.label,
+        "state_label": table.state_label(case.state), "can_submit": not _refusal(user, case, act),
+    }, status=status)
+
+
+# ------------------------------------------------------------------------------------------- evidence upload
+# The records app's upload (resumable, with a progress bar) with the case's stream preset; these wrappers only
+# send the officer back to the case page afterwards.
+
+
+def _upload_case(request: HttpRequest, public_id: UUID) -> Case:
+    case = selectors.case_get_for(user=request.user, case_id=public_id)  # type: ignore[arg-type]
+    if not ev.can_upload(request.user) or case.agency_id != request.user.agency_id:  # type: ignore[arg-type, union-attr]
+        raise PermissionDenied
+    return case
+
+
+@csrf_exempt  # the records view checks CSRF itself once its streaming upload handler is installed
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_upload(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    case = _upload_case(request, public_id)
+    if request.method == "POST":
+        from zhifa.records import views as records_views
+
+        response = records_views.upload(request)
+        if response.status_code == 302 and "/evidence/" in response.get("Location", ""):
+            return redirect(_case_url(case, "evidence"))
+        return response
+    return render(request, "cases/upload.html", {
+        "case": case, "limit": upload_limit(), "limit_text": human_size(upload_limit()),
+        "allowed_text": allowed_types_text(), "accept": CAMERA_ACCEPT,
+        "captured_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        "captured_by": getattr(request.user, "full_name", ""),
+    })
+
+
+@login_required
+@require_POST
+def case_upload_session(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    case = _upload_case(request, public_id)
+    from zhifa.records import views as records_views
+
+    response = records_views.upload_session_create(request)
+    if response.status_code != 201:
+        return response
+    data = json.loads(response.content)
+    data["finish_url"] = reverse("cases:upload_finish", args=[case.public_id, data["id"]])
+    return JsonResponse(data, status=201)
+
+
+@login_required
+@require_POST
+def case_upload_finish(request: HttpRequest, public_id: UUID, session_id: UUID) -> HttpResponse:
+    case = _upload_case(request, public_id)
+    from zhifa.records import views as records_views
+
+    response = records_views.upload_session_finish(request, public_id=session_id)
+    if response.status_code != 201:
+        return response
+    data = json.loads(response.content)
+    data["evidence_url"] = _case_url(case, "evidence")
+    messages.success(request, _("证据已上传并记入账本。"))
+    return JsonResponse(data, status=201)
