@@ -18,6 +18,7 @@ from zhifa.cases.services import case_create
 from zhifa.common.identifiers import resident_id_check_char
 from zhifa.common.testing import AgencyPersonas, make_uscc
 from zhifa.registry import models as reg
+from zhifa.review.actions import ALL_CHECKS_PASSED
 
 _serial = itertools.count(1)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -159,7 +160,9 @@ def _penalty_path(world: CaseWorld, day: date) -> list[tuple[str, str, dict[str,
                                           "defense": "当事人对事实无异议，请求从轻处罚。", "signed_note": "当事人已签字"},
          hearing_day),
         ("legal_review", "submit_legal_review", {"materials": "调查终结报告、证据材料、听证笔录"}, hearing_day),
-        ("legal_review_passed", "pass_legal_review", {"opinion": "事实清楚，证据确凿，适用依据正确，程序合法，同意。"},
+        ("", "assign_reviewer", {"reviewer": "<reviewer>"}, hearing_day),
+        ("legal_review_passed", "pass_legal_review", {**ALL_CHECKS_PASSED,
+                                                      "opinion": "事实清楚，证据确凿，适用依据正确，程序合法，同意。"},
          hearing_day),
         ("decided", "decide", {"decided_on": hearing_day}, hearing_day),
         ("served", "serve", {"method": "direct", "recipient": "张三", "signed_on": hearing_day, "place": "当事人住所"}, hearing_day),
@@ -174,7 +177,8 @@ def _penalty_path(world: CaseWorld, day: date) -> list[tuple[str, str, dict[str,
 ROLE_FOR = {
     "approve_filing": "agency_head", "decline_filing": "agency_head", "assign_officers": "unit_head",
     "issue_prior_notice": "agency_head", "renotify": "agency_head", "notice_hearing": "unit_head",
-    "pass_legal_review": "legal_reviewer", "return_legal_review": "legal_reviewer", "decide": "agency_head",
+    "pass_legal_review": "legal_reviewer", "assign_reviewer": "legal_reviewer",
+    "request_review_materials": "legal_reviewer", "extend_review": "agency_head", "return_legal_review": "legal_reviewer", "decide": "agency_head",
     "publish": "disclosure_officer", "close": "agency_head", "archive": "archivist",
     "decide_no_penalty": "agency_head", "transfer": "agency_head", "collective_discussion": "agency_head",
     "extend_decision_limit": "agency_head", "apply_court_enforcement": "agency_head", "revoke": "agency_head",
@@ -199,6 +203,8 @@ def walk_to(world: CaseWorld, case: Case, state: str, *, day: date = DAY, fine: 
             break
         if action == "issue_prior_notice":
             data = proposal(fine=fine, served_on=day)
+        if action == "assign_reviewer":
+            data = {"reviewer": str(world["legal_reviewer"].public_id)}
         case = case_act(actor=actor_for(world, action), case_id=case.public_id, action=action, data=data, today=on)
         if target and case.state != target:
             raise AssertionError(f"{action} led to {case.state}, expected {target}")
@@ -237,3 +243,14 @@ def upload_recording(user: User, case: Case, captured_at: datetime | None = None
                                                    device_serial="DSJ-0001"), at=captured)
     finally:
         writer.discard()
+
+
+def pass_review(world: CaseWorld, case: Case, day: date = DAY, *, submit: bool = True) -> Case:
+    """Submit (unless already in review), assign the agency's reviewer and pass with every check ticked."""
+    if submit:
+        case = case_act(actor=world["officer"], case_id=case.public_id, action="submit_legal_review",
+                        data={"materials": "调查终结报告、证据材料、告知及陈述申辩材料"}, today=day)
+    case = case_act(actor=world["legal_reviewer"], case_id=case.public_id, action="assign_reviewer",
+                    data={"reviewer": str(world["legal_reviewer"].public_id)}, today=day)
+    return case_act(actor=world["legal_reviewer"], case_id=case.public_id, action="pass_legal_review",
+                    data={**ALL_CHECKS_PASSED, "opinion": "同意"}, today=day)

@@ -46,6 +46,7 @@ from zhifa.cases.models import (
     ServiceMethod,
 )
 from zhifa.registry import models as reg
+from zhifa.review.actions import review_actions
 from zhifa.workdays.calendar import Direction
 from zhifa.workdays.periods import add_months, capped_daily_surcharge
 
@@ -213,14 +214,6 @@ class HearingHeldIn(Schema):
 
 class HearingTerminatedIn(Schema):
     reason: str = Field(min_length=1, max_length=500, title="终止理由（无正当理由拒不出席或者中途退出）")
-
-
-class ReviewSubmitIn(Schema):
-    materials: str = Field(min_length=1, max_length=5000, title="送审材料")
-
-
-class ReviewDecisionIn(Schema):
-    opinion: str = Field(min_length=1, max_length=20000, title="审核意见")
 
 
 class DiscussionIn(Schema):
@@ -622,46 +615,6 @@ def run_revise(ctx: Ctx) -> None:
     _scope_review(ctx)
 
 
-def run_submit_review(ctx: Ctx) -> None:
-    from zhifa.review.services import review_submit
-
-    case = ctx.case
-    if case.state == "legal_review_returned" or not case.legal_review_reasons:
-        _scope_review(ctx)
-    if not case.legal_review_required:  # an officer may send any case (issue 5 §1)
-        case.legal_review_required = True
-        case.legal_review_reasons = [*case.legal_review_reasons, _("承办机构主动送审")]
-    rnd = review_submit(case=case, actor=ctx.actor, on=ctx.today, materials=ctx.data.materials)
-    ctx.payload["review_round"] = rnd.number
-
-
-def _review_decide(ctx: Ctx, passed: bool) -> None:
-    """REG-19: a reviewer may not be an officer of the case; the opinion is issued as a 法制审核意见书."""
-    from zhifa.review.services import latest_round, review_decide
-
-    staff = getattr(ctx.actor, "staff", None)
-    if staff is not None and ctx.case.officers.filter(staff=staff).exists():
-        ctx.block("REG-19", _("承办本案的人员不得审核本案"))
-    last = latest_round(ctx.case)
-    if last is not None and last.submitted_by_id == ctx.actor.pk:
-        ctx.block("REG-19", _("送审人不得审核本案"))
-    rnd = review_decide(case=ctx.case, actor=ctx.actor, on=ctx.today, passed=passed, opinion=ctx.data.opinion)
-    ctx.payload["review_round"] = rnd.number
-    ctx.issue("legal_review_opinion", opinion=ctx.data.opinion, review={
-        "conclusion": _("同意") if passed else _("存在问题"),
-        "items": [{"label": _("审核意见"), "result": _("同意") if passed else _("存在问题"), "note": ctx.data.opinion}],
-        "reviewer": ctx.actor.full_name,
-        "received_on": rnd.submitted_on, "opinion": ctx.data.opinion})
-
-
-def run_pass_review(ctx: Ctx) -> None:
-    _review_decide(ctx, True)
-
-
-def run_return_review(ctx: Ctx) -> None:
-    _review_decide(ctx, False)
-
-
 def run_discussion(ctx: Ctx) -> None:
     """CASE-14: complex or major cases are decided after the heads' collective discussion; minutes recorded."""
     d = ctx.data
@@ -904,18 +857,11 @@ ACTIONS = [
            run_hold_hearing, av_steps=(HEARING_STEP,), rule="CASE-39"),
     Action("terminate_hearing", "终止听证", ("hearing_noticed",), "hearing_terminated", OFFICERS,
            HearingTerminatedIn, run_terminate_hearing, rule="CASE-38"),
-    Action("revise_proposal", "修改处理意见", AFTER_DEFENSE, None, OFFICERS, ProposalIn, run_revise,
+    Action("revise_proposal", "修改处理意见", (*AFTER_DEFENSE, "legal_review_disputed", "collective_discussion"), None,
+           OFFICERS, ProposalIn, run_revise,
            rule="CASE-30", primary=False),
     # After a disputed opinion has been coordinated (REV-10), the case goes back to review with the outcome.
-    Action("submit_legal_review", "送法制审核", (*AFTER_DEFENSE, "legal_review_disputed", "collective_discussion"),
-           "legal_review", OFFICERS, ReviewSubmitIn,
-           run_submit_review, rule="REV-5"),
-    Action("pass_legal_review", "法制审核通过", ("legal_review",), "legal_review_passed",
-           frozenset({Role.LEGAL_REVIEWER}), ReviewDecisionIn, run_pass_review, rule="REV-9"),
-    Action("return_legal_review", "法制审核退回", ("legal_review",), "legal_review_returned",
-           frozenset({Role.LEGAL_REVIEWER}), ReviewDecisionIn, run_return_review, rule="REV-10"),
-    Action("dispute_legal_review", "对审核意见有分歧，提请协调", ("legal_review_returned",), "legal_review_disputed",
-           OFFICERS, NoteIn, rule="REV-10", primary=False),
+    *review_actions(resubmit_from=AFTER_DEFENSE, officers=OFFICERS),
     Action("collective_discussion", "集体讨论", ("defense_review", "legal_review_passed", "legal_review_disputed"),
            "collective_discussion", HEADS, DiscussionIn, run_discussion, rule="CASE-14", primary=False),
     Action("extend_decision_limit", "批准延长办案期限", BEFORE_DECISION, None, HEADS, ExtensionIn, run_extend,

@@ -15,6 +15,7 @@ from zhifa.accounts.services import api_token_create
 from zhifa.cases.engine import today_in_china
 from zhifa.cases.testing import CaseWorld, make_case_world, org_party, person_party
 from zhifa.records.ledger import tree_head
+from zhifa.review.actions import ALL_CHECKS_PASSED
 from zhifa.workdays.calendar import Direction, load_calendar
 
 BASE = "/api/v1/cases"
@@ -205,9 +206,11 @@ def test_general_procedure_with_a_hearing_from_registration_to_close(agency_a):
     case = desk.act("officer", case, "submit_legal_review", {"materials": "调查终结报告、证据材料、听证笔录"})
     assert case["state"] == "legal_review" and case["review_rounds"][0]["state"] == "pending"
     desk.act("agency_head", case, "decide", {}, status=409)
-    desk.act("officer", case, "pass_legal_review", {"opinion": "同意"}, status=403)  # only the reviewer
+    desk.act("officer", case, "pass_legal_review", {**ALL_CHECKS_PASSED, "opinion": "同意"}, status=403)
+    reviewer = {"reviewer": str(desk.world["legal_reviewer"].public_id)}
+    desk.act("legal_reviewer", case, "assign_reviewer", reviewer)
     case = desk.act("legal_reviewer", case, "pass_legal_review",
-                    {"opinion": "事实清楚，证据确凿，适用依据正确，程序合法，同意。"})
+                    {**ALL_CHECKS_PASSED, "opinion": "事实清楚，证据确凿，适用依据正确，程序合法，同意。"})
     assert case["state"] == "legal_review_passed" and case["review_rounds"][0]["state"] == "passed"
     assert docs(case, "legal_review_opinion")
 
@@ -233,7 +236,7 @@ def test_general_procedure_with_a_hearing_from_registration_to_close(agency_a):
     assert actions == ["case.register", "case.approve_filing", "case.assign_officers", "case.record_inspection",
                        "case.conclude_investigation", "case.issue_prior_notice", "case.request_hearing",
                        "case.notice_hearing", "case.hold_hearing", "case.submit_legal_review",
-                       "case.pass_legal_review", "case.decide", "case.serve", "case.publish",
+                       "case.assign_reviewer", "case.pass_legal_review", "case.decide", "case.serve", "case.publish",
                        "case.record_payment", "case.close"]
 
 
@@ -260,7 +263,8 @@ def test_major_decision_without_hearing_is_blocked_until_review_passes(agency_a)
     assert after["state"] == "defense_review" and not docs(after, "penalty_decision")
 
     desk.act("officer", case, "submit_legal_review", {"materials": "调查终结报告、证据材料"})
-    desk.act("legal_reviewer", case, "pass_legal_review", {"opinion": "同意"})
+    desk.act("legal_reviewer", case, "assign_reviewer", {"reviewer": str(desk.world["legal_reviewer"].public_id)})
+    desk.act("legal_reviewer", case, "pass_legal_review", {**ALL_CHECKS_PASSED, "opinion": "同意"})
     case = desk.act("agency_head", case, "decide", {})
     assert case["state"] == "decided" and docs(case, "penalty_decision")[0]["number"]
 

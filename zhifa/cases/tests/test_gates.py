@@ -21,15 +21,18 @@ from zhifa.cases.testing import (
     make_case_world,
     new_penalty_case,
     org_party,
+    pass_review,
     penalty_case_data,
     person_party,
     proposal,
     record_input,
     walk_to,
 )
+from zhifa.common.errors import NotAllowed
 from zhifa.documents.models import Document, DocumentCounter
 from zhifa.documents.services import DocumentIncomplete
 from zhifa.records.ledger import tree_head
+from zhifa.review.actions import ALL_CHECKS_PASSED
 
 pytestmark = pytest.mark.django_db
 
@@ -253,19 +256,22 @@ def test_case_30_no_heavier_penalty_after_defense(world):
 def test_rev_1_decision_waits_for_a_passed_review_and_rev_13_a_changed_proposal(world):
     case = walk_to(world, new_penalty_case(world), "hearing_held")
     assert case.legal_review_required
-    case = act(world, case, "submit_legal_review", {"materials": "全部案卷"}, day=date(2026, 6, 15))
-    case = act(world, case, "return_legal_review", {"opinion": "证据不足，补充询问笔录"}, day=date(2026, 6, 15))
+    d15, d16 = date(2026, 6, 15), date(2026, 6, 16)
+    case = act(world, case, "submit_legal_review", {"materials": "全部案卷"}, day=d15)
+    act(world, case, "assign_reviewer", {"reviewer": str(world["legal_reviewer"].public_id)}, day=d15)
+    problem = {**ALL_CHECKS_PASSED, "evidence_ok": False, "evidence_note": "证据不足，应补充询问笔录",
+               "opinion": "存在问题：证据不足"}
+    case = act(world, case, "return_legal_review", problem, day=d15)
     assert case.state == "legal_review_returned"
+    refused(world, case, "decide", {}, "CASE-59", day=d15, error=Exception)
     lighter = {k: v for k, v in proposal(fine="15000").items() if k != "served_on"}
-    act(world, case, "revise_proposal", lighter, day=date(2026, 6, 15))
-    case = act(world, case, "submit_legal_review", {"materials": "补充后的案卷"}, day=date(2026, 6, 16))
+    act(world, case, "revise_proposal", lighter, day=d15)
+    case = act(world, case, "submit_legal_review", {"materials": "补充后的案卷"}, day=d16)
     assert case.review_rounds.count() == 2
-    # the handler cannot review (REG-19): the officer user is one of the case's officers
-    refused_reviewer = case_act
-    with pytest.raises(Exception):  # noqa: B017 - NotAllowed: the role is legal_reviewer only
-        refused_reviewer(actor=world["officer"], case_id=case.public_id, action="pass_legal_review",
-                         data={"opinion": "同意"}, today=date(2026, 6, 16))
-    case = act(world, case, "pass_legal_review", {"opinion": "同意"}, day=date(2026, 6, 16))
+    with pytest.raises(NotAllowed):  # only a legal reviewer gives the opinion
+        case_act(actor=world["officer"], case_id=case.public_id, action="pass_legal_review",
+                 data={**ALL_CHECKS_PASSED, "opinion": "同意"}, today=d16)
+    case = pass_review(world, case, d16, submit=False)
     assert act(world, case, "decide", {}, day=date(2026, 6, 16)).state == "decided"
 
 
@@ -277,8 +283,7 @@ def test_rev_1_gate_on_a_case_required_by_amount(world):
     assert case.legal_review_required and "较大数额罚没款" in "".join(case.legal_review_reasons)
     case = act(world, case, "close_defense", {"outcome": "waived"})
     refused(world, case, "decide", {}, "REV-1")
-    case = act(world, case, "submit_legal_review", {"materials": "案卷"})
-    case = act(world, case, "pass_legal_review", {"opinion": "同意"})
+    case = pass_review(world, case)
     assert act(world, case, "decide", {}).state == "decided"
 
 
@@ -312,8 +317,7 @@ def _decided(world, fine: str = "10000", parties=None) -> Case:  # noqa: ANN001
     case = act(world, walk_to(world, case, "investigation_concluded"), "issue_prior_notice", proposal(fine=fine))
     case = act(world, case, "close_defense", {"outcome": "waived"})
     if case.legal_review_required:
-        case = act(world, case, "submit_legal_review", {"materials": "案卷"})
-        case = act(world, case, "pass_legal_review", {"opinion": "同意"})
+        case = pass_review(world, case)
     return act(world, case, "decide", {})
 
 

@@ -1,0 +1,158 @@
+"""Reads of the review app: the legal office's queue, reviewers' workloads, and the supervision figures for the
+justice bureau and agency heads (issue 5 §8). Scoped to the agencies the user may see; constant query counts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING
+
+from django.db.models import Avg, Count, Q, QuerySet
+from django.utils import timezone
+
+from zhifa.accounts.roles import Role
+from zhifa.common.scoping import scope_to_agencies, visible_agency_ids
+from zhifa.review.models import OPEN_STATES, CheckItem, CheckResult, ReviewRound, ReviewState
+
+if TYPE_CHECKING:
+    from zhifa.accounts.models import User
+
+
+def rounds_for(*, user: User) -> QuerySet[ReviewRound]:
+    return scope_to_agencies(ReviewRound.objects.all(), visible_agency_ids(user))
+
+
+def review_queue_for(*, user: User, scope: str = "open", limit: int = 50, offset: int = 0
+                     ) -> tuple[list[ReviewRound], int]:
+    """The queue: `open` (all open rounds, earliest due first), `mine` (assigned to me), `unassigned`,
+    `overdue` (open and past due), `done` (decided, newest first)."""
+    qs = rounds_for(user=user)
+    today = timezone.localdate()
+    if scope == "mine":
+        qs = qs.filter(assigned_to=user, state__in=OPEN_STATES)
+    elif scope == "unassigned":
+        qs = qs.filter(state=ReviewState.PENDING)
+    elif scope == "overdue":
+        qs = qs.filter(state__in=OPEN_STATES, due__lt=today)
+    elif scope == "done":
+        qs = qs.exclude(state__in=OPEN_STATES)
+    else:
+        qs = qs.filter(state__in=OPEN_STATES)
+    total = qs.count()
+    order = ["-decided_on", "-id"] if scope == "done" else ["due", "id"]
+    rows = list(qs.select_related("case", "assigned_to", "submitted_by", "agency").order_by(*order)
+                [offset:offset + limit])
+    return rows, total
+
+
+@dataclass
+class Workload:
+    user_id: int
+    name: str
+    open: int
+    done: int
+    qualified: bool
+
+
+def reviewer_workloads(*, agency_id: int) -> list[Workload]:
+    """Each legal reviewer of the agency with open and finished rounds (shown when assigning, issue 5 §3)."""
+    from zhifa.accounts.models import User
+
+    users = (User.objects.filter(agency_id=agency_id, roles__role=Role.LEGAL_REVIEWER, is_active=True)
+             .annotate(open_n=Count("review_assignments", filter=Q(review_assignments__state__in=OPEN_STATES),
+                                    distinct=True),
+                       done_n=Count("review_assignments", filter=~Q(review_assignments__state__in=OPEN_STATES),
+                                    distinct=True))
+             .select_related("staff").order_by("full_name"))
+    out = []
+    for u in users:
+        staff = getattr(u, "staff", None)
+        out.append(Workload(u.pk, u.full_name or u.username, u.open_n, u.done_n,
+                            bool(staff and staff.has_legal_qualification)))
+    return out
+
+
+@dataclass
+class AgencyReviewFigures:
+    agency_id: int
+    agency_name: str
+    by_state: dict[str, int] = field(default_factory=dict)
+    overdue_open: int = 0
+    overdue_done: int = 0
+    decided: int = 0
+    avg_working_days: float | None = None
+    problems: int = 0
+    returned: int = 0
+    reviewers: int = 0
+    reviewers_required: int = 0
+
+    @property
+    def staffing_short(self) -> int:
+        return max(0, self.reviewers_required - self.reviewers)
+
+
+@dataclass
+class Supervision:
+    agencies: list[AgencyReviewFigures]
+    problems_by_item: list[tuple[str, int]]
+    total: int
+
+
+def supervision_for(*, user: User, today: date | None = None) -> Supervision:
+    """Reviews by state, overdue, time taken and problems found, per agency the user may see, with the REG-20
+    staffing alert. Aggregates only: the query count does not grow with the number of reviews."""
+    from zhifa.registry.models import Agency, required_legal_reviewers
+
+    today = today or timezone.localdate()
+    qs = rounds_for(user=user)
+    by_state = qs.values("agency_id", "state").annotate(n=Count("id"))
+    stats = qs.values("agency_id").annotate(
+        overdue_open=Count("id", filter=Q(state__in=OPEN_STATES, due__lt=today)),
+        overdue_done=Count("id", filter=Q(overdue=True)),
+        decided=Count("id", filter=Q(state__in=[ReviewState.PASSED, ReviewState.RETURNED])),
+        returned=Count("id", filter=Q(state=ReviewState.RETURNED)),
+        avg_days=Avg("working_days_taken"),
+    )
+    problems = scope_to_agencies(CheckResult.objects.filter(passed=False), visible_agency_ids(user),
+                                 field="round__agency")
+    per_agency_problems = dict(problems.values_list("round__agency_id").annotate(n=Count("id")))
+    by_item = dict(problems.values_list("item").annotate(n=Count("id")))
+    agencies = scope_to_agencies(Agency.objects.filter(is_justice_bureau=False), visible_agency_ids(user), field="pk")
+    figures: dict[int, AgencyReviewFigures] = {a.pk: AgencyReviewFigures(a.pk, a.name) for a in agencies}
+    for row in by_state:
+        if row["agency_id"] in figures:
+            figures[row["agency_id"]].by_state[row["state"]] = row["n"]
+    for stat in stats:
+        fig = figures.get(stat["agency_id"])
+        if fig is None:
+            continue
+        fig.overdue_open, fig.overdue_done, fig.decided = stat["overdue_open"], stat["overdue_done"], stat["decided"]
+        fig.returned = stat["returned"]
+        fig.avg_working_days = None if stat["avg_days"] is None else round(float(stat["avg_days"]), 1)
+    reviewers = _reviewer_counts(list(figures))
+    officers = _officer_counts(list(figures), today)
+    for pk, fig in figures.items():
+        fig.problems = per_agency_problems.get(pk, 0)
+        fig.reviewers = reviewers.get(pk, 0)
+        fig.reviewers_required = required_legal_reviewers(officers.get(pk, 0))
+    items = [(str(CheckItem(k).label), n) for k, n in sorted(by_item.items(), key=lambda kv: -kv[1])]
+    return Supervision(sorted(figures.values(), key=lambda f: f.agency_name), items, qs.count())
+
+
+def _reviewer_counts(agency_ids: list[int]) -> dict[int, int]:
+    from zhifa.registry.models import Staff
+
+    rows = (Staff.objects.filter(agency_id__in=agency_ids, is_legal_reviewer=True, active=True)
+            .values_list("agency_id").annotate(n=Count("id")))
+    return dict(rows)
+
+
+def _officer_counts(agency_ids: list[int], today: date) -> dict[int, int]:
+    """REG-20's base: certified, non-auxiliary officers on `today` (as registry.selectors.certified_officers)."""
+    from zhifa.registry.models import CertificateStatus, Staff
+
+    rows = (Staff.objects.filter(agency_id__in=agency_ids, active=True, is_auxiliary=False,
+                                 certificates__status=CertificateStatus.VALID, certificates__valid_from__lte=today,
+                                 certificates__valid_to__gte=today)
+            .values_list("agency_id").annotate(n=Count("id", distinct=True)))
+    return dict(rows)
