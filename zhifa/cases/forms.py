@@ -47,7 +47,8 @@ TODAY_DEFAULT_DATES = frozenset({
 })
 
 # UUID fields whose choices come from the case or its agency (see `_choices`).
-SOURCED = frozenset({"staff", "host", "recordings", "preservation", "benchmark", "power_item", "articles"})
+SOURCED = frozenset({"staff", "host", "recordings", "preservation", "benchmark", "power_item", "articles",
+                     "reviewer"})
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
 
@@ -255,6 +256,27 @@ def staff_label(staff: Any, today: date) -> str:
     return _("%(name)s（无行政执法证件）") % {"name": staff.name}
 
 
+def reviewer_choices(*, agency: Any, case: Case | None) -> list[tuple[str, str]]:
+    """The agency's active legal reviewers with their workload and qualification (REG-21), and a warning on
+    those who handled, approved or investigated the case (REG-19: the engine refuses them)."""
+    from zhifa.accounts.models import User
+    from zhifa.review.selectors import reviewer_workloads
+    from zhifa.review.services import case_participants
+
+    loads = reviewer_workloads(agency_id=agency.pk)
+    public_ids = dict(User.objects.filter(pk__in=[w.user_id for w in loads]).values_list("pk", "public_id"))
+    participants = case_participants(case) if case is not None else set()
+    out = []
+    for w in loads:
+        qualification = _("具有法律职业资格") if w.qualified else _("未取得法律职业资格")
+        label = _("%(name)s（进行中%(open)d件，已完成%(done)d件；%(q)s）") % {
+            "name": w.name, "open": w.open, "done": w.done, "q": qualification}
+        if w.user_id in participants:
+            label += _("——参与过本案办理，不得审核（REG-19）")
+        out.append((str(public_ids[w.user_id]), label))
+    return out
+
+
 def _choices(source: str, *, case: Case | None, agency: Any, today: date) -> list[tuple[str, str]]:
     from zhifa.records.models import Evidence
     from zhifa.registry import models as reg
@@ -264,6 +286,8 @@ def _choices(source: str, *, case: Case | None, agency: Any, today: date) -> lis
     if source in ("staff", "host"):
         rows = reg.Staff.objects.filter(agency=agency, active=True).prefetch_related("certificates").order_by("name")
         return [(str(s.public_id), staff_label(s, today)) for s in rows]
+    if source == "reviewer":
+        return reviewer_choices(agency=agency, case=case)
     if source == "power_item":
         return [(str(p.public_id), f"{p.code} {p.name}")
                 for p in reg.PowerItem.objects.filter(agency=agency).order_by("code")]

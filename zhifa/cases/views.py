@@ -287,6 +287,10 @@ def case_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     open_deadlines = [_countdown(d, today) for d in page.deadlines if d.is_open]
     decision = next((c for c in open_deadlines if c.deadline.code == "decision"), None)
     actions = allowed_actions(request.user, case)  # type: ignore[arg-type]
+    from zhifa.review.services import review_gate
+    from zhifa.review.views import round_cards
+
+    review_block = review_gate(case) if any(a.name == "decide" for a in actions) else None
     return render(request, "cases/detail.html", {
         "page": page, "case": case, "info": _case_info(case), "kind_label": table.label, "state_label": table.state_label(case.state),
         "terminal": case.state in table.terminal, "decision": decision,
@@ -298,6 +302,8 @@ def case_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
         "can_upload": ev.can_upload(request.user),  # type: ignore[arg-type]
         "upload_other_url": reverse("records:upload") + "?" + urlencode({"stream": case.stream}),
         "today": today,
+        "review_cards": round_cards(page.review_rounds, page.documents, today),
+        "review_block": review_block,
     })
 
 
@@ -313,6 +319,36 @@ def _initial(case: Case, action: Action) -> dict[str, Any]:
             value = getattr(case, name)
             initial[name] = ("true" if value else "false") if isinstance(value, bool) else value
     return initial
+
+
+@dataclass
+class ChecklistRow:
+    """One `<item>_ok` / `<item>_note` pair of a checklist form (the REV-8 review checklist)."""
+
+    label: str
+    ok: Any  # BoundField
+    note: Any  # BoundField
+
+
+def _layout(form: Any) -> tuple[list[Any], list[ChecklistRow], list[Any]]:
+    """The form's bound fields in order, with `<item>_ok` / `<item>_note` pairs gathered into checklist rows:
+    (fields before the checklist, its rows, fields after it)."""
+    before: list[Any] = []
+    rows: list[ChecklistRow] = []
+    after: list[Any] = []
+    paired: set[str] = set()
+    for name in form.fields:
+        if name in paired:
+            continue
+        if name.endswith("_ok") and f"{name[:-3]}_note" in form.fields:
+            note = f"{name[:-3]}_note"
+            paired.add(note)
+            form.fields[note].widget.attrs["rows"] = 2
+            label = str(form.fields[name].label).rsplit("：", 1)[0]
+            rows.append(ChecklistRow(label, form[name], form[note]))
+        else:
+            (after if rows else before).append(form[name])
+    return before, rows, after
 
 
 def _refusal(user: Any, case: Case, action: Action) -> str:
@@ -348,6 +384,7 @@ def case_action(request: HttpRequest, public_id: UUID, action: str) -> HttpRespo
     form_class = schema_form_class(act.schema)
     initial = _initial(case, act)
     error, status = "", 200
+    error_items: list[str] = []  # e.g. what a REV-15 submission package is missing
     if request.method == "POST":
         form = form_class(request.POST, case=case, today=today, initial=initial)
         if form.is_valid():
@@ -361,6 +398,7 @@ def case_action(request: HttpRequest, public_id: UUID, action: str) -> HttpRespo
                 error, status = "；".join([exc.message, *rest]), exc.status
             except ServiceError as exc:  # GateBlocked, InvalidState, NotAllowed, DocumentIncomplete, ...
                 error, status = chinese_message(exc.message), exc.status
+                error_items = [str(e) for e in getattr(exc, "errors", None) or [] if isinstance(e, str)]
             else:
                 issued = _new_documents(case, before)
                 text = _("已完成“%(label)s”。") % {"label": act.label}
@@ -374,8 +412,10 @@ def case_action(request: HttpRequest, public_id: UUID, action: str) -> HttpRespo
     else:
         form = form_class(case=case, today=today, initial=initial)
         error = _refusal(user, case, act)
+    before, checklist, after = _layout(form)
     return render(request, "cases/action.html", {
-        "case": case, "action": act, "form": form, "error": error, "kind_label": table.label,
+        "case": case, "action": act, "form": form, "error": error, "error_items": error_items,
+        "fields_before": before, "checklist": checklist, "fields_after": after, "kind_label": table.label,
         "state_label": table.state_label(case.state), "can_submit": not _refusal(user, case, act),
     }, status=status)
 

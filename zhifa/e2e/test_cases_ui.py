@@ -158,9 +158,14 @@ def test_legal_review_then_decision(
     reviewer = new_page()
     login(reviewer, "a_legal_reviewer")
     reviewer.goto(case_url)
-    reviewer.get_by_role("link", name="法制审核通过").click()
-    reviewer.get_by_label("审核意见").fill("事实清楚，证据确凿，适用依据正确，程序合法，同意。")
-    reviewer.get_by_role("button", name="法制审核通过").click()
+    reviewer.get_by_role("link", name="分配审核人员").click()
+    reviewer.get_by_label("审核人员").select_option(str(world["legal_reviewer"].public_id))
+    reviewer.get_by_role("button", name="分配审核人员").click()
+    reviewer.get_by_role("link", name="出具审核意见：同意").click()
+    for box in reviewer.locator("#checklist input[type=checkbox]").all():  # the REV-8 checklist, item by item
+        box.check()
+    reviewer.get_by_label(re.compile("^审核意见")).fill("事实清楚，证据确凿，适用依据正确，程序合法，同意。")
+    reviewer.get_by_role("button", name="出具审核意见：同意").click()
     expect(reviewer.locator("#case-state")).to_have_text("法制审核通过")
     expect(reviewer.get_by_role("alert").filter(has_text="已完成")).to_contain_text("法制审核意见书")
 

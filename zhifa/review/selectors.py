@@ -22,12 +22,12 @@ def rounds_for(*, user: User) -> QuerySet[ReviewRound]:
     return scope_to_agencies(ReviewRound.objects.all(), visible_agency_ids(user))
 
 
-def review_queue_for(*, user: User, scope: str = "open", limit: int = 50, offset: int = 0
-                     ) -> tuple[list[ReviewRound], int]:
+def review_queue_for(*, user: User, scope: str = "open", limit: int = 50, offset: int = 0,
+                     today: date | None = None) -> tuple[list[ReviewRound], int]:
     """The queue: `open` (all open rounds, earliest due first), `mine` (assigned to me), `unassigned`,
     `overdue` (open and past due), `done` (decided, newest first)."""
     qs = rounds_for(user=user)
-    today = timezone.localdate()
+    today = today or timezone.localdate()
     if scope == "mine":
         qs = qs.filter(assigned_to=user, state__in=OPEN_STATES)
     elif scope == "unassigned":
@@ -48,6 +48,7 @@ def review_queue_for(*, user: User, scope: str = "open", limit: int = 50, offset
 @dataclass
 class Workload:
     user_id: int
+    public_id: str
     name: str
     open: int
     done: int
@@ -67,7 +68,7 @@ def reviewer_workloads(*, agency_id: int) -> list[Workload]:
     out = []
     for u in users:
         staff = getattr(u, "staff", None)
-        out.append(Workload(u.pk, u.full_name or u.username, u.open_n, u.done_n,
+        out.append(Workload(u.pk, str(u.public_id), u.full_name or u.username, u.open_n, u.done_n,
                             bool(staff and staff.has_legal_qualification)))
     return out
 

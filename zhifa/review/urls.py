@@ -1,6 +1,11 @@
 """Staff pages of the review app, mounted at /staff/review/ (namespace "review")."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from zhifa.review import views
 
 app_name = "review"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("supervision/", views.supervision, name="supervision"),
+]

@@ -1,0 +1,188 @@
+"""Staff pages of the review app, mounted at /staff/review/ (namespace "review").
+
+- the legal office's queue (法制审核工作台): tabs 待分配 / 我的审核 / 全部进行中 / 已超期 / 已完成, with the
+  reviewers' workload beside it, for legal reviewers and agency heads;
+- the supervision page (法制审核监督): per agency figures and the REG-20 staffing alert, for the justice bureau's
+  supervisors (every supervised agency) and agency heads (their own agency).
+
+Thin views: the selectors scope every read to the user's agencies; the review steps themselves are case actions
+taken on the case page. `round_cards` prepares the review rounds card of the case page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import prefetch_related_objects
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET
+
+from zhifa.accounts.roles import Role
+from zhifa.cases import engine
+from zhifa.review import selectors
+from zhifa.review.models import CheckItem, ReviewRound, ReviewState
+
+PAGE_SIZE = 20
+QUEUE_ROLES = (Role.LEGAL_REVIEWER, Role.AGENCY_HEAD)
+SUPERVISION_ROLES = (Role.SUPERVISOR, Role.AGENCY_HEAD)
+ASSIGNER_ROLES = (Role.LEGAL_REVIEWER, Role.AGENCY_HEAD)  # as review.actions.ASSIGNERS
+TABS = (
+    ("unassigned", _("待分配")),
+    ("mine", _("我的审核")),
+    ("open", _("全部进行中")),
+    ("overdue", _("已超期")),
+    ("done", _("已完成")),
+)
+STATE_BADGES: dict[str, str] = {
+    ReviewState.PENDING: "text-bg-secondary",
+    ReviewState.IN_REVIEW: "text-bg-info",
+    ReviewState.MATERIALS_REQUESTED: "text-bg-warning",
+    ReviewState.PASSED: "text-bg-success",
+    ReviewState.RETURNED: "text-bg-danger",
+}
+
+
+def _today() -> date:
+    return engine.today_in_china()
+
+
+@dataclass
+class DueCountdown:
+    """A review round's due date as cases/_countdown.html shows it (calendar days, negative when overdue)."""
+
+    due: date
+    today: date
+
+    @property
+    def days_left(self) -> int:
+        return (self.due - self.today).days
+
+    @property
+    def overdue(self) -> bool:
+        return self.days_left < 0
+
+    @property
+    def days_overdue(self) -> int:
+        return -self.days_left
+
+    @property
+    def urgent(self) -> bool:
+        return 0 <= self.days_left <= 1
+
+
+def _countdown(rnd: ReviewRound, today: date) -> DueCountdown | None:
+    if rnd.due is None or not rnd.is_open or rnd.state == ReviewState.MATERIALS_REQUESTED:
+        return None  # no clock yet, decided, or paused while materials are completed (REV-6)
+    return DueCountdown(rnd.due, today)
+
+
+# ----------------------------------------------------------------------------------------------- case page card
+
+
+@dataclass
+class RoundCard:
+    round: ReviewRound
+    badge: str
+    countdown: DueCountdown | None
+    checks: list[Any] = field(default_factory=list)  # CheckResult rows in checklist order
+    document: Any = None  # its 法制审核意见书
+
+
+def round_cards(rounds: Iterable[ReviewRound], documents: Iterable[Any], today: date) -> list[RoundCard]:
+    """The case page's review rounds with their pauses, checklist results, coordinations and opinion document.
+
+    Each decided round issued exactly one 法制审核意见书 in the same transaction, and rounds are decided one after
+    the other, so the n-th decided round (by number) goes with the n-th such document (by issue time)."""
+    rounds = sorted(rounds, key=lambda r: r.number)
+    prefetch_related_objects(rounds, "pauses", "checks", "coordinations__recorded_by", "assigned_to",
+                             "extension_approved_by")
+    opinions = [d for d in documents if d.doc_type == "legal_review_opinion"]
+    opinions.sort(key=lambda d: (d.issued_at, d.pk))
+    order = {item.value: i for i, item in enumerate(CheckItem)}
+    cards = []
+    decided = 0
+    for rnd in rounds:
+        checks = sorted(rnd.checks.all(), key=lambda c: order.get(c.item, 99))
+        document = None
+        if rnd.state in (ReviewState.PASSED, ReviewState.RETURNED):
+            document = opinions[decided] if decided < len(opinions) else None
+            decided += 1
+        cards.append(RoundCard(rnd, STATE_BADGES.get(rnd.state, "text-bg-light"), _countdown(rnd, today), checks,
+                               document))
+    return cards
+
+
+# ----------------------------------------------------------------------------------------------------- queue
+
+
+def _page_number(request: HttpRequest) -> int:
+    try:
+        return max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        return 1
+
+
+@login_required
+@require_GET
+def queue(request: HttpRequest) -> HttpResponse:
+    """法制审核工作台: the agency's review rounds by tab, earliest due first (已完成: newest first)."""
+    user = request.user
+    if not user.has_role(*QUEUE_ROLES):  # type: ignore[union-attr]
+        raise PermissionDenied
+    reviewer = user.has_role(Role.LEGAL_REVIEWER)  # type: ignore[union-attr]
+    tabs = dict(TABS)
+    tab = request.GET.get("tab") or ("mine" if reviewer else "open")
+    tab = tab if tab in tabs else "open"
+    today = _today()
+    counts = {code: selectors.review_queue_for(user=user, scope=code, limit=0, today=today)[1]  # type: ignore[arg-type]
+              for code in tabs}
+    pages = max(1, -(-counts[tab] // PAGE_SIZE))
+    page = min(_page_number(request), pages)
+    rows, total = selectors.review_queue_for(user=user, scope=tab, limit=PAGE_SIZE,  # type: ignore[arg-type]
+                                             offset=(page - 1) * PAGE_SIZE, today=today)
+    can_assign = user.has_role(*ASSIGNER_ROLES)  # type: ignore[union-attr]
+    items = [{
+        "round": r, "badge": STATE_BADGES.get(r.state, "text-bg-light"), "countdown": _countdown(r, today),
+        "assignable": can_assign and r.state == ReviewState.PENDING and r.agency_id == user.agency_id,  # type: ignore[union-attr]
+        "mine": r.assigned_to_id == user.pk and r.is_open,
+    } for r in rows]
+    workloads = selectors.reviewer_workloads(agency_id=user.agency_id) if user.agency_id else []  # type: ignore[union-attr]
+    return render(request, "review/queue.html", {
+        "tabs": [(code, label, counts[code]) for code, label in TABS], "tab": tab, "items": items, "total": total,
+        "page": page, "pages": pages, "query_string": urlencode({"tab": tab}), "workloads": workloads,
+        "today": today, "can_supervise": user.has_role(*SUPERVISION_ROLES),  # type: ignore[union-attr]
+    })
+
+
+# ----------------------------------------------------------------------------------------------- supervision
+
+
+@login_required
+@require_GET
+def supervision(request: HttpRequest) -> HttpResponse:
+    """法制审核监督: per agency reviews by state, overdue, time taken, problems found, returned, and staffing."""
+    user = request.user
+    if not user.has_role(*SUPERVISION_ROLES):  # type: ignore[union-attr]
+        raise PermissionDenied
+    today = _today()
+    data = selectors.supervision_for(user=user, today=today)  # type: ignore[arg-type]
+    rows: list[dict[str, Any]] = [{"fig": fig, "states": [(label, fig.by_state.get(code, 0)) for code, label in ReviewState.choices],
+             "open": sum(fig.by_state.get(s, 0) for s in (ReviewState.PENDING, ReviewState.IN_REVIEW,
+                                                             ReviewState.MATERIALS_REQUESTED))}
+            for fig in data.agencies]
+    most = max((n for _label, n in data.problems_by_item), default=0)
+    items = [{"label": label, "n": n, "pct": round(100 * n / most) if most else 0}
+             for label, n in data.problems_by_item]
+    return render(request, "review/supervision.html", {
+        "rows": rows, "short": [r["fig"] for r in rows if r["fig"].staffing_short], "items": items,
+        "total": data.total, "states": ReviewState.choices, "today": today,
+        "can_queue": user.has_role(*QUEUE_ROLES),  # type: ignore[union-attr]
+    })
