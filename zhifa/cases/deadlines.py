@@ -94,7 +94,9 @@ def deadlines_tick(*, today: date, actor: User | None = None, batch: int = 500) 
     cases: set[int] = set()
     while True:
         with transaction.atomic():
-            rows = list(Deadline.objects.select_for_update().filter(state__in=OPEN, due__lt=today)
+            # A suspended deadline's clock is stopped (CAL-14): it cannot be missed until it runs again.
+            rows = list(Deadline.objects.select_for_update()
+                        .filter(state__in=[DeadlineState.RUNNING, DeadlineState.EXTENDED], due__lt=today)
                         .select_related("case")[:batch])
             for row in rows:
                 row.state = DeadlineState.MISSED

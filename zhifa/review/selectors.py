@@ -14,6 +14,8 @@ from zhifa.accounts.roles import Role
 from zhifa.common.scoping import scope_to_agencies, visible_agency_ids
 from zhifa.review.models import OPEN_STATES, CheckItem, CheckResult, ReviewRound, ReviewState
 
+RUNNING_STATES = (ReviewState.PENDING, ReviewState.IN_REVIEW)  # open rounds whose clock runs
+
 if TYPE_CHECKING:
     from zhifa.accounts.models import User
 
@@ -33,7 +35,7 @@ def review_queue_for(*, user: User, scope: str = "open", limit: int = 50, offset
     elif scope == "unassigned":
         qs = qs.filter(state=ReviewState.PENDING)
     elif scope == "overdue":
-        qs = qs.filter(state__in=OPEN_STATES, due__lt=today)
+        qs = qs.filter(state__in=RUNNING_STATES, due__lt=today)  # a paused clock is not overdue
     elif scope == "done":
         qs = qs.exclude(state__in=OPEN_STATES)
     else:
@@ -108,7 +110,7 @@ def supervision_for(*, user: User, today: date | None = None) -> Supervision:
     qs = rounds_for(user=user)
     by_state = qs.values("agency_id", "state").annotate(n=Count("id"))
     stats = qs.values("agency_id").annotate(
-        overdue_open=Count("id", filter=Q(state__in=OPEN_STATES, due__lt=today)),
+        overdue_open=Count("id", filter=Q(state__in=RUNNING_STATES, due__lt=today)),
         overdue_done=Count("id", filter=Q(overdue=True)),
         decided=Count("id", filter=Q(state__in=[ReviewState.PASSED, ReviewState.RETURNED])),
         returned=Count("id", filter=Q(state=ReviewState.RETURNED)),

@@ -299,7 +299,8 @@ def review_materials_supplied(*, case: Case, on: date) -> ReviewRound:
         pause.save()
     rnd.state = ReviewState.IN_REVIEW
     _reschedule(case, rnd, "resumed")
-    row = Deadline.objects.filter(case=case, code="review", state=DeadlineState.SUSPENDED).first()
+    row = Deadline.objects.filter(case=case, code="review", state__in=[
+        DeadlineState.SUSPENDED, DeadlineState.RUNNING, DeadlineState.EXTENDED]).first()
     if row is not None:
         row.state = DeadlineState.EXTENDED if rnd.extended else DeadlineState.RUNNING
         assert rnd.due is not None
@@ -325,6 +326,11 @@ def review_extend(*, case: Case, actor: User, on: date, reason: str) -> ReviewRo
     _reschedule(case, rnd, "extended")
     assert rnd.due is not None
     deadline_extend(case=case, code="review", new_due=rnd.due, reason=reason)
+    if rnd.state == ReviewState.MATERIALS_REQUESTED:  # still waiting for materials: the clock stays stopped
+        from zhifa.cases.models import Deadline, DeadlineState
+
+        Deadline.objects.filter(case=case, code="review", state=DeadlineState.EXTENDED).update(
+            state=DeadlineState.SUSPENDED)
     return rnd
 
 

@@ -217,3 +217,21 @@ def test_rev_13_a_changed_proposal_after_the_pass_needs_a_new_round(world):
     with pytest.raises(GateBlocked) as exc:
         act(world, case, "decide", {}, day)
     assert exc.value.rule == "REV-13"
+
+
+def test_extension_while_materials_are_awaited_keeps_the_clock_stopped_and_tick_skips_it(world):
+    received = date(2026, 6, 1)
+    case = assign(world, submit(world, in_defense_review(world, received), received), received)
+    act(world, case, "request_review_materials", {"missing": "现场照片"}, date(2026, 6, 2))
+    act(world, case, "extend_review", {"reason": "案情复杂"}, date(2026, 6, 3))
+    row = Deadline.objects.get(case=case, code="review")
+    assert row.state == DeadlineState.SUSPENDED
+    with frozen(date(2026, 6, 30)):  # long after the nominal due date: a stopped clock is not missed
+        call_command("tick", stdout=StringIO())
+    row.refresh_from_db()
+    assert row.state == DeadlineState.SUSPENDED
+    act(world, case, "supply_review_materials", {}, date(2026, 6, 30))
+    rnd = ReviewRound.objects.get(case=case)
+    row.refresh_from_db()
+    # received 06-01; 06-02 counted; paused 06-03…06-30; then 7 more working days (5 + 3 − 1): 07-01…07-09
+    assert rnd.due == date(2026, 7, 9) and (row.state, row.due) == (DeadlineState.EXTENDED, date(2026, 7, 9))
