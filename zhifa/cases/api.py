@@ -23,9 +23,7 @@ from __future__ import annotations
 import datetime
 import json
 import uuid
-from collections.abc import Callable
 from decimal import Decimal
-from functools import wraps
 from typing import Any, Literal
 
 from django.http import HttpRequest, JsonResponse
@@ -41,30 +39,19 @@ from zhifa.cases.engine import KINDS, Action, allowed_actions, case_act, kind_of
 from zhifa.cases.kinds.common import CaseIn
 from zhifa.cases.models import Case, Deadline, DeadlineState
 from zhifa.cases.services import case_create
-from zhifa.records.access import AccessLogUnavailable
+from zhifa.records.access import api_fail_closed
 from zhifa.records.models import LedgerEntry
 
 router = Router(tags=["案件办理（需令牌）"], auth=[ApiTokenAuth(), django_auth])
 
 API_PREFIX = "/api/v1"
-ACCESS_LOG_UNAVAILABLE = "调阅记录暂时无法写入，为保证每次调阅可追溯，本次请求已被拒绝。请稍后重试。"
 
 
 def _json(body: dict[str, Any], status: int) -> JsonResponse:
     return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
 
 
-def _fail_closed(run: Callable[..., Any]) -> Callable[..., Any]:
-    """A read whose 调阅 entry cannot be written returns 503 and nothing else (FC-5)."""
-
-    @wraps(run)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return run(request, *args, **kwargs)
-        except AccessLogUnavailable:
-            return _json({"code": "access_log_unavailable", "message": ACCESS_LOG_UNAVAILABLE}, 503)
-
-    return wrapper
+_fail_closed = api_fail_closed
 
 
 # ------------------------------------------------------------------------------------------------------ schemas

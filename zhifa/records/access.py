@@ -8,7 +8,7 @@ from functools import wraps
 from typing import Any, ParamSpec, TypeVar
 
 from django.db import DatabaseError, transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from zhifa.records.ledger import LedgerError, ledger_append
 
@@ -80,5 +80,26 @@ def fail_closed(view: Callable[P, HttpResponse]) -> Callable[P, HttpResponse]:
             return view(*args, **kwargs)
         except AccessLogUnavailable:
             return unavailable_response()
+
+    return wrapper
+
+
+API_UNAVAILABLE_MESSAGE = "调阅记录暂时无法写入，为保证每次调阅可追溯，本次请求已被拒绝。请稍后重试。"
+
+
+def unavailable_json() -> JsonResponse:
+    return JsonResponse({"code": "access_log_unavailable", "message": API_UNAVAILABLE_MESSAGE}, status=503,
+                        json_dumps_params={"ensure_ascii": False})
+
+
+def api_fail_closed(run: Callable[P, Any]) -> Callable[P, Any]:
+    """The API's `fail_closed`: a read whose 调阅 entry cannot be written returns 503 JSON and nothing else."""
+
+    @wraps(run)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> Any:
+        try:
+            return run(*args, **kwargs)
+        except AccessLogUnavailable:
+            return unavailable_json()
 
     return wrapper

@@ -27,7 +27,7 @@ from zhifa.accounts.auth import ApiTokenAuth
 from zhifa.common.errors import ServiceError
 from zhifa.records import evidence as ev
 from zhifa.records import uploads
-from zhifa.records.access import AccessLogUnavailable
+from zhifa.records.access import api_fail_closed
 from zhifa.records.checkpoints import latest_checkpoint, public_key
 from zhifa.records.models import Evidence, UploadSession
 from zhifa.records.views import blob_response, chunk_offset, content_length, is_servable
@@ -39,18 +39,7 @@ def _json(body: dict[str, Any], status: int) -> JsonResponse:
     return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
 
 
-def _fail_closed(run: Callable[..., Any]) -> Callable[..., Any]:
-    """A read whose 调阅 entry cannot be written returns 503 and nothing else (FC-5)."""
-
-    @wraps(run)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return run(request, *args, **kwargs)
-        except AccessLogUnavailable:
-            return _json({"code": "access_log_unavailable",
-                          "message": "调阅记录暂时无法写入，为保证每次调阅可追溯，本次请求已被拒绝。请稍后重试。"}, 503)
-
-    return wrapper
+_fail_closed = api_fail_closed  # a read whose 调阅 entry cannot be written returns 503 and nothing else (FC-5)
 
 
 def _streaming_upload(run: Callable[..., Any]) -> Callable[..., Any]:

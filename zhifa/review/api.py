@@ -21,11 +21,9 @@ from __future__ import annotations
 import datetime
 import json
 import uuid
-from collections.abc import Callable
-from functools import wraps
 from typing import Any, Literal
 
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.decorators import decorate_view
 from ninja.security import django_auth
@@ -34,7 +32,7 @@ from zhifa.accounts.auth import ApiTokenAuth
 from zhifa.accounts.roles import Role
 from zhifa.cases import engine
 from zhifa.common.errors import NotAllowed
-from zhifa.records.access import AccessLogUnavailable, record_access
+from zhifa.records.access import api_fail_closed, record_access
 from zhifa.review import selectors
 from zhifa.review.models import (
     OPEN_STATES,
@@ -51,21 +49,9 @@ API_PREFIX = "/api/v1"
 OPINION_DOC = "legal_review_opinion"
 DECISION_ACTIONS = ("case.pass_legal_review", "case.return_legal_review")
 SUPERVISION_ROLES = (Role.SUPERVISOR, Role.AGENCY_HEAD, Role.LEGAL_REVIEWER)
-ACCESS_LOG_UNAVAILABLE = "调阅记录暂时无法写入，为保证每次调阅可追溯，本次请求已被拒绝。请稍后重试。"
 
 
-def _fail_closed(run: Callable[..., Any]) -> Callable[..., Any]:
-    """A read whose 调阅 entry cannot be written returns 503 and nothing else (FC-5)."""
-
-    @wraps(run)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return run(request, *args, **kwargs)
-        except AccessLogUnavailable:
-            return JsonResponse({"code": "access_log_unavailable", "message": ACCESS_LOG_UNAVAILABLE}, status=503,
-                                json_dumps_params={"ensure_ascii": False})
-
-    return wrapper
+_fail_closed = api_fail_closed
 
 
 # ------------------------------------------------------------------------------------------------------ schemas

@@ -62,8 +62,10 @@ class ReviewRound(models.Model):
 
     class Meta:
         ordering = ["case", "number"]
-        indexes = [models.Index(fields=["agency", "state", "due"]),
-                   models.Index(fields=["assigned_to", "state"])]
+        # Queue pages read open rounds (no decision date) in due order and finished ones by decision date
+        # (bench/README.md, review).
+        indexes = [models.Index(fields=["agency", "decided_on", "due"], name="review_round_agency_queue"),
+                   models.Index(fields=["assigned_to", "decided_on", "due"], name="review_round_reviewer_queue")]
         constraints = [
             models.UniqueConstraint(fields=["case", "number"], name="review_round_unique_number"),
             models.UniqueConstraint(fields=["case"], condition=Q(state__in=["pending", "in_review",
@@ -107,6 +109,7 @@ class CheckResult(models.Model):
     comment = models.TextField(blank=True)
 
     class Meta:
+        indexes = [models.Index(fields=["item"], condition=Q(passed=False), name="review_check_problems")]
         constraints = [models.UniqueConstraint(fields=["round", "item"], name="review_check_unique_item")]
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
-from django.db.models import Avg, Count, Q, QuerySet
+from django.db.models import Avg, Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from zhifa.accounts.roles import Role
@@ -30,16 +30,18 @@ def review_queue_for(*, user: User, scope: str = "open", limit: int = 50, offset
     `overdue` (open and past due), `done` (decided, newest first)."""
     qs = rounds_for(user=user)
     today = today or timezone.localdate()
+    # Open rounds have no decision date: `decided_on IS NULL` lets the (agency, decided_on, due) index serve the
+    # page in due order instead of sorting every open round (bench/README.md, review).
     if scope == "mine":
-        qs = qs.filter(assigned_to=user, state__in=OPEN_STATES)
+        qs = qs.filter(assigned_to=user, decided_on__isnull=True, state__in=OPEN_STATES)
     elif scope == "unassigned":
-        qs = qs.filter(state=ReviewState.PENDING)
+        qs = qs.filter(decided_on__isnull=True, state=ReviewState.PENDING)
     elif scope == "overdue":
-        qs = qs.filter(state__in=RUNNING_STATES, due__lt=today)  # a paused clock is not overdue
+        qs = qs.filter(decided_on__isnull=True, state__in=RUNNING_STATES, due__lt=today)  # a paused clock: not due
     elif scope == "done":
-        qs = qs.exclude(state__in=OPEN_STATES)
+        qs = qs.filter(decided_on__isnull=False)
     else:
-        qs = qs.filter(state__in=OPEN_STATES)
+        qs = qs.filter(decided_on__isnull=True, state__in=OPEN_STATES)
     total = qs.count()
     order = ["-decided_on", "-id"] if scope == "done" else ["due", "id"]
     rows = list(qs.select_related("case", "assigned_to", "submitted_by", "agency").order_by(*order)
@@ -61,16 +63,18 @@ def reviewer_workloads(*, agency_id: int) -> list[Workload]:
     """Each legal reviewer of the agency with open and finished rounds (shown when assigning, issue 5 §3)."""
     from zhifa.accounts.models import User
 
-    users = (User.objects.filter(agency_id=agency_id, roles__role=Role.LEGAL_REVIEWER, is_active=True)
-             .annotate(open_n=Count("review_assignments", filter=Q(review_assignments__state__in=OPEN_STATES),
-                                    distinct=True),
-                       done_n=Count("review_assignments", filter=~Q(review_assignments__state__in=OPEN_STATES),
-                                    distinct=True))
-             .select_related("staff").order_by("full_name"))
+    users = list(User.objects.filter(agency_id=agency_id, roles__role=Role.LEGAL_REVIEWER, is_active=True)
+                 .select_related("staff").order_by("full_name").distinct())
+    # One aggregate over the rounds, grouped by reviewer (not a join of every reviewer to all their rounds).
+    counts = {row["assigned_to"]: row for row in ReviewRound.objects.filter(assigned_to__in=[u.pk for u in users])
+              .order_by().values("assigned_to")
+              .annotate(open_n=Count("id", filter=Q(decided_on__isnull=True)),
+                        done_n=Count("id", filter=Q(decided_on__isnull=False)))}
     out = []
     for u in users:
         staff = getattr(u, "staff", None)
-        out.append(Workload(u.pk, str(u.public_id), u.full_name or u.username, u.open_n, u.done_n,
+        row = counts.get(u.pk, {"open_n": 0, "done_n": 0})
+        out.append(Workload(u.pk, str(u.public_id), u.full_name or u.username, row["open_n"], row["done_n"],
                             bool(staff and staff.has_legal_qualification)))
     return out
 
@@ -107,7 +111,7 @@ def supervision_for(*, user: User, today: date | None = None) -> Supervision:
     from zhifa.registry.models import Agency, required_legal_reviewers
 
     today = today or timezone.localdate()
-    qs = rounds_for(user=user)
+    qs = rounds_for(user=user).order_by()  # no default ordering: it would join every round to its case
     by_state = qs.values("agency_id", "state").annotate(n=Count("id"))
     stats = qs.values("agency_id").annotate(
         overdue_open=Count("id", filter=Q(state__in=RUNNING_STATES, due__lt=today)),
@@ -115,10 +119,10 @@ def supervision_for(*, user: User, today: date | None = None) -> Supervision:
         decided=Count("id", filter=Q(state__in=[ReviewState.PASSED, ReviewState.RETURNED])),
         returned=Count("id", filter=Q(state=ReviewState.RETURNED)),
         avg_days=Avg("working_days_taken"),
+        problems_n=Sum("problems"),
     )
     problems = scope_to_agencies(CheckResult.objects.filter(passed=False), visible_agency_ids(user),
-                                 field="round__agency")
-    per_agency_problems = dict(problems.values_list("round__agency_id").annotate(n=Count("id")))
+                                 field="round__agency").order_by()
     by_item = dict(problems.values_list("item").annotate(n=Count("id")))
     agencies = scope_to_agencies(Agency.objects.filter(is_justice_bureau=False), visible_agency_ids(user), field="pk")
     figures: dict[int, AgencyReviewFigures] = {a.pk: AgencyReviewFigures(a.pk, a.name) for a in agencies}
@@ -131,11 +135,11 @@ def supervision_for(*, user: User, today: date | None = None) -> Supervision:
             continue
         fig.overdue_open, fig.overdue_done, fig.decided = stat["overdue_open"], stat["overdue_done"], stat["decided"]
         fig.returned = stat["returned"]
+        fig.problems = stat["problems_n"] or 0
         fig.avg_working_days = None if stat["avg_days"] is None else round(float(stat["avg_days"]), 1)
     reviewers = _reviewer_counts(list(figures))
     officers = _officer_counts(list(figures), today)
     for pk, fig in figures.items():
-        fig.problems = per_agency_problems.get(pk, 0)
         fig.reviewers = reviewers.get(pk, 0)
         fig.reviewers_required = required_legal_reviewers(officers.get(pk, 0))
     items = [(str(CheckItem(k).label), n) for k, n in sorted(by_item.items(), key=lambda kv: -kv[1])]
