@@ -362,7 +362,7 @@ class Deadline(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="deadlines")
     agency = models.ForeignKey("registry.Agency", on_delete=models.PROTECT, related_name="+")
-    code = models.CharField(max_length=32)  # e.g. "decision", "hearing_request"
+    code = models.CharField(max_length=64)  # e.g. "decision", "hearing_request", "preservation:<uuid>"
     rule = models.CharField(_("依据"), max_length=16)
     label = models.CharField(_("事项"), max_length=100)
     start = models.DateField(_("起算日"))
