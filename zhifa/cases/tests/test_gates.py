@@ -116,6 +116,7 @@ def test_reg_11_certificate_must_be_shown_and_recorded(world):
 
 
 def test_reg_17_recusal_granted_removes_the_officer_from_the_quorum(world):
+    """REG-17: a granted recusal takes the officer out of the case and out of the REG-9 count."""
     case = walk_to(world, new_penalty_case(world), "investigating")
     officer = str(world.officers[1].public_id)
     act(world, case, "apply_recusal", {"staff": officer, "applicant": "张三", "grounds": "执法人员系当事人近亲属"})
@@ -182,6 +183,8 @@ def test_case_19_minors_under_14_not_penalized_14_to_18_mitigated(world):
 
 
 def test_case_33_34_hearing_right_from_configured_threshold_by_party_type(world):
+    """CASE-29 prior notice with the hearing right of CASE-33 when the fine reaches the agency's CASE-34
+    较大数额 for the party type (inclusive), or for licence revocation."""
     small = act(world, walk_to(world, new_penalty_case(world), "investigation_concluded"), "issue_prior_notice",
                 proposal(fine="9999.99"))
     assert small.hearing_right is False
@@ -219,6 +222,7 @@ def test_case_36_notice_at_least_7_working_days_before_and_reg_18_host(world):
 
 
 def test_case_38_no_show_terminates_and_still_needs_review(world):
+    """CASE-38: a no-show ends the hearing (HEARING_TERMINATED); REV-2 still requires review."""
     case = walk_to(world, new_penalty_case(world), "hearing_noticed")
     case = act(world, case, "terminate_hearing", {"reason": "当事人无正当理由未出席"})
     assert case.state == "hearing_terminated" and case.legal_review_required
@@ -226,6 +230,7 @@ def test_case_38_no_show_terminates_and_still_needs_review(world):
 
 
 def test_case_31_defense_window_must_close_before_deciding_without_a_word(world):
+    """CASE-31 with the agency's CASE-32 defense window (default 5 working days)."""
     case = act(world, walk_to(world, new_penalty_case(world), "investigation_concluded"), "issue_prior_notice",
                proposal(fine="500"))
     refused(world, case, "close_defense", {"outcome": "no_response"}, "CASE-31")

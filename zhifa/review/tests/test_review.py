@@ -150,6 +150,7 @@ def test_returned_round_resubmitted_keeps_history_and_rev_9_needs_concrete_probl
 
 
 def test_disagreement_is_coordinated_and_escalated_to_collective_discussion(world):
+    """REV-10 coordination escalated to the heads' collective discussion (CASE-14); REV-1 still holds."""
     day = date(2026, 6, 1)
     case = assign(world, submit(world, in_defense_review(world, day), day), day)
     case = act(world, case, "return_legal_review", {**ALL_CHECKS_PASSED, "discretion_ok": False,
