@@ -92,10 +92,7 @@ def active_officers(case: Case) -> list[CaseOfficer]:
 
 def require_case_officers(ctx: Ctx, on: date) -> None:
     """The case still has enough certified officers on `on` (certificates expire; recusals happen)."""
-    staff = [o.staff for o in active_officers(ctx.case)]
-    for person in staff:
-        person.certificates.all()  # warm
-    require_certified(ctx, staff, on)
+    require_certified(ctx, [o.staff for o in active_officers(ctx.case)], on)
 
 
 def require_certificate_shown(ctx: Ctx, shown: bool) -> None:

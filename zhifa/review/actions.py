@@ -74,10 +74,6 @@ def _scope(ctx: Ctx) -> None:
     ctx.case.legal_review_reasons = list(dict.fromkeys([*ctx.case.legal_review_reasons, *reasons]))
 
 
-def _refuse(ctx: Ctx, exc: rv.ReviewRefused) -> None:
-    raise exc
-
-
 def run_submit(ctx: Ctx) -> None:
     """REV-5: after investigation, notice and defense (or hearing), before the head decides; an officer may send
     any case (issue 5 §1)."""
