@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class RecordsConfig(AppConfig):
     name = "zhifa.records"
     label = "records"
+
+    def ready(self) -> None:
+        from zhifa.records.filecheck import configure_pillow
+
+        configure_pillow()  # every image decode in the process honours ZHIFA_IMAGE_MAX_PIXELS (defect 13)

@@ -26,11 +26,13 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from zhifa.common.errors import InvalidState, ServiceError
+from zhifa.records import filecheck
 
 READ_CHUNK = 1024 * 1024  # re-hashing and copying read this much at a time
 HEAD_BYTES = 4096  # enough for every signature we check
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 DOCX_MAX_ENTRIES = 10_000  # a document with more zip entries is refused unread (BI-1)
+IMAGE_TYPES = frozenset({"image/jpeg", "image/png"})  # decoded by browsers in the viewer: pixel-capped
 
 
 class UploadTooLarge(ServiceError):
@@ -38,9 +40,7 @@ class UploadTooLarge(ServiceError):
     status = 413
 
 
-class UnsupportedType(ServiceError):
-    code = "unsupported_type"
-    status = 415
+UnsupportedType = filecheck.RefusedContent  # 415 with a Chinese message; one class for every content refusal
 
 
 class EmptyUpload(ServiceError):
@@ -157,10 +157,16 @@ def refusal_message(head: bytes) -> str:
 
 
 def check_type(head: bytes, path: Path | None) -> str:
-    """The detected content type, or UnsupportedType with a Chinese message."""
+    """The detected content type, or UnsupportedType with a Chinese message. With the complete file at hand, a
+    zip container is checked for bombs and path entries before anything reads its entries, and an image's pixel
+    count against the cap (filecheck, issue 9 defect 13)."""
+    if path is not None and head[:2] == b"PK":
+        filecheck.check_zip(path)
     detected = detect_type(head, path)
     if detected is None:
         raise UnsupportedType(refusal_message(head))
+    if path is not None and detected in IMAGE_TYPES:
+        filecheck.check_image(path)
     return detected
 
 
