@@ -26,7 +26,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from zhifa.common.errors import InvalidState, ServiceError
-from zhifa.records import filecheck
+from zhifa.records import filecheck, sm
 
 READ_CHUNK = 1024 * 1024  # re-hashing and copying read this much at a time
 HEAD_BYTES = 4096  # enough for every signature we check
@@ -191,6 +191,7 @@ class Staged:
     sha256: str
     size: int
     content_type: str
+    sm3: str = ""  # computed in SM mode (ADR 0020)
 
 
 def _fsync_dir(path: Path) -> None:
@@ -210,6 +211,18 @@ def hash_file(path: Path) -> tuple[str, int]:
             digest.update(chunk)
             size += len(chunk)
     return digest.hexdigest(), size
+
+
+def hash_file_both(path: Path) -> tuple[str, str, int]:
+    """(SHA-256, SM3, size) in one pass (SM mode)."""
+    digest, digest_sm3 = hashlib.sha256(), sm.sm3_new()
+    size = 0
+    with open(path, "rb") as f:
+        while chunk := f.read(READ_CHUNK):
+            digest.update(chunk)
+            digest_sm3.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), digest_sm3.hexdigest(), size
 
 
 def read_head(path: Path) -> bytes:
@@ -261,6 +274,7 @@ class TempWriter:
         self.path = Path(name)
         self._file = os.fdopen(fd, "wb")
         self._hash = hashlib.sha256()
+        self._sm3 = sm.sm3_new() if sm.sm_mode() else None
         self._head = bytearray()
         self.size = 0
         self.limit = limit
@@ -271,6 +285,8 @@ class TempWriter:
         if len(self._head) < HEAD_BYTES:
             self._head += data[: HEAD_BYTES - len(self._head)]
         self._hash.update(data)
+        if self._sm3 is not None:
+            self._sm3.update(data)
         self._file.write(data)
         self.size += len(data)
 
@@ -281,7 +297,8 @@ class TempWriter:
         if self.size == 0:
             raise EmptyUpload(_("文件为空。"))
         content_type = check_type(bytes(self._head), self.path)
-        return Staged(self.path, self._hash.hexdigest(), self.size, content_type)
+        return Staged(self.path, self._hash.hexdigest(), self.size, content_type,
+                      self._sm3.hexdigest() if self._sm3 is not None else "")
 
     def discard(self) -> None:
         if not self._file.closed:
@@ -306,10 +323,13 @@ class BlobStore:
 
     def stage(self, path: Path) -> Staged:
         """Hash and type-check a complete file already in the temporary folder (a finished resumable upload)."""
-        sha256, size = hash_file(path)
+        if sm.sm_mode():
+            sha256, sm3, size = hash_file_both(path)
+        else:
+            (sha256, size), sm3 = hash_file(path), ""
         if size == 0:
             raise EmptyUpload(_("文件为空。"))
-        return Staged(path, sha256, size, check_type(read_head(path), path))
+        return Staged(path, sha256, size, check_type(read_head(path), path), sm3)
 
     def verify(self, sha256: str, size: int | None = None) -> bool:
         """True if the stored file exists and hashes to its name."""

@@ -202,6 +202,11 @@ ZHIFA_IMAGE_MAX_PIXELS = env.int("ZHIFA_IMAGE_MAX_PIXELS", default=89_478_485)
 # refuse when clamd flags the file or cannot be reached (fail closed).
 ZHIFA_CLAMD_SOCKET = env.str("ZHIFA_CLAMD_SOCKET", default="")
 
+# SM mode (issue 9 defect 15, ADR 0020), off by default: SM3 beside SHA-256 for evidence and document files, an SM2
+# co-signature on checkpoints (Ed25519 stays primary) and a detached SM2 signature on sealed documents.
+ZHIFA_SM_MODE = env.bool("ZHIFA_SM_MODE", default=False)
+ZHIFA_SM2_KEY_FILE = Path(env.str("ZHIFA_SM2_KEY_FILE", default=str(ZHIFA_LEDGER_KEY_FILE.parent / "ledger-sm2.pem")))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
