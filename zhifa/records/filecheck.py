@@ -20,9 +20,11 @@ Each refusal is an `UnsupportedType` (415) with a Chinese message. This module t
 from __future__ import annotations
 
 import stat
+import tempfile
 import zipfile
 import zlib
 from pathlib import Path
+from typing import IO
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -37,6 +39,8 @@ ZIP_MAX_ENTRIES = 1_000
 ZIP_MAX_UNCOMPRESSED = 256 * 1024 * 1024
 ZIP_MAX_RATIO = 100
 ZIP_RATIO_FLOOR = 1024 * 1024  # entries smaller than this uncompressed are not ratio-checked one by one
+ZIP_MAX_DEPTH = 2  # a DOCX holding an embedded workbook holding … no more than this
+SPOOL_IN_MEMORY = 8 * 1024 * 1024  # a nested archive larger than this is checked from a temporary file
 IMAGE_MAX_PIXELS = 89_478_485  # Pillow's own default (about 9459 × 9459)
 
 
@@ -84,12 +88,18 @@ def _refuse(reason: str) -> RefusedContent:
 
 
 def check_zip(path: Path) -> None:
-    """Refuse a zip container that is a bomb or carries path entries (BI-1). Raises RefusedContent."""
+    """Refuse a zip container that is a bomb or carries path entries (BI-1). Raises RefusedContent. Zips inside
+    the zip (an embedded workbook in a DOCX, a nested bomb) get the same checks, up to ZIP_MAX_DEPTH levels, with
+    one uncompressed-size budget for all levels together."""
+    budget = [_setting("ZHIFA_ZIP_MAX_UNCOMPRESSED", ZIP_MAX_UNCOMPRESSED)]
+    _check_archive(path, depth=0, budget=budget)
+
+
+def _check_archive(source: Path | IO[bytes], *, depth: int, budget: list[int]) -> None:
     max_entries = _setting("ZHIFA_ZIP_MAX_ENTRIES", ZIP_MAX_ENTRIES)
-    max_total = _setting("ZHIFA_ZIP_MAX_UNCOMPRESSED", ZIP_MAX_UNCOMPRESSED)
     max_ratio = _setting("ZHIFA_ZIP_MAX_RATIO", ZIP_MAX_RATIO)
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(source) as archive:
             infos = archive.infolist()
             start_dir = archive.start_dir  # where the central directory begins: no entry data may reach it
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
@@ -98,7 +108,8 @@ def check_zip(path: Path) -> None:
         raise _refuse(_("条目过多（%(n)d 个，上限 %(max)d 个）") % {"n": len(infos), "max": max_entries})
     total = sum(i.file_size for i in infos)
     packed = sum(i.compress_size for i in infos)
-    if total > max_total:
+    budget[0] -= total
+    if budget[0] < 0:
         raise _refuse(_("解压后总大小超过上限"))
     if total > ZIP_RATIO_FLOOR and total > max_ratio * max(packed, 1):
         raise _refuse(_("压缩比异常（疑似“压缩炸弹”）"))
@@ -122,14 +133,30 @@ def check_zip(path: Path) -> None:
             raise _refuse(_("条目数据相互重叠（疑似“压缩炸弹”）"))
     # The declared sizes are now known to be small: read every entry once (output capped at its declared size by
     # zipfile) so that a lying directory fails its CRC here rather than in whatever decodes it later.
+    nested: list[IO[bytes]] = []
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(source) as archive:
             for info in archive.infolist():
                 with archive.open(info) as member:
-                    while member.read(READ_CHUNK):
-                        pass
+                    first = member.read(READ_CHUNK)
+                    inner: IO[bytes] | None = None
+                    if first[:4] == b"PK\x03\x04":
+                        if depth + 1 > ZIP_MAX_DEPTH:
+                            raise _refuse(_("压缩包嵌套层数过多"))
+                        inner = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115 - closed below
+                        nested.append(inner)
+                        inner.write(first)
+                    while chunk := member.read(READ_CHUNK):
+                        if inner is not None:
+                            inner.write(chunk)
+        for inner_file in nested:
+            inner_file.seek(0)
+            _check_archive(inner_file, depth=depth + 1, budget=budget)
     except (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, OSError, EOFError, ValueError) as exc:
         raise _refuse(_("条目内容与目录不符或已损坏")) from exc
+    finally:
+        for inner_file in nested:
+            inner_file.close()
 
 
 # ---------------------------------------------------------------------------------------------------------------

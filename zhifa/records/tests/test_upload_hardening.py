@@ -98,6 +98,18 @@ def zip_bomb_docx() -> bytes:
     return buf.getvalue()
 
 
+def nested(inner: bytes, levels: int = 1) -> bytes:
+    """`inner` stored (not compressed) as an embedded object of a DOCX, `levels` deep: the outer ratio looks fine."""
+    for _level in range(levels):
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_STORED) as z:
+            z.writestr("[Content_Types].xml", "<Types/>")
+            z.writestr("word/document.xml", "<w:document/>")
+            z.writestr("word/embeddings/Microsoft_Excel_Worksheet.xlsx", inner)
+        inner = buf.getvalue()
+    return inner
+
+
 def overlap_bomb_docx() -> bytes:
     """The "quoted overlap" trick: two central-directory entries point at the same local file data."""
     raw = bytearray(docx_with({"word/media/a.bin": b"a" * 100, "word/media/b.bin": b"b" * 100}))
@@ -152,10 +164,13 @@ def png_header(width: int, height: int) -> bytes:
     ("drive-letter entry", docx_with({"C:/Windows/evil.dll": b"x"})),
     ("symlink entry", docx_with(symlink="word/media/link")),
     ("directory lying about its content", crc_lie_docx()),
+    ("nested zip bomb", nested(zip_bomb_docx())),
+    ("nested path entry", nested(docx_with({"../x": b"x"}), levels=2)),
+    ("nesting too deep", nested(docx_with(), levels=3)),
 ])
 def test_dangerous_archives_are_refused_before_decoding_and_leave_nothing(label, content, agency_a, stores) -> None:
-    """issue 9 defect 13, BI-1: bombs (ratio, overlap, entry count), path entries (../, absolute, backslash,
-    drive letter), symlinks and a lying directory are refused with a Chinese message (415), form and API alike;
+    """issue 9 defect 13, BI-1: bombs (ratio, overlap, entry count, nested), path entries (../, absolute,
+    backslash, drive letter, also inside an embedded zip), symlinks, too deep nesting and a lying directory are refused with a Chinese message (415), form and API alike;
     no row, blob, temp file or ledger entry remains."""
     client = logged_in(agency_a[Role.OFFICER])
     response = client.post(UPLOAD_URL, {**form_fields(), "file": upload_file(content, "决定书.docx")})
@@ -185,7 +200,7 @@ def test_archive_refusal_through_the_api_and_resumable_session(agency_a, stores,
 
 def test_a_real_docx_is_kept_byte_exact(agency_a, stores, api) -> None:
     """issue 9 defect 13: checks decide, they never change: the stored original hashes to what was sent."""
-    content = docx_with({"word/media/image1.png": PNG})
+    content = nested(docx_with({"word/media/image1.png": PNG}))  # with an embedded workbook (a zip in the zip)
     response = post_api(token_client(agency_a[Role.OFFICER]), api, content, "决定书.docx")
     assert response.status_code == 201, response.content
     assert response.json()["sha256"] == hashlib.sha256(content).hexdigest()
