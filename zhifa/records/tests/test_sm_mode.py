@@ -143,7 +143,7 @@ def test_default_mode_is_unchanged(db) -> None:
     assert not Path(settings.ZHIFA_SM2_KEY_FILE).exists()
 
 
-def test_checkpoint_carries_an_sm2_cosignature_that_openssl_verifies(db, sm_on, tmp_path) -> None:
+def test_checkpoint_carries_an_sm2_cosignature_that_openssl_verifies(db, sm_on, tmp_path, client) -> None:
     """issue 9 defect 15, TP-7: in SM mode a checkpoint has the Ed25519 line first (primary) and an SM2 line
     second; the SM2 signature verifies under the pinned SM2 key, in our code and with OpenSSL over the note text;
     the key file is 0600; a note with a flipped SM2 signature fails while its Ed25519 line still passes."""
@@ -173,6 +173,8 @@ def test_checkpoint_carries_an_sm2_cosignature_that_openssl_verifies(db, sm_on, 
     forged_note = signednote.parse_note(forged)
     assert signednote.verify_signature(forged_note, ed) and not signednote.verify_signature(forged_note, sm2)
     assert ev._verify_signature(cp)
+    page = client.get("/transparency/").content.decode()
+    assert checkpoints.sm2_public_key() in page and "BEGIN PUBLIC KEY" in page
 
 
 def test_offline_verifier_checks_the_sm2_cosignature_and_sm3_without_a_network(db, sm_on, tmp_path) -> None:
