@@ -440,3 +440,16 @@ def test_unreachable_clamd_fails_closed(agency_a, stores, api, settings, tmp_pat
     assert response.status_code == 503 and response.json()["code"] == "scan_unavailable"
     assert "病毒扫描服务不可用" in response.json()["message"]
     nothing_left(stores)
+
+
+def test_deploy_check_reports_clamd_state(clamd, settings, tmp_path) -> None:
+    """issue 9 defect 13, BI-2: `zhifa check --deploy` notes (Info, scanning is optional) when no scanner is configured, fails when the
+    configured clamd cannot be reached, and is silent when it answers."""
+    from zhifa.records.checks import clamd_configured
+
+    settings.ZHIFA_CLAMD_SOCKET = ""
+    assert [m.id for m in clamd_configured()] == ["zhifa.I020"]
+    settings.ZHIFA_CLAMD_SOCKET = str(tmp_path / "gone.sock")
+    assert [m.id for m in clamd_configured()] == ["zhifa.E020"]
+    settings.ZHIFA_CLAMD_SOCKET = clamd["unix"]
+    assert clamd_configured() == []
