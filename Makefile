@@ -61,7 +61,8 @@ lint: $(VENV)/.dev
 	  zhifa/records/verify_db.py zhifa/records/archive.py zhifa/records/verify.py zhifa/records/access.py \
 	  zhifa/common zhifa/cases/engine.py zhifa/cases/services.py zhifa/cases/selectors.py zhifa/cases/deadlines.py \
 	  zhifa/cases/gates.py zhifa/review/services.py zhifa/review/selectors.py zhifa/documents/services.py \
-	  zhifa/documents/selectors.py
+	  zhifa/documents/selectors.py zhifa/records/sm.py zhifa/records/filecheck.py zhifa/records/scanning.py \
+	  zhifa/records/checks.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .hypothesis .mypy_cache .ruff_cache
