@@ -4,11 +4,11 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-# Debian packages: the runtime needs a venv-capable Python and, for document PDFs (WeasyPrint), CJK fonts, Pango and
+# Debian packages (clamav-daemon: tests start a real clamd on a temporary socket, ADR 0020): the runtime needs a venv-capable Python and, for document PDFs (WeasyPrint), CJK fonts, Pango and
 # HarfBuzz's subsetter (ADR 0013); tests also need Chromium (Playwright drives Debian's
 # build, never a downloaded one), CJK fonts for screenshots, and PostgreSQL for the CI run.
 APT_RUN  := python3-venv fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
-APT_TEST := chromium fonts-noto-cjk poppler-utils
+APT_TEST := chromium fonts-noto-cjk poppler-utils clamav-daemon
 APT_PG   := postgresql
 
 .PHONY: run test test-fast lint sysdeps-run sysdeps-test sysdeps-pg demo clean
@@ -61,7 +61,8 @@ lint: $(VENV)/.dev
 	  zhifa/records/verify_db.py zhifa/records/archive.py zhifa/records/verify.py zhifa/records/access.py \
 	  zhifa/common zhifa/cases/engine.py zhifa/cases/services.py zhifa/cases/selectors.py zhifa/cases/deadlines.py \
 	  zhifa/cases/gates.py zhifa/review/services.py zhifa/review/selectors.py zhifa/documents/services.py \
-	  zhifa/documents/selectors.py
+	  zhifa/documents/selectors.py zhifa/records/sm.py zhifa/records/filecheck.py zhifa/records/scanning.py \
+	  zhifa/records/checks.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .hypothesis .mypy_cache .ruff_cache

@@ -56,6 +56,8 @@ class DocumentOut(Schema):
     year: int
     serial: int | None
     pdf_sha256: str
+    pdf_sm3: str = Field("", description="PDF 的 SM3（仅 SM 模式）")
+    pdf_sm2_signature: str = Field("", description="PDF 的 SM2 分离签名（DER，base64；仅 SM 模式）")
     pdf_size: int
     docx_sha256: str
     docx_size: int
@@ -70,7 +72,8 @@ def serialize(document: Document) -> dict[str, Any]:
         "public_id": document.public_id, "agency": document.agency.public_id, "agency_name": document.agency.name,
         "subject_id": document.subject_id, "stream": document.stream, "doc_type": document.doc_type,
         "name": document.name, "number": document.number, "year": document.year, "serial": document.serial,
-        "pdf_sha256": document.pdf_sha256, "pdf_size": document.pdf_size, "docx_sha256": document.docx_sha256,
+        "pdf_sha256": document.pdf_sha256, "pdf_sm3": document.pdf_sm3,
+        "pdf_sm2_signature": document.pdf_sm2_signature, "pdf_size": document.pdf_size, "docx_sha256": document.docx_sha256,
         "docx_size": document.docx_size, "signed": document.signed, "issued_by": str(document.issued_by),
         "issued_at": document.issued_at, "ledger_seq": document.ledger_seq,
     }

@@ -33,6 +33,11 @@ class Document(models.Model):
     docx_sha256 = models.CharField(_("DOCX SHA-256"), max_length=64)
     docx_size = models.BigIntegerField(_("DOCX 大小（字节）"))
     signed = models.BooleanField(_("已电子签章"), default=False)
+    # SM mode (ADR 0020): the PDF's SM3 and a detached SM2 signature over the PDF bytes by the agency's SM2 seal
+    # key (DER, base64), verifiable with `openssl pkeyutl -verify -rawin -digest sm3`; empty outside SM mode.
+    pdf_sm3 = models.CharField(_("PDF SM3"), max_length=64, blank=True, default="")
+    docx_sm3 = models.CharField(_("DOCX SM3"), max_length=64, blank=True, default="")
+    pdf_sm2_signature = models.TextField(_("PDF 的 SM2 签名（DER，base64）"), blank=True, default="")
     context = models.JSONField(_("文书内容快照"), default=dict)
     ledger_entry = models.OneToOneField(
         "records.LedgerEntry", verbose_name=_("账本记录"), on_delete=models.PROTECT, related_name="document"

@@ -23,9 +23,9 @@ from zhifa.common.scoping import ALL_AGENCIES, writable_agency_ids
 from zhifa.documents import rendering, signing
 from zhifa.documents.models import Document, DocumentCounter
 from zhifa.documents.types import DOCUMENT_TYPES, DocumentType, missing_fields, missing_rules
-from zhifa.records import ledger
+from zhifa.records import ledger, sm
 from zhifa.records.blobstore import BlobStore, Staged, TempWriter, default_store
-from zhifa.records.models import Blob
+from zhifa.records.evidence import blob_record
 
 if TYPE_CHECKING:
     from zhifa.accounts.models import User
@@ -173,31 +173,33 @@ def document_issue(
             if sign:
                 pdf = signing.sign_pdf(pdf, agency=agency, reason=f"{dtype.name}签章")
             docx = rendering.render_docx(dtype.code, data)
+            sm2_signature = signing.sm2_sign_pdf(pdf, agency=agency) if sign and sm.sm_mode() else ""
             pdf_writer, pdf_staged = _stage(store, pdf, "doc-")
             writers.append(pdf_writer)
             docx_writer, docx_staged = _stage(store, docx, "doc-")
             writers.append(docx_writer)
             for staged in (pdf_staged, docx_staged):
                 store.check_existing(staged)
-                Blob.objects.get_or_create(
-                    sha256=staged.sha256,
-                    defaults={"size": staged.size, "content_type": staged.content_type, "stored_at": issued_at},
-                )
+                blob_record(staged, at=issued_at)
+            sm_payload = {"pdf_sm3": pdf_staged.sm3, "docx_sm3": docx_staged.sm3} if pdf_staged.sm3 else {}
+            if sm2_signature:
+                sm_payload["pdf_sm2_signature"] = sm2_signature
             entry = ledger.ledger_append(
                 kind=ISSUED_KIND, stream=stream, agency_id=agency.pk, actor=actor, at=issued_at,
                 payload={
                     "document_id": str(public_id), "doc_type": dtype.code, "name": dtype.name, "number": number,
                     "subject_id": str(subject_id), "pdf_sha256": pdf_staged.sha256,
-                    "docx_sha256": docx_staged.sha256, "signed": sign,
+                    "docx_sha256": docx_staged.sha256, "signed": sign, **sm_payload,
                 },
-                blobs=[ledger.BlobRef(pdf_staged.sha256, pdf_staged.size, PDF_TYPE),
-                       ledger.BlobRef(docx_staged.sha256, docx_staged.size, DOCX_TYPE)],
+                blobs=[ledger.BlobRef(pdf_staged.sha256, pdf_staged.size, PDF_TYPE, pdf_staged.sm3),
+                       ledger.BlobRef(docx_staged.sha256, docx_staged.size, DOCX_TYPE, docx_staged.sm3)],
             )
             document = Document.objects.create(
                 public_id=public_id, agency=agency, subject_id=subject_id, stream=stream, doc_type=dtype.code,
                 name=dtype.name, number=number, year=on.year, serial=serial,
                 pdf_sha256=pdf_staged.sha256, pdf_size=pdf_staged.size,
                 docx_sha256=docx_staged.sha256, docx_size=docx_staged.size, signed=sign,
+                pdf_sm3=pdf_staged.sm3, docx_sm3=docx_staged.sm3, pdf_sm2_signature=sm2_signature,
                 context=snapshot(data), ledger_entry=entry, issued_by=actor, issued_at=issued_at,
             )
             # Last, as in evidence_create: a failed link leaves nothing recorded; a failed commit afterwards leaves

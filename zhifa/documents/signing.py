@@ -9,6 +9,7 @@ with a certified seal (GB/T 38540 / a CA-issued certificate) replaces `seal_for`
 
 from __future__ import annotations
 
+import base64
 import io
 import os
 import tempfile
@@ -22,6 +23,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from django.conf import settings
+
+from zhifa.records import sm
 
 SEAL_FIELD = "ZhifaSeal"
 CERT_YEARS = 10
@@ -95,6 +98,29 @@ def seal_for(agency: Any) -> Seal:
             os.unlink(tmp_name)
     key_pem, cert_pem = _split(path.read_bytes())
     return Seal(path, key_pem, cert_pem)
+
+
+def sm2_seal_for(agency: Any) -> sm.Sm2Key:
+    """The agency's SM2 seal key (SM mode, ADR 0020): `<ZHIFA_SEAL_DIR>/agency-<public_id>-sm2.pem`, PKCS#8,
+    0600, created on first use. pyHanko cannot make SM2 PDF signatures (GB/T 38540 seals need a certified seal
+    system), so in SM mode the sealed PDF also gets a detached SM2 signature over its bytes."""
+    folder = seal_dir()
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return sm.load_or_create_key(folder / f"agency-{agency.public_id}-sm2.pem")
+
+
+def sm2_sign_pdf(pdf: bytes, *, agency: Any) -> str:
+    """A detached SM2/SM3 signature (DER, base64) over the final PDF bytes by the agency's SM2 seal key."""
+    return base64.b64encode(sm2_seal_for(agency).sign(pdf)).decode()
+
+
+def sm2_verify_pdf(pdf: bytes, signature_b64: str, *, agency: Any) -> bool:
+    """True if `signature_b64` is the agency's SM2 seal signature over exactly these PDF bytes."""
+    try:
+        der = base64.b64decode(signature_b64, validate=True)
+    except ValueError:
+        return False
+    return bool(signature_b64) and sm.verify(sm2_seal_for(agency).public, pdf, der)
 
 
 def sign_pdf(pdf: bytes, *, agency: Any, reason: str, location: str = "") -> bytes:

@@ -28,7 +28,7 @@ from zhifa.common.errors import ServiceError
 from zhifa.records import evidence as ev
 from zhifa.records import uploads
 from zhifa.records.access import api_fail_closed
-from zhifa.records.checkpoints import latest_checkpoint, public_key
+from zhifa.records.checkpoints import latest_checkpoint, public_key, sm2_public_key
 from zhifa.records.models import Evidence, UploadSession
 from zhifa.records.views import blob_response, chunk_offset, content_length, is_servable
 
@@ -108,6 +108,7 @@ class EvidenceOut(Schema):
     agency_name: str
     stream: str
     sha256: str
+    sm3: str = Field("", description="SM3 校验值（仅 SM 模式；否则为空）")
     size: int
     content_type: str
     original_filename: str
@@ -131,13 +132,14 @@ class CheckpointOut(Schema):
     root_hex: str
     note: str = Field(..., description="C2SP 签名检查点全文")
     public_key: str = Field(..., description="验证公钥（vkey）")
+    sm2_public_key: str = Field("", description="SM2 联署签名公钥（vkey；仅 SM 模式）")
     created_at: datetime.datetime
 
 
 def serialize(evidence: Evidence) -> dict[str, Any]:
     return {
         "public_id": evidence.public_id, "agency": evidence.agency.public_id, "agency_name": evidence.agency.name,
-        "stream": evidence.stream, "sha256": evidence.sha256, "size": evidence.size,
+        "stream": evidence.stream, "sha256": evidence.sha256, "sm3": evidence.sm3, "size": evidence.size,
         "content_type": evidence.content_type, "original_filename": evidence.original_filename,
         "captured_at": evidence.captured_at, "uploaded_at": evidence.uploaded_at,
         "uploaded_by": str(evidence.uploaded_by), "captured_by": evidence.captured_by,
@@ -275,5 +277,6 @@ def checkpoint_latest(request: HttpRequest) -> Any:
     root = bytes(cp.root)
     return {
         "origin": cp.note.split("\n", 1)[0], "size": cp.size, "root_hash": base64.b64encode(root).decode(),
-        "root_hex": root.hex(), "note": cp.note, "public_key": public_key(), "created_at": cp.created_at,
+        "root_hex": root.hex(), "note": cp.note, "public_key": public_key(), "sm2_public_key": sm2_public_key(),
+        "created_at": cp.created_at,
     }

@@ -34,7 +34,7 @@ from django.utils import timezone
 
 from zhifa.records import ledger, merkle, verify
 from zhifa.records.blobstore import BlobStore, default_store
-from zhifa.records.checkpoints import checkpoint_create, public_key
+from zhifa.records.checkpoints import checkpoint_create, public_key, sm2_public_key
 from zhifa.records.models import LedgerEntry, LedgerNode
 
 ALL_STREAMS = "*"
@@ -357,6 +357,8 @@ def _write_package(root: Path, stream: str, include_leaves: bool, store: BlobSto
 
     bag.write_file(verify.CHECKPOINT, checkpoint.note)
     bag.write_file(verify.PUBLIC_KEY, vkey + "\n")
+    if sm2_vkey := sm2_public_key():  # SM mode: the SM2 co-signing key, so the verifier checks that signature too
+        bag.write_file(verify.SM2_PUBLIC_KEY, sm2_vkey + "\n")
     if include_leaves:
         _write_leaves(bag, size)
 

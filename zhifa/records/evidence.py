@@ -33,7 +33,7 @@ from zhifa.common.scoping import ALL_AGENCIES, visible_agency_ids
 from zhifa.records import access, ledger, merkle, signednote
 from zhifa.records.blobstore import TYPES, BlobStore, Staged, default_store, human_size
 from zhifa.records.checkpoints import latest_checkpoint, log_signer
-from zhifa.records.models import Blob, Checkpoint, Evidence, IntegrityStatus, LedgerEntry
+from zhifa.records.models import Blob, BlobSm3, Checkpoint, Evidence, IntegrityStatus, LedgerEntry
 
 if TYPE_CHECKING:
     from zhifa.accounts.models import User
@@ -220,6 +220,18 @@ def is_late(*, captured_at: datetime, uploaded_at: datetime) -> bool:
 # ---------------------------------------------------------------------------------------------------------------
 
 
+def blob_record(staged: Staged, *, at: datetime) -> Blob:
+    """The Blob row of a staged file (inside the caller's transaction). In SM mode the SM3 is stored beside the
+    SHA-256; a blob first stored before SM mode was switched on gets its SM3 the next time it is stored."""
+    blob, _created = Blob.objects.get_or_create(
+        sha256=staged.sha256,
+        defaults={"size": staged.size, "content_type": staged.content_type, "stored_at": at},
+    )
+    if staged.sm3:
+        BlobSm3.objects.get_or_create(blob=blob, defaults={"sm3": staged.sm3, "recorded_at": at})
+    return blob
+
+
 def evidence_create(
     *, actor: User, stream: str, staged: Staged, original_filename: str, capture: CaptureInfo,
     method: str = "single", store: BlobStore | None = None, at: datetime | None = None,
@@ -248,13 +260,10 @@ def evidence_create(
         "upload": method,
     }
     with transaction.atomic():
-        blob, _created = Blob.objects.get_or_create(
-            sha256=staged.sha256,
-            defaults={"size": staged.size, "content_type": staged.content_type, "stored_at": uploaded_at},
-        )
+        blob = blob_record(staged, at=uploaded_at)
         entry = ledger.ledger_append(
             kind=EVIDENCE_KIND, stream=stream, agency_id=agency.pk, actor=actor, payload=payload,
-            blobs=[ledger.BlobRef(staged.sha256, staged.size, staged.content_type)], at=uploaded_at,
+            blobs=[ledger.BlobRef(staged.sha256, staged.size, staged.content_type, staged.sm3)], at=uploaded_at,
         )
         evidence = Evidence.objects.create(
             public_id=public_id, agency=agency, stream=stream, blob=blob, ledger_entry=entry,
@@ -276,7 +285,7 @@ def evidence_create(
 
 def evidence_qs_for(*, user: User) -> QuerySet[Evidence]:
     return Evidence.objects.filter(agency_id__in=evidence_agency_ids(user)).select_related(
-        "agency", "uploaded_by", "blob"
+        "agency", "uploaded_by", "blob", "blob__sm3_digest"
     )
 
 
@@ -431,16 +440,23 @@ def _summary(kind: str, payload: dict[str, Any], blobs: Sequence[dict[str, Any]]
 
 
 def _verify_signature(cp: Checkpoint) -> bool:
-    """The stored note parses, carries a valid signature by the log's key, and says what the row says."""
+    """The stored note parses, carries a valid signature by the log's key, and says what the row says. In SM mode
+    an SM2 co-signature line, when the note has one, must verify too (notes signed before SM mode have none)."""
+    from zhifa.records import sm
+    from zhifa.records.checkpoints import sm2_key
+
     signer = log_signer()
     verifier = signednote.Verifier(signer.name, signednote.ALG_ED25519, signer.public_raw)
     try:
         note = signednote.parse_note(cp.note)
     except signednote.NoteError:
         return False
-    return (
-        signednote.verify_signature(note, verifier) and note.size == cp.size and note.root == bytes(cp.root)
-    )
+    ok = signednote.verify_signature(note, verifier) and note.size == cp.size and note.root == bytes(cp.root)
+    if ok and sm.sm_mode():
+        sm2 = signednote.Verifier(signer.name, signednote.ALG_SM2, sm2_key().public)
+        if any(name == sm2.name and blob[:4] == sm2.id for name, blob in note.signatures):
+            ok = signednote.verify_signature(note, sm2)
+    return ok
 
 
 def _build_timeline(entries: Sequence[LedgerEntry], *, stream: str, total: int, deep: bool) -> Timeline:
@@ -535,14 +551,19 @@ class FixityReport:
         return len(self.changed) + len(self.missing) + len(self.unexpected)
 
 
-def _known_blobs(names: Sequence[str]) -> dict[str, int]:
-    return dict(Blob.objects.filter(sha256__in=list(names)).values_list("sha256", "size"))
+def _known_blobs(names: Sequence[str]) -> dict[str, tuple[int, str]]:
+    return {sha: (size, sm3 or "") for sha, size, sm3 in
+            Blob.objects.filter(sha256__in=list(names)).values_list("sha256", "size", "sm3_digest__sm3")}
 
 
 def fixity_check(*, store: BlobStore | None = None, batch: int = 500) -> FixityReport:
     """Re-hash every stored blob; report changed, missing and unexpected files; set each evidence row's integrity
-    status to match and record every change of status in the ledger (stream of the evidence)."""
-    from zhifa.records.blobstore import hash_file
+    status to match and record every change of status in the ledger (stream of the evidence). In SM mode a blob
+    with a recorded SM3 must match that too (ADR 0020)."""
+    from zhifa.records import sm
+    from zhifa.records.blobstore import hash_file, hash_file_both
+
+    sm_mode = sm.sm_mode()
 
     store = store or default_store()
     report = FixityReport()
@@ -555,11 +576,15 @@ def fixity_check(*, store: BlobStore | None = None, batch: int = 500) -> FixityR
                 report.unexpected.append(path)
                 continue
             report.checked += 1
+            known_size, known_sm3 = known[name]
             try:
-                actual, size = hash_file(store.path_for(name))
+                if sm_mode and known_sm3:
+                    actual, actual_sm3, size = hash_file_both(store.path_for(name))
+                else:
+                    (actual, size), actual_sm3 = hash_file(store.path_for(name)), known_sm3
             except FileNotFoundError:  # removed while we walked: the missing pass below reports it
                 continue
-            if actual != name or size != known[name]:
+            if actual != name or size != known_size or actual_sm3 != known_sm3:
                 report.changed.append((path, actual))
                 bad[name] = IntegrityStatus.CHANGED
 

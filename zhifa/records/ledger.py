@@ -65,9 +65,13 @@ class BlobRef:
     sha256: str
     size: int
     content_type: str
+    sm3: str = ""  # SM mode only (ADR 0020); absent from the entry otherwise, so the default format is unchanged
 
     def as_dict(self) -> dict[str, Any]:
-        return {"sha256": self.sha256, "size": self.size, "content_type": self.content_type}
+        ref: dict[str, Any] = {"sha256": self.sha256, "size": self.size, "content_type": self.content_type}
+        if self.sm3:
+            ref["sm3"] = self.sm3
+        return ref
 
 
 class _Sql:

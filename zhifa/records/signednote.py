@@ -5,6 +5,11 @@ lines "— <key name> <base64(key id ‖ signature)>". Key id = SHA-256(name ‖
 0x01 for an Ed25519 note signature and 0x04 for a witness cosignature (cosignature/v1, which signs
 "cosignature/v1\\ntime <t>\\n" + body and carries the 8-byte timestamp before the signature).
 Used by the application, by `zhifa witness` and by the offline verifier.
+
+SM mode (ADR 0020) adds a second signature line by an SM2 key after the Ed25519 one (which stays primary). C2SP
+assigns no type byte to SM2, so it uses 0xff followed by the identifier "zhifa.sm2-sm3/v1" (the spec's rule for
+unassigned types) in the key id; the signature is OpenSSL's DER SM2/SM3 signature over the note text with the
+default distid. Verifiers that do not know the SM2 key ignore the line, as C2SP requires.
 """
 
 from __future__ import annotations
@@ -20,8 +25,12 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from zhifa.records import sm
+
 ALG_ED25519 = 0x01
 ALG_COSIGNATURE_V1 = 0x04
+ALG_SM2 = 0xFF  # C2SP: "reserved for signature types without an identifier byte", followed by SM2_TYPE_ID
+SM2_TYPE_ID = b"zhifa.sm2-sm3/v1"
 DASH = "\u2014"
 
 
@@ -30,7 +39,14 @@ class NoteError(ValueError):
 
 
 def key_id(name: str, alg: int, public_raw: bytes) -> bytes:
-    return hashlib.sha256(name.encode() + b"\n" + bytes([alg]) + public_raw).digest()[:4]
+    kind = bytes([alg]) + (SM2_TYPE_ID if alg == ALG_SM2 else b"")
+    return hashlib.sha256(name.encode() + b"\n" + kind + public_raw).digest()[:4]
+
+
+def _public_ok(alg: int, public: bytes) -> bool:
+    if alg in (ALG_ED25519, ALG_COSIGNATURE_V1):
+        return len(public) == 32
+    return alg == ALG_SM2 and len(public) == 65 and public[0] == 4
 
 
 def _raw(public: Ed25519PublicKey) -> bytes:
@@ -68,7 +84,7 @@ class Verifier:
             name, hex_id, b64 = vkey.strip().split("+", 2)  # base64 may itself contain "+"
             raw = base64.b64decode(b64, validate=True)
             alg, public = raw[0], raw[1:]
-            if len(public) != 32 or alg not in (ALG_ED25519, ALG_COSIGNATURE_V1):
+            if not _public_ok(alg, public):
                 raise NoteError("unsupported key")
             verifier = cls(name, alg, public)
             if verifier.id.hex() != hex_id:
@@ -104,6 +120,18 @@ def sign_note(body: str, signer: Signer) -> str:
     sig = signer.private.sign(body.encode())
     kid = key_id(signer.name, ALG_ED25519, signer.public_raw)
     return f"{body}\n{DASH} {signer.name} {base64.b64encode(kid + sig).decode()}\n"
+
+
+def sm2_vkey(name: str, public: bytes) -> str:
+    """The vkey text of an SM2 co-signing key: name+hex(key id)+base64(0xff ‖ 65-byte point)."""
+    kid = key_id(name, ALG_SM2, public)
+    return f"{name}+{kid.hex()}+{base64.b64encode(bytes([ALG_SM2]) + public).decode()}"
+
+
+def sm2_signature_line(body: str, name: str, key: sm.Sm2Key) -> str:
+    """The SM2 co-signature line for `body` (append it to a note signed by the primary Ed25519 key)."""
+    kid = key_id(name, ALG_SM2, key.public)
+    return f"{DASH} {name} {base64.b64encode(kid + key.sign(body.encode())).decode()}\n"
 
 
 def cosign(body: str, signer: Signer, timestamp: int) -> str:
@@ -154,6 +182,12 @@ def parse_note(text: str) -> Checkpoint:
 
 def verify_signature(checkpoint: Checkpoint, verifier: Verifier) -> bool:
     """True if `checkpoint` carries a valid signature (or cosignature) by `verifier`."""
+    if verifier.alg == ALG_SM2:
+        return any(
+            name == verifier.name and blob[:4] == verifier.id
+            and sm.verify(verifier.public_raw, checkpoint.body.encode(), blob[4:])
+            for name, blob in checkpoint.signatures
+        )
     public = Ed25519PublicKey.from_public_bytes(verifier.public_raw)
     for name, blob in checkpoint.signatures:
         if name != verifier.name or blob[:4] != verifier.id:

@@ -31,6 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhifa.common.errors import InvalidState, ServiceError
+from zhifa.records import filecheck, scanning
 from zhifa.records.blobstore import (
     HEAD_BYTES,
     BlobStore,
@@ -68,6 +69,14 @@ SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 def session_ttl() -> timedelta:
     """Open sessions idle longer than this expire and their part files are removed (FC-4 sweep window)."""
     return timedelta(hours=int(getattr(settings, "ZHIFA_UPLOAD_SESSION_HOURS", 72)))
+
+
+def check_staged(staged: Staged, *, filename: str, declared_type: str, user: object = None) -> None:
+    """The checks that need more than the bytes (issue 9 defect 13): the declared name and type must agree with
+    the detected type, and a configured virus scanner must call the file clean. Raises a ServiceError; the caller
+    removes the temporary file."""
+    filecheck.check_declared(staged.content_type, filename=filename, declared_type=declared_type)
+    scanning.scan_upload(staged.path, sha256=staged.sha256, size=staged.size, user=user)
 
 
 class TooManyFiles(ServiceError):
@@ -148,6 +157,8 @@ class EvidenceUploadHandler(FileUploadHandler):
     def file_complete(self, file_size: int) -> StagedUpload:
         assert self.writer is not None
         staged = self.writer.finish()  # raises UnsupportedType / EmptyUpload
+        check_staged(staged, filename=filename_clean(self.file_name or ""), declared_type=self.content_type or "",
+                     user=getattr(self.request, "user", None))
         return StagedUpload(staged, self.file_name or "")
 
     def upload_interrupted(self) -> None:
@@ -358,6 +369,11 @@ def upload_session_finish(*, actor: User, session: UploadSession, store: BlobSto
     if session.expected_sha256 and staged.sha256 != session.expected_sha256:
         _abort(session, store)
         raise HashMismatch(_("文件的 SHA-256 与上传前声明的不符，文件可能在传输中损坏，请重新上传。"))
+    try:
+        check_staged(staged, filename=session.filename, declared_type=session.declared_type, user=actor)
+    except ServiceError:
+        _abort(session, store)
+        raise
     capture = CaptureInfo(
         captured_at=session.captured_at, captured_by=session.captured_by, device_serial=session.device_serial,
         gps_lat=session.gps_lat, gps_lon=session.gps_lon, duration_seconds=session.duration_seconds,

@@ -41,20 +41,21 @@ from typing import Any
 
 import bagit
 
-from zhifa.records import merkle, signednote
+from zhifa.records import merkle, signednote, sm
 
 FORMAT = "zhifa-archive/1"
 ENTRIES = "data/entries.jsonl"
 PROOFS = "data/proofs.json"
 CHECKPOINT = "data/checkpoint.txt"
 PUBLIC_KEY = "data/public-key.txt"
+SM2_PUBLIC_KEY = "data/sm2-public-key.txt"  # SM mode only (ADR 0020): the log's SM2 co-signing key, as a vkey
 LEAVES = "data/leaves.txt"
 INDEX = "data/index.html"
 BLOBS = "data/blobs"
 CONSISTENCY = "consistency"  # first line of the proof block after a checkpoint note: "consistency <old> <new>"
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 _CHUNK = 1024 * 1024
-_KNOWN_FILES = {ENTRIES, PROOFS, CHECKPOINT, PUBLIC_KEY, LEAVES, INDEX}
+_KNOWN_FILES = {ENTRIES, PROOFS, CHECKPOINT, PUBLIC_KEY, SM2_PUBLIC_KEY, LEAVES, INDEX}
 
 
 def canonical_bytes(value: Any) -> bytes:
@@ -71,7 +72,7 @@ def parse_vkey(text: str) -> signednote.Verifier:
         alg, public = raw[0], raw[1:]
     except (ValueError, IndexError, binascii.Error) as exc:
         raise signednote.NoteError(f"bad verifier key: {exc}") from exc
-    if len(public) != 32 or alg not in (signednote.ALG_ED25519, signednote.ALG_COSIGNATURE_V1):
+    if not signednote._public_ok(alg, public):
         raise signednote.NoteError("unsupported key")
     verifier = signednote.Verifier(name, alg, public)
     if verifier.id.hex() != hex_id:
@@ -198,7 +199,7 @@ def parse_consistency(block: str) -> ConsistencyProof:
 
 
 def _hash_file(path: Path, algorithms: Sequence[str]) -> dict[str, str]:
-    hashers = {alg: hashlib.new(alg) for alg in algorithms}
+    hashers: dict[str, Any] = {alg: sm.sm3_new() if alg == "sm3" else hashlib.new(alg) for alg in algorithms}
     with open(path, "rb") as f:
         while chunk := f.read(_CHUNK):
             for h in hashers.values():
@@ -342,6 +343,57 @@ def _load_key(report: Report, root: Path, pinned: str | None) -> signednote.Veri
             path=PUBLIC_KEY,
         )
     return verifier
+
+
+def _load_sm2_key(report: Report, root: Path, pinned: str | None) -> signednote.Verifier | None:
+    """The SM2 co-signing key: the pinned one (--sm2-key), else the packaged one, else None (not an SM package)."""
+    text: str | None = pinned
+    where = "--sm2-key"
+    if pinned is not None:
+        try:
+            if Path(pinned).is_file():
+                text = Path(pinned).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            report.fail(f"无法读取 SM2 公钥文件：{exc}", f"cannot read the SM2 key file: {exc}", path=pinned)
+            return None
+    else:
+        where = SM2_PUBLIC_KEY
+        text = _read_text(report, root, SM2_PUBLIC_KEY, required=False)
+        if text is None:
+            return None
+    try:
+        verifier = parse_vkey(text or "")
+    except signednote.NoteError as exc:
+        report.fail(f"SM2 公钥无法解析：{exc}", f"the SM2 key does not parse: {exc}", path=where)
+        return None
+    if verifier.alg != signednote.ALG_SM2:
+        report.fail("所给 SM2 公钥不是 SM2 密钥", "the SM2 key is not an SM2 key", path=where)
+        return None
+    if pinned is None:
+        report.warn("SM2 联署签名只用包内附带的 SM2 公钥核验；请用 --sm2-key 指定事先取得的公钥",
+                    "the SM2 co-signature was checked with the packaged SM2 key only; pin it with --sm2-key",
+                    path=SM2_PUBLIC_KEY)
+    return verifier
+
+
+def _check_sm2_signature(report: Report, checkpoint: signednote.Checkpoint,
+                         verifier: signednote.Verifier | None, pinned: bool) -> None:
+    """SM mode: the checkpoint's SM2 co-signature (a second signature line) verifies under the SM2 key."""
+    if verifier is None:
+        return
+    carries = any(name == verifier.name and blob[:4] == verifier.id for name, blob in checkpoint.signatures)
+    if not carries:
+        if pinned:
+            report.fail("检查点没有所给 SM2 公钥的联署签名", "the checkpoint carries no SM2 co-signature by the pinned key",
+                        path=CHECKPOINT)
+        else:
+            report.fail("包内有 SM2 公钥，但检查点没有其联署签名", "the package has an SM2 key but the checkpoint "
+                        "carries no SM2 co-signature", path=CHECKPOINT)
+        return
+    if signednote.verify_signature(checkpoint, verifier):
+        report.notes.append(f"检查点的 SM2 联署签名有效 / SM2 co-signature verifies ({verifier.name}+{verifier.id.hex()})")
+    else:
+        report.fail("检查点的 SM2 联署签名无效", "the checkpoint's SM2 co-signature does not verify", path=CHECKPOINT)
 
 
 def _parse_checkpoint(report: Report, text: str, where: str) -> signednote.Checkpoint | None:
@@ -497,9 +549,12 @@ def _check_proofs(report: Report, root: Path, checkpoint: signednote.Checkpoint 
 
 def _check_blobs(report: Report, root: Path, entries: list[_Entry]) -> None:
     refs: dict[str, tuple[int, int]] = {}  # sha256 -> (size, first seq)
+    sm3_refs: dict[str, str] = {}  # sha256 -> SM3 recorded beside it (SM mode, ADR 0020)
     for entry in entries:
         for ref in entry.blobs:
             sha, size = ref["sha256"], ref["size"]
+            if isinstance(ref.get("sm3"), str) and ref["sm3"]:
+                sm3_refs.setdefault(sha, ref["sm3"].lower())
             if sha in refs and refs[sha][0] != size:
                 report.fail(
                     f"同一证据文件在第 {refs[sha][1]} 条中的大小为 {refs[sha][0]}，此处为 {size}",
@@ -519,10 +574,13 @@ def _check_blobs(report: Report, root: Path, entries: list[_Entry]) -> None:
         if actual_size != size:
             report.fail(f"证据文件大小为 {actual_size} 字节，账本记录为 {size} 字节",
                         f"blob is {actual_size} bytes, the ledger says {size}", blob=sha, path=rel)
-        digest = _try_hash(report, path, ["sha256"], rel)
+        expected_sm3 = sm3_refs.get(sha, "")
+        digest = _try_hash(report, path, ["sha256", "sm3"] if expected_sm3 else ["sha256"], rel)
         if digest is not None and digest["sha256"] != sha:
             report.fail("证据文件的 SHA-256 与账本记录不符（内容已改变）",
                         "blob SHA-256 differs from the ledger (content changed)", blob=sha, path=rel)
+        if digest is not None and expected_sm3 and digest["sm3"] != expected_sm3:
+            report.fail("证据文件的 SM3 与账本记录不符", "blob SM3 differs from the ledger", blob=sha, path=rel)
     data = root / "data"
     if data.is_dir():
         for path in sorted(p for p in data.rglob("*") if p.is_file() or p.is_symlink()):
@@ -680,7 +738,8 @@ def _check_other_checkpoint(
         report.notes.append(f"包内账本的前 {n} 条与所给检查点一致 / the first {n} entries match the given checkpoint")
 
 
-def verify_package(package: str | Path, *, key: str | None = None, checkpoint: str | None = None) -> Report:
+def verify_package(package: str | Path, *, key: str | None = None, checkpoint: str | None = None,
+                   sm2_key: str | None = None) -> Report:
     """Run every check on the package folder; never raises for bad content (it is reported)."""
     report = Report()
     root = Path(package)
@@ -698,6 +757,7 @@ def verify_package(package: str | Path, *, key: str | None = None, checkpoint: s
     if cp is not None:
         report.checkpoint_size = cp.size
         _check_signature(report, cp, verifier, CHECKPOINT)
+        _check_sm2_signature(report, cp, _load_sm2_key(report, root, sm2_key), pinned=sm2_key is not None)
     entries = _check_entries(report, root, cp.size if cp else None, report.stream)
     report.entries = len(entries)
     _check_proofs(report, root, cp, entries)
@@ -720,6 +780,7 @@ def build_parser() -> argparse.ArgumentParser:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("package", help="归档包目录 / the package folder")
     parser.add_argument("--key", help="日志公钥（vkey 文本或文件），优先于包内公钥 / pinned log key (text or file)")
+    parser.add_argument("--sm2-key", help="SM2 联署公钥（vkey 文本或文件；SM 模式）/ pinned SM2 co-signing key (SM mode)")
     parser.add_argument(
         "--checkpoint", help="另行取得的检查点文件，可附一致性证明 / a checkpoint obtained elsewhere, "
         "optionally followed by a consistency proof",
@@ -729,7 +790,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.getLogger("bagit").setLevel(logging.ERROR)  # every problem is in the report, once
-    report = verify_package(args.package, key=args.key, checkpoint=args.checkpoint)
+    report = verify_package(args.package, key=args.key, checkpoint=args.checkpoint, sm2_key=args.sm2_key)
     sys.stdout.write("\n".join(report.lines()) + "\n")
     return 0 if report.ok else 1
 

@@ -37,7 +37,7 @@ from zhifa.records import uploads
 from zhifa.records.access import AccessLogUnavailable, fail_closed, record_access, unavailable_response
 from zhifa.records.archive import SHANGHAI, archive_export
 from zhifa.records.blobstore import TYPES, allowed_types_text, default_store, human_size, upload_limit
-from zhifa.records.checkpoints import latest_checkpoint, public_key
+from zhifa.records.checkpoints import latest_checkpoint, public_key, sm2_key, sm2_public_key
 from zhifa.records.models import Evidence, LedgerEntry, UploadSession
 
 MEDIA_GRANT_SECONDS = 30 * 60  # after a logged view, the page's player may fetch ranges without new entries
@@ -469,7 +469,8 @@ def timeline_verify(request: HttpRequest) -> HttpResponse:
 def checkpoint_context() -> dict[str, Any]:
     cp = latest_checkpoint()
     return {
-        "checkpoint": cp, "public_key": public_key(),
+        "checkpoint": cp, "public_key": public_key(), "sm2_public_key": sm2_public_key(),
+        "sm2_public_pem": sm2_key().public_pem().decode() if sm2_public_key() else "",
         "root_hex": bytes(cp.root).hex() if cp else "", "note": cp.note if cp else "",
     }
 

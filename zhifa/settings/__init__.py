@@ -188,6 +188,25 @@ ZHIFA_UPLOAD_TMP_DIR = Path(env.str("ZHIFA_UPLOAD_TMP_DIR", default=str(DATA_DIR
 ZHIFA_UPLOAD_MAX_BYTES = env.int("ZHIFA_UPLOAD_MAX_BYTES", default=8 * 1024**3)
 ZHIFA_WITNESS_STATE_DIR = env.str("ZHIFA_WITNESS_STATE_DIR", default="")
 
+# Upload hardening (issue 9 defect 13, ADR 0020). Request bodies: Django's own caps, stated so they are visible
+# (a body over them is a 400; file bytes of evidence uploads are capped by ZHIFA_UPLOAD_MAX_BYTES instead).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("ZHIFA_DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+DATA_UPLOAD_MAX_NUMBER_FILES = 100
+# Zip containers (DOCX): refused on their directory above these; images above this many pixels.
+ZHIFA_ZIP_MAX_ENTRIES = env.int("ZHIFA_ZIP_MAX_ENTRIES", default=1000)
+ZHIFA_ZIP_MAX_UNCOMPRESSED = env.int("ZHIFA_ZIP_MAX_UNCOMPRESSED", default=256 * 1024**2)
+ZHIFA_ZIP_MAX_RATIO = env.int("ZHIFA_ZIP_MAX_RATIO", default=100)
+ZHIFA_IMAGE_MAX_PIXELS = env.int("ZHIFA_IMAGE_MAX_PIXELS", default=89_478_485)
+# clamd's socket: a path (unix socket) or tcp://host:port. Empty: no virus scanning. Set: scan every upload and
+# refuse when clamd flags the file or cannot be reached (fail closed).
+ZHIFA_CLAMD_SOCKET = env.str("ZHIFA_CLAMD_SOCKET", default="")
+
+# SM mode (issue 9 defect 15, ADR 0020), off by default: SM3 beside SHA-256 for evidence and document files, an SM2
+# co-signature on checkpoints (Ed25519 stays primary) and a detached SM2 signature on sealed documents.
+ZHIFA_SM_MODE = env.bool("ZHIFA_SM_MODE", default=False)
+ZHIFA_SM2_KEY_FILE = Path(env.str("ZHIFA_SM2_KEY_FILE", default=str(ZHIFA_LEDGER_KEY_FILE.parent / "ledger-sm2.pem")))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -275,7 +275,15 @@ def test_new_case_needs_an_officer(client, world):
 
 # ------------------------------------------------------------------------------------------- evidence upload
 
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01" + bytes(range(256)) * 8
+JPEG = bytes.fromhex(  # a real 1 x 1 JPEG: image uploads need a readable header (issue 9 defect 13)
+    "ffd8ffe000104a46494600010100000100010000ffdb004300080606070605080707070909080a0c140d0c0b0b0c1912130f141d1a1f"
+    "1e1d1a1c1c20242e2720222c231c1c2837292c30313434341f27393d38323c2e333432ffc0000b080001000101011100ffc4001f0000"
+    "010501010101010100000000000000000102030405060708090a0bffc400b5100002010303020403050504040000017d0102030004"
+    "1105122131410613516107227114328191a1082342b1c11552d1f02433627282090a161718191a25262728292a3435363738393a43"
+    "4445464748494a535455565758595a636465666768696a737475767778797a838485868788898a92939495969798999aa2a3a4a5a6"
+    "a7a8a9aab2b3b4b5b6b7b8b9bac2c3c4c5c6c7c8c9cad2d3d4d5d6d7d8d9dae1e2e3e4e5e6e7e8e9eaf1f2f3f4f5f6f7f8f9faffda"
+    "0008010100003f00fbd3ffd9"
+) + bytes(range(256)) * 8
 MP4 = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2" + bytes(range(256)) * 64
 
 
@@ -300,7 +308,7 @@ def test_upload_from_the_case_page_returns_to_it(client, world, stores):
     case = new_penalty_case(world)
     client.force_login(world["officer"])
     response = client.post(reverse("cases:upload", args=[case.public_id]), {
-        **capture_fields(case), "file": SimpleUploadedFile("现场照片.jpg", JPEG)})
+        **capture_fields(case), "file": SimpleUploadedFile("现场照片.jpg", JPEG, content_type="image/jpeg")})
     assert response.status_code == 302 and response["Location"] == detail_url(case) + "#evidence"
     evidence = Evidence.objects.get(stream=case.stream)
     html = client.get(detail_url(case)).content.decode()

@@ -32,6 +32,30 @@ class Blob(models.Model):
     def __str__(self) -> str:
         return self.sha256
 
+    @property
+    def sm3(self) -> str:
+        """The SM3 recorded for this blob in SM mode ("" if none; ADR 0020)."""
+        try:
+            return self.sm3_digest.sm3
+        except BlobSm3.DoesNotExist:
+            return ""
+
+
+class BlobSm3(models.Model):
+    """The SM3 of a blob, recorded in SM mode (issue 9 defect 15, ADR 0020). A table of its own, append-only like
+    records_blob (its triggers refuse UPDATE and DELETE), so that a blob stored before SM mode was switched on can
+    get its SM3 later without ever changing a blob row."""
+
+    blob = models.OneToOneField(Blob, on_delete=models.PROTECT, primary_key=True, related_name="sm3_digest")
+    sm3 = models.CharField(_("SM3"), max_length=64)  # lowercase hex
+    recorded_at = models.DateTimeField(_("记录时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("SM3 校验值")
+
+    def __str__(self) -> str:
+        return f"{self.blob_id} sm3={self.sm3}"
+
 
 class IntegrityStatus(models.TextChoices):
     OK = "ok", _("完好")
@@ -94,6 +118,11 @@ class Evidence(models.Model):
     @property
     def sha256(self) -> str:
         return self.blob_id  # the blob's primary key is its hash
+
+    @property
+    def sm3(self) -> str:
+        """The SM3 recorded beside the SHA-256 in SM mode ("" otherwise; ADR 0020)."""
+        return self.blob.sm3
 
     @property
     def ledger_seq(self) -> int:

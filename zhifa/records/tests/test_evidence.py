@@ -35,8 +35,20 @@ from zhifa.records.models import Blob, Evidence, LedgerEntry
 # Shared helpers
 # ---------------------------------------------------------------------------------------------------------------
 
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01" + bytes(range(256)) * 8
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(200)
+
+
+def image_bytes(fmt: str, size: tuple[int, int] = (8, 8)) -> bytes:
+    """A real, tiny image: uploads of images must have a header Pillow can read (issue 9 defect 13)."""
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(buf, fmt)
+    return buf.getvalue()
+
+
+# Bytes after the end of an image are allowed (and keep these long enough for the range tests).
+JPEG = image_bytes("JPEG") + bytes(range(256)) * 8
+PNG = image_bytes("PNG") + bytes(200)
 MP4 = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2" + bytes(range(256)) * 64
 MOV = b"\x00\x00\x00\x14ftypqt  \x00\x00\x00\x00" + bytes(300)
 M4A = b"\x00\x00\x00\x1cftypM4A \x00\x00\x00\x00" + bytes(300)

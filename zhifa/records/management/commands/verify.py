@@ -21,7 +21,8 @@ class Command(BaseCommand):
         verify.add_arguments(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        report = verify.verify_package(options["package"], key=options.get("key"), checkpoint=options.get("checkpoint"))
+        report = verify.verify_package(options["package"], key=options.get("key"), checkpoint=options.get("checkpoint"),
+                                       sm2_key=options.get("sm2_key"))
         for line in report.lines()[:-1]:
             self.stdout.write(line)
         if not report.ok:
