@@ -555,7 +555,7 @@ def case_get(request: HttpRequest, case_id: uuid.UUID) -> Any:
 def case_timeline(request: HttpRequest, case_id: uuid.UUID, limit: int = Query(100, ge=1, le=500),
                   offset: int = Query(0, ge=0, le=1_000_000)) -> Any:
     case = selectors.case_read_for(user=request.user, case_id=case_id, request=request)  # type: ignore[arg-type]
-    qs = LedgerEntry.objects.filter(stream=case.stream)
+    qs = selectors.case_timeline_qs(case)
     total = qs.count()
     rows = list(qs.order_by("seq")[offset:offset + limit])
     return {"total": total, "limit": limit, "offset": offset, "items": [_timeline_entry(r) for r in rows]}

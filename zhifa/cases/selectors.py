@@ -103,9 +103,15 @@ def case_page_for(*, user: User, case_id: UUID | str, request: HttpRequest | Non
         deadlines=list(case.deadlines.all()),
         documents=list(Document.objects.filter(subject_id=case.public_id).order_by("issued_at", "id")),
         evidence=list(Evidence.objects.filter(agency_id=case.agency_id, stream=case.stream).order_by("uploaded_at")),
-        timeline=list(LedgerEntry.objects.filter(stream=case.stream).order_by("-seq")[:timeline_limit]),
+        timeline=list(case_timeline_qs(case).order_by("-seq")[:timeline_limit]),
         review_rounds=list(case.review_rounds.select_related("reviewer", "submitted_by")),
     )
+
+
+def case_timeline_qs(case: Case) -> QuerySet[LedgerEntry]:
+    """The ledger entries of a case's stream written by the case's own agency (issue 9 defect 1: an entry another
+    agency managed to put into the stream never shows on the case)."""
+    return LedgerEntry.objects.filter(stream=case.stream, agency_id=case.agency_id)
 
 
 def due_list_for(*, user: User, today: date, days: int = 14, limit: int = 100) -> list[Deadline]:

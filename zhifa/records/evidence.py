@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from zhifa.accounts.roles import Role
 from zhifa.common.errors import NotAllowed, ServiceError
 from zhifa.common.scoping import ALL_AGENCIES, visible_agency_ids
-from zhifa.records import access, ledger, merkle, signednote
+from zhifa.records import access, ledger, merkle, signednote, streams
 from zhifa.records.blobstore import TYPES, BlobStore, Staged, default_store, human_size
 from zhifa.records.checkpoints import latest_checkpoint, log_signer
 from zhifa.records.models import Blob, BlobSm3, Checkpoint, Evidence, IntegrityStatus, LedgerEntry
@@ -47,7 +47,8 @@ EVIDENCE_READERS = frozenset({Role.OFFICER, Role.UNIT_HEAD, Role.AGENCY_HEAD, Ro
 EVIDENCE_UPLOADERS = frozenset({Role.OFFICER, Role.UNIT_HEAD})
 # The 调阅 log itself (streams "access:<agency>") is for those who supervise reads (REC-12), not for every officer.
 ACCESS_LOG_READERS = frozenset({Role.AGENCY_HEAD, Role.SUPERVISOR})
-RESERVED_STREAM_PREFIXES = ("access:",)
+# The 调阅 log and the security log (denied attempts, issue 9 defect 9) are read by the same roles.
+RESERVED_STREAM_PREFIXES = ("access:", "security:")
 
 LATE_AFTER = timedelta(hours=24)  # REC-8
 FUTURE_TOLERANCE = timedelta(minutes=10)  # device clocks drift; more than this is refused, not trusted
@@ -116,7 +117,8 @@ def stream_clean(raw: str) -> str:
     if len(stream) > STREAM_MAX:
         raise InvalidInput(_("记录流不能超过 %(n)d 个字符。") % {"n": STREAM_MAX}, code="invalid_stream")
     if stream.lower().startswith(RESERVED_STREAM_PREFIXES):
-        raise InvalidInput(_("“access:”开头的记录流由系统保留，用于调阅记录。"), code="invalid_stream")
+        raise InvalidInput(_("“access:”“security:”开头的记录流由系统保留，用于调阅记录和安全事件。"),
+                           code="invalid_stream")
     return stream
 
 
@@ -239,6 +241,7 @@ def evidence_create(
     """Store `staged` and record it. The caller discards the staged temp file afterwards, whatever happens."""
     agency = require_uploader(actor)
     stream = stream_clean(stream)
+    streams.require_writable(actor, stream)  # another agency's or an unknown subject's stream: 404 (defect 1)
     if capture.captured_at is None:
         raise InvalidInput(_("请填写采集时间。"), code="captured_at_required")
     filename = filename_clean(original_filename)

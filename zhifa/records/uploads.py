@@ -55,6 +55,7 @@ from zhifa.records.evidence import (
     stream_clean,
 )
 from zhifa.records.models import Evidence, UploadSession, UploadState
+from zhifa.records.streams import require_writable
 
 if TYPE_CHECKING:
     from zhifa.accounts.models import User
@@ -212,6 +213,7 @@ class SessionRequest:
 def upload_session_create(*, actor: User, request: SessionRequest, store: BlobStore | None = None) -> UploadSession:
     agency = require_uploader(actor)
     stream = stream_clean(request.stream)
+    require_writable(actor, stream)  # another agency's or an unknown subject's stream: 404 (issue 9 defect 1)
     captured_at = request.capture.captured_at
     if captured_at is None:
         raise InvalidInput(_("请填写采集时间。"), code="captured_at_required")

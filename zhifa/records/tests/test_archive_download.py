@@ -171,8 +171,11 @@ def test_supervisor_downloads_a_supervised_agencys_stream(supervisor, b_stream, 
     assert access_entries()[-1]["agency_id"] == b_stream.agency_id  # logged in the owning agency's access stream
 
 
-def test_a_stream_shared_with_another_agency_is_refused_whole(agency_a, agency_b, a_stream, supervisor) -> None:
-    """The package carries the whole stream; A may not receive B's entries and files under the same stream key."""
+def test_a_stream_shared_with_another_agency_is_refused_whole(agency_a, agency_b, a_stream, supervisor,
+                                                             monkeypatch) -> None:
+    """The package carries the whole stream; A may not receive B's entries and files under the same stream key.
+    (Uploads can no longer share a stream across agencies — issue 9 defect 1 — but one written before may exist.)"""
+    monkeypatch.setattr("zhifa.records.streams.require_writable", lambda user, stream: None)
     store_evidence(agency_b[Role.OFFICER], JPEG + b"b", stream=STREAM, name="b.jpg")
     before = len(access_entries())
     response = logged_in(agency_a[Role.OFFICER]).post(URL, {"stream": STREAM})

@@ -304,8 +304,8 @@ def test_supervisor_reads_supervised_agencies_only_and_admins_read_no_evidence(
 
     stray = make_personas("C")  # not supervised by the bureau
     store_evidence(agency_a[Role.OFFICER], JPEG)
-    store_evidence(agency_b[Role.OFFICER], PNG)
-    store_evidence(stray[Role.OFFICER], MP4)
+    store_evidence(agency_b[Role.OFFICER], PNG, stream="case:test-b")
+    store_evidence(stray[Role.OFFICER], MP4, stream="case:test-c")
     seen = set(ev.evidence_qs_for(user=supervisor).values_list("agency_id", flat=True))
     assert seen == {agency_a.agency.pk, agency_b.agency.pk}
     assert not ev.evidence_qs_for(user=system_admin).exists()
