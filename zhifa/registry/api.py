@@ -243,3 +243,53 @@ def _register(etype: EntryType) -> None:
 
 for _etype in ENTRY_TYPES.values():
     _register(_etype)
+
+
+# ------------------------------------------------------------------------------------------ supervision (defect 4)
+
+
+class SupervisionIn(Schema):
+    # Defaults everywhere, so the object lookup (404 for another agency) comes before body validation (AC-1).
+    supervisor: uuid.UUID | None = Field(None, description="监督机关（司法行政机关）的 public_id；null 表示解除监督关系")
+    is_justice_bureau: bool | None = Field(None, description="是否为司法行政机关（仅系统管理员可改）")
+    reason: str = Field("", max_length=500, description="变更理由（必填；记入账本，监督机关可见）")
+
+
+class SupervisionOut(Schema):
+    public_id: uuid.UUID
+    supervisor: uuid.UUID | None
+    is_justice_bureau: bool
+
+
+@router.post("/agency/{public_id}/supervision", response=SupervisionOut, operation_id="agency_supervision_set",
+             summary="设置执法主体的监督机关（仅系统管理员或现监督机关；记入监督机关可见的账本）")
+def agency_supervision(request: HttpRequest, public_id: uuid.UUID, payload: SupervisionIn) -> Any:
+    agency = selectors.supervision_agency_for(user=request.user, public_id=public_id)  # type: ignore[arg-type]
+    bureau = None
+    if payload.supervisor is not None:
+        bureau = reg.Agency.objects.filter(public_id=payload.supervisor, is_justice_bureau=True).first()
+        if bureau is None:
+            from zhifa.common.errors import ServiceError
+
+            raise ServiceError("监督机关必须是已登记的司法行政机关。", code="invalid_supervisor")
+    agency = services.agency_supervision_set(
+        actor=request.user, agency=agency, supervisor=bureau,  # type: ignore[arg-type]
+        is_justice_bureau=payload.is_justice_bureau, reason=payload.reason,
+    )
+    return {"public_id": agency.public_id, "supervisor": agency.supervisor.public_id if agency.supervisor else None,
+            "is_justice_bureau": agency.is_justice_bureau}
+
+
+class SupervisionEventOut(Schema):
+    seq: int
+    time: str
+    actor: str
+    payload: dict[str, Any]
+
+
+@router.get("/supervision-events", response=list[SupervisionEventOut], operation_id="supervision_events",
+            summary="监督关系变更记录（本监督机关可见）")
+def supervision_events(request: HttpRequest) -> Any:
+    from zhifa.registry.views import supervision_event_rows
+
+    return supervision_event_rows(selectors.supervision_events_for(user=request.user))  # type: ignore[arg-type]

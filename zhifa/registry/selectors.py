@@ -12,7 +12,9 @@ from django.http import Http404
 from django.utils import timezone
 
 from zhifa.accounts.models import User
+from zhifa.accounts.roles import Role
 from zhifa.common.scoping import ALL_AGENCIES, visible_agency_ids
+from zhifa.records.models import LedgerEntry
 from zhifa.registry import models as reg
 from zhifa.registry.entries import ENTRY_TYPES, EntryType
 
@@ -141,3 +143,41 @@ def agency_compliance(*, user: User, agency: reg.Agency) -> AgencyCompliance:
 
 def staff_with_certificates(qs: QuerySet[reg.Staff]) -> QuerySet[reg.Staff]:
     return qs.prefetch_related(Prefetch("certificates", queryset=reg.Certificate.objects.order_by("-valid_to")))
+
+
+# ------------------------------------------------------------------------------------------ supervision (defect 4)
+
+
+def supervision_agency_for(*, user: User, public_id: UUID | str) -> reg.Agency:
+    """The agency whose supervision `user` may set: any for the system administrator, the agencies its bureau
+    supervises for a bureau user. Another agency the user can see is returned (the service then refuses with 403);
+    one the user cannot see is a 404."""
+    from zhifa.registry.services import may_set_supervision
+
+    try:
+        agency = reg.Agency.objects.select_related("supervisor").get(public_id=public_id)
+    except (reg.Agency.DoesNotExist, ValueError, ValidationError) as exc:
+        raise Http404 from exc
+    if may_set_supervision(user, agency):
+        return agency
+    visible = visible_agency_ids(user)
+    if visible is ALL_AGENCIES or agency.pk in visible:
+        return agency
+    raise Http404
+
+
+def supervision_events_for(*, user: User, limit: int = 200) -> list[LedgerEntry]:
+    """Supervision changes the user's bureau may read (its own stream); all of them for the system administrator."""
+    from zhifa.registry.services import BUREAU_SUPERVISION_ROLES, supervision_stream
+
+    if not user.is_authenticated or not user.is_active:
+        return []
+    qs = LedgerEntry.objects.filter(kind="registry.supervision_changed")
+    if user.has_role(Role.SYSTEM_ADMIN):
+        qs = qs.filter(stream__startswith="supervision:")
+    elif (user.agency_id is not None and user.has_role(*BUREAU_SUPERVISION_ROLES)
+          and getattr(user.agency, "is_justice_bureau", False)):
+        qs = qs.filter(stream=supervision_stream(user.agency_id))
+    else:
+        return []
+    return list(qs.order_by("-seq")[:limit])

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhifa.accounts.models import User
-from zhifa.accounts.roles import LEGALITY_REVIEWERS, PUBLISHERS
+from zhifa.accounts.roles import LEGALITY_REVIEWERS, PUBLISHERS, Role
 from zhifa.common.errors import InvalidState, NotAllowed, ServiceError
 from zhifa.common.scoping import writable_agency_ids
 from zhifa.disclosure.services import public_entry_publish, public_entry_withdraw
@@ -139,6 +139,8 @@ def entry_create(
         _mark_changed(parent)
     _record(actor=actor, obj=obj, event="created",
             fields={name: _plain(form.cleaned_data.get(name)) for name in etype.fields})
+    if isinstance(obj, reg.Agency) and (obj.supervisor_id or obj.is_justice_bureau):
+        _record_supervision(actor=actor, agency=obj, old_supervisor=None, old_justice=False, reason=_("新增执法主体"))
     return obj
 
 
@@ -150,10 +152,28 @@ def entry_update(*, actor: User, slug: str, obj: Model, data: Any) -> Model:
     _require_writable(actor, agency)
     # Edit the row as it is now, locked: a stale copy would write back old publication fields.
     obj = type(obj)._default_manager.select_for_update().get(pk=obj.pk)
+    old_supervisor = obj.supervisor if isinstance(obj, reg.Agency) else None
+    old_supervisor_id = old_supervisor.pk if old_supervisor is not None else None
+    old_justice = bool(getattr(obj, "is_justice_bureau", False))
     form = _validated(etype, agency=agency if slug != "agency" else None, data=data, instance=obj)
     if not form.has_changed():
         return obj
+    # Compare with the values read before validation (which already wrote the input onto `obj`), not with
+    # `changed_data`: a ModelChoiceField keyed by public_id always reports itself changed.
+    supervision_changed = isinstance(obj, reg.Agency) and (
+        "supervisor" in form.cleaned_data
+        and (form.cleaned_data["supervisor"].pk if form.cleaned_data["supervisor"] else None) != old_supervisor_id
+        or "is_justice_bureau" in form.cleaned_data and bool(form.cleaned_data["is_justice_bureau"]) != old_justice
+    )
+    if supervision_changed and not actor.has_role(Role.SYSTEM_ADMIN):
+        # Defect 4: an agency may not clear or change its own supervision, nor declare itself a justice bureau;
+        # the supervising bureau uses `agency_supervision_set` (its own endpoint), the system administrator either.
+        raise NotAllowed(_("监督机关和“司法行政机关”标记只能由系统管理员或监督机关设置。"), rule="issue-9-defect-4")
     obj = form.save()
+    if supervision_changed:
+        assert isinstance(obj, reg.Agency)
+        _record_supervision(actor=actor, agency=obj, old_supervisor=old_supervisor, old_justice=old_justice,
+                            reason=_("系统管理员修改执法主体信息"))
     _mark_changed(obj)
     _record(actor=actor, obj=obj, event="changed",
             fields={name: _plain(form.cleaned_data.get(name)) for name in form.changed_data})
@@ -282,6 +302,87 @@ def benchmark_new_version(*, actor: User, benchmark: reg.DiscretionBenchmark) ->
     )
     _record(actor=actor, obj=new, event="created", from_version=latest.version, rule="CASE-27")
     return new
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Supervision (issue 9 defect 4): only the system administrator or the supervising bureau itself sets an agency's
+# supervisor; only the system administrator marks an agency as a justice bureau. Every change is a ledger event in
+# the stream "supervision:<bureau pk>" of the old and of the new bureau, so a bureau sees an agency leave it.
+# ---------------------------------------------------------------------------------------------------------------
+
+SUPERVISION_FIELDS = frozenset({"supervisor", "is_justice_bureau"})
+SUPERVISION_KIND = "registry.supervision_changed"
+# Who in the supervising bureau may hand an agency over to another bureau or release it.
+BUREAU_SUPERVISION_ROLES = frozenset({Role.SUPERVISOR, Role.AGENCY_HEAD, Role.AGENCY_ADMIN})
+
+
+def supervision_stream(bureau_id: int) -> str:
+    return f"supervision:{bureau_id}"
+
+
+def _bureau_label(bureau: reg.Agency | None) -> dict[str, Any] | None:
+    return None if bureau is None else {"public_id": str(bureau.public_id), "name": bureau.name}
+
+
+def _record_supervision(*, actor: User, agency: reg.Agency, old_supervisor: reg.Agency | None, old_justice: bool,
+                        reason: str) -> None:
+    new_supervisor = agency.supervisor
+    payload = {
+        "agency": {"public_id": str(agency.public_id), "name": agency.name},
+        "old_supervisor": _bureau_label(old_supervisor), "new_supervisor": _bureau_label(new_supervisor),
+        "old_is_justice_bureau": old_justice, "new_is_justice_bureau": agency.is_justice_bureau,
+        "reason": reason[:500],
+    }
+    bureaus = {b.pk for b in (old_supervisor, new_supervisor) if b is not None}
+    if agency.is_justice_bureau or old_justice:
+        bureaus.add(agency.pk)  # a (former) bureau sees changes of its own standing
+    for bureau_id in sorted(bureaus):
+        ledger_append(kind=SUPERVISION_KIND, stream=supervision_stream(bureau_id), agency_id=bureau_id,
+                      actor=actor, payload=payload)
+    # ... and the agency's own registry stream records it too.
+    ledger_append(kind=SUPERVISION_KIND, stream=f"registry:agency:{agency.public_id}", agency_id=agency.pk,
+                  actor=actor, payload=payload)
+
+
+def may_set_supervision(actor: User, agency: reg.Agency) -> bool:
+    """The system administrator, or a user of the agency's current supervising bureau with a bureau role."""
+    if not actor.is_authenticated or not actor.is_active:
+        return False
+    if actor.has_role(Role.SYSTEM_ADMIN):
+        return True
+    return (agency.supervisor_id is not None and actor.agency_id == agency.supervisor_id
+            and actor.has_role(*BUREAU_SUPERVISION_ROLES))
+
+
+@transaction.atomic
+def agency_supervision_set(*, actor: User, agency: reg.Agency, supervisor: reg.Agency | None,
+                           is_justice_bureau: bool | None = None, reason: str = "") -> reg.Agency:
+    """Set (or clear) `agency`'s supervising bureau; `is_justice_bureau` only by the system administrator."""
+    if not may_set_supervision(actor, agency):
+        raise NotAllowed(_("只有系统管理员或该主体的监督机关可以设置监督关系。"), rule="issue-9-defect-4")
+    agency = reg.Agency.objects.select_for_update().get(pk=agency.pk)
+    old_supervisor, old_justice = agency.supervisor, agency.is_justice_bureau
+    if is_justice_bureau is not None and is_justice_bureau != old_justice and not actor.has_role(Role.SYSTEM_ADMIN):
+        raise NotAllowed(_("“司法行政机关”标记只能由系统管理员设置。"), rule="issue-9-defect-4")
+    if supervisor is not None:
+        if not supervisor.is_justice_bureau:
+            raise ServiceError(_("监督机关必须是司法行政机关。"), code="invalid_supervisor")
+        if supervisor.pk == agency.pk:
+            raise ServiceError(_("执法主体不能监督自身。"), code="invalid_supervisor")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError(_("请填写变更监督关系的理由。"), code="reason_required")
+    changed = (supervisor.pk if supervisor else None) != agency.supervisor_id or (
+        is_justice_bureau is not None and is_justice_bureau != old_justice)
+    if not changed:
+        return agency
+    agency.supervisor = supervisor
+    if is_justice_bureau is not None:
+        agency.is_justice_bureau = is_justice_bureau
+    agency.save(update_fields=["supervisor", "is_justice_bureau", "updated_at"])
+    _record_supervision(actor=actor, agency=agency, old_supervisor=old_supervisor, old_justice=old_justice,
+                        reason=reason)
+    return agency
 
 
 def _etype_of(obj: Model) -> EntryType:

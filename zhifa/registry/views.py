@@ -7,15 +7,17 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Model
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from zhifa.accounts.roles import LEGALITY_REVIEWERS, PUBLISHERS
+from zhifa.accounts.roles import LEGALITY_REVIEWERS, PUBLISHERS, Role
 from zhifa.common.errors import ServiceError
 from zhifa.common.scoping import ALL_AGENCIES, visible_agency_ids, writable_agency_ids
 from zhifa.registry import models as reg
@@ -164,7 +166,8 @@ def entry_detail(request: HttpRequest, slug: str, public_id: str) -> HttpRespons
         request, "staff/entry_detail.html",
         {"etype": etype, "obj": obj, "rows": _rows(obj, etype.fields), "children": children, "parent": parent,
          "flowchart": flowchart, "can_edit": can_edit, "actions": actions, "deletable": deletable,
-         "agency": agency},
+         "agency": agency,
+         "can_set_supervision": isinstance(obj, reg.Agency) and services.may_set_supervision(user, obj)},  # type: ignore[arg-type]
     )
 
 
@@ -262,3 +265,62 @@ def entry_action(request: HttpRequest, slug: str, public_id: str, action: str) -
     else:
         messages.success(request, done[action])
     return redirect(_detail_url(slug, obj))
+
+
+# ------------------------------------------------------------------------------------------ supervision (defect 4)
+
+
+def supervision_event_rows(entries: list[Any]) -> list[dict[str, Any]]:
+    import json
+
+    rows = []
+    for entry in entries:
+        data = json.loads(bytes(entry.canonical))
+        actor = data.get("actor") or {}
+        rows.append({"seq": entry.seq, "time": data.get("time", ""), "actor": actor.get("name", ""),
+                     "payload": data.get("payload", {})})
+    return rows
+
+
+@login_required
+def agency_supervision(request: HttpRequest, public_id: str) -> HttpResponse:
+    """The supervising bureau's (or the system administrator's) page to hand an agency over or release it."""
+    agency = selectors.supervision_agency_for(user=request.user, public_id=public_id)  # type: ignore[arg-type]
+    if not services.may_set_supervision(request.user, agency):  # type: ignore[arg-type]
+        raise PermissionDenied
+    bureaus = reg.Agency.objects.filter(is_justice_bureau=True).exclude(pk=agency.pk).order_by("name")
+    is_admin = request.user.has_role(Role.SYSTEM_ADMIN)  # type: ignore[union-attr]
+    status = 200
+    if request.method == "POST":
+        raw = request.POST.get("supervisor", "")
+        bureau = bureaus.filter(public_id=raw).first() if raw else None
+        justice = None
+        if is_admin:
+            justice = request.POST.get("is_justice_bureau") == "on"
+        try:
+            if raw and bureau is None:
+                raise ServiceError(_("监督机关必须是已登记的司法行政机关。"))
+            services.agency_supervision_set(actor=request.user, agency=agency, supervisor=bureau,  # type: ignore[arg-type]
+                                            is_justice_bureau=justice, reason=request.POST.get("reason", ""))
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+            status = exc.status
+        else:
+            messages.success(request, _("监督关系已更新，并已记入账本。"))
+            if services.may_set_supervision(request.user, agency) or is_admin:  # type: ignore[arg-type]
+                return redirect(_detail_url("agency", agency))
+            return redirect("staff:supervision_events")
+    return render(request, "staff/agency_supervision.html",
+                  {"agency": agency, "bureaus": bureaus, "is_admin": is_admin}, status=status)
+
+
+@login_required
+def supervision_events(request: HttpRequest) -> HttpResponse:
+    """Supervision changes in the user's bureau's stream (all of them for the system administrator)."""
+    user = request.user
+    bureau_user = (user.has_role(*services.BUREAU_SUPERVISION_ROLES)  # type: ignore[union-attr]
+                   and getattr(user.agency, "is_justice_bureau", False))  # type: ignore[union-attr]
+    if not (user.has_role(Role.SYSTEM_ADMIN) or bureau_user):  # type: ignore[union-attr]
+        raise PermissionDenied
+    rows = supervision_event_rows(selectors.supervision_events_for(user=user))  # type: ignore[arg-type]
+    return render(request, "staff/supervision_events.html", {"rows": rows})

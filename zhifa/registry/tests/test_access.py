@@ -71,6 +71,8 @@ def _staff_urls(slug: str, obj: object) -> list[tuple[str, str]]:
     ]
     urls += [("post", f"/staff/{slug}/{pid}/{action}/") for action in
              ("submit", "approve", "reject", "publish", "withdraw", "new_version", "delete")]
+    if slug == "agency":  # the supervision page (issue 9 defect 4)
+        urls += [("get", f"/staff/agency/{pid}/supervision/"), ("post", f"/staff/agency/{pid}/supervision/")]
     for child in ENTRY_TYPES[slug].children:
         urls.append(("get", f"/staff/{child}/new/under/{pid}/"))
         urls.append(("post", f"/staff/{child}/new/under/{pid}/"))
@@ -243,6 +245,7 @@ def test_every_route_is_covered(agency_b, b_objects) -> None:
         "staff/<slug:slug>/<uuid:public_id>/edit/",
         "staff/<slug:slug>/<uuid:public_id>/<slug:action>/",
         "staff/<slug:slug>/new/under/<uuid:parent_id>/",
+        "staff/agency/<uuid:public_id>/supervision/",
     }
     assert staff_routes == exercised_shapes
     api_with_ids = {p for _m, p in _api_paths() if "{public_id}" in p and p.startswith("/api/v1/registry/")}
