@@ -41,7 +41,7 @@ from zhifa.cases.models import Case, Deadline, DeadlineState, Party
 from zhifa.cases.services import case_create
 from zhifa.common.errors import ServiceError
 from zhifa.records import evidence as ev
-from zhifa.records.access import fail_closed
+from zhifa.records.access import fail_closed, record_access, record_list_access
 from zhifa.records.blobstore import allowed_types_text, human_size, upload_limit
 
 PAGE_SIZE = 20
@@ -109,6 +109,7 @@ def _state_label(case: Case) -> str:
 
 @login_required
 @require_GET
+@fail_closed
 def case_list(request: HttpRequest) -> HttpResponse:
     """My cases / all cases of the agency: filters, search, pagination; each row with its next deadline."""
     user = request.user
@@ -137,6 +138,9 @@ def case_list(request: HttpRequest) -> HttpResponse:
     next_due: dict[int, Countdown] = {}
     for row in Deadline.objects.filter(case_id__in=ids, state__in=OPEN_STATES).order_by("due", "id"):
         next_due.setdefault(row.case_id, _countdown(row, today))
+    # The page shows parties' names: a 调阅 of the cases listed (issue 9 defect 9); no entry, no page (503).
+    record_list_access(user=user, object_kind="case_list", shown=[(c.agency_id, str(c.public_id)) for c in rows],
+                       action="search" if query else "list", request=request)
     items = [{"case": c, "state_label": _state_label(c), "kind_label": KINDS[c.kind].label,
               "parties": "、".join(parties.get(c.pk, [])), "next": next_due.get(c.pk)} for c in rows]
     params = {k: v for k, v in (("scope", scope), ("kind", kind), ("state", state), ("q", query)) if v}
@@ -154,6 +158,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
+@fail_closed
 def due_list(request: HttpRequest) -> HttpResponse:
     """Open deadlines due soon (overdue first) and the recently missed ones."""
     today = _today()
@@ -162,6 +167,8 @@ def due_list(request: HttpRequest) -> HttpResponse:
     due = [_countdown(d, today) for d in selectors.due_list_for(user=request.user, today=today,  # type: ignore[arg-type]
                                                                days=horizon)]
     missed = [_countdown(d, today) for d in selectors.missed_deadlines_for(user=request.user, limit=50)]  # type: ignore[arg-type]
+    shown = {(c.deadline.case.agency_id, str(c.deadline.case.public_id)): None for c in [*due, *missed]}
+    record_list_access(user=request.user, object_kind="due_list", shown=list(shown), action="list", request=request)
     return render(request, "cases/due.html", {"due": due, "missed": missed, "horizon": horizon,
                                               "horizons": DUE_HORIZONS, "today": today})
 
@@ -371,6 +378,7 @@ def _new_documents(case: Case, before: set[Any]) -> list[Any]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@fail_closed
 def case_action(request: HttpRequest, public_id: UUID, action: str) -> HttpResponse:
     """GET: the action's form. POST: take the action; on refusal the form comes back with the input kept and
     the reason (which names its rule) in a red alert."""
@@ -412,6 +420,9 @@ def case_action(request: HttpRequest, public_id: UUID, action: str) -> HttpRespo
     else:
         form = form_class(case=case, today=today, initial=initial)
         error = _refusal(user, case, act)
+    # The form page shows the case's facts: a 调阅 (issue 9 defect 9), written before the page is (503 if it cannot be).
+    record_access(user=user, agency_id=case.agency_id, object_kind="case", object_id=str(case.public_id),
+                  action=f"action_form:{act.name}", request=request)
     before, checklist, after = _layout(form)
     return render(request, "cases/action.html", {
         "case": case, "action": act, "form": form, "error": error, "error_items": error_items,

@@ -103,3 +103,20 @@ def api_fail_closed(run: Callable[P, Any]) -> Callable[P, Any]:
             return unavailable_json()
 
     return wrapper
+
+
+def record_list_access(
+    *, user: Any, object_kind: str, shown: list[tuple[int | None, str]], action: str,
+    request: HttpRequest | None = None,
+) -> None:
+    """The 调阅 entry of a page that lists recorded objects (case list and search, due list, review queue; issue 9
+    defect 9): one entry per agency whose objects the page shows (one for the user's agency when it shows none),
+    naming the objects shown by id. The search words are not written: they may be a party's name."""
+    by_agency: dict[int | None, list[str]] = {}
+    for agency_id, object_id in shown:
+        by_agency.setdefault(agency_id, []).append(object_id)
+    if not by_agency:
+        by_agency[getattr(user, "agency_id", None)] = []
+    for agency_id, ids in by_agency.items():
+        record_access(user=user, agency_id=agency_id, object_kind=object_kind, object_id=",".join(ids),
+                      action=action, request=request)

@@ -263,6 +263,38 @@ def evidence_download(request: HttpRequest, public_id: uuid.UUID) -> Any:
     return blob_response(request, evidence, attachment=True)
 
 
+class SecurityEventOut(Schema):
+    seq: int
+    time: str
+    agency_id: int | None
+    actor: str
+    username: str
+    method: str
+    route: str
+    path: str
+    status: int
+    channel: str
+    source: str
+
+
+class SecurityPageOut(Schema):
+    total: int
+    items: list[SecurityEventOut]
+
+
+@router.get("/security", response={200: SecurityPageOut, 403: ErrorOut}, operation_id="security_events",
+            summary="安全事件：被拒绝的访问（机关负责人、监督人员、系统管理员可读）")
+def security_events(request: HttpRequest, limit: int = Query(100, ge=1, le=500),
+                    offset: int = Query(0, ge=0, le=1_000_000)) -> Any:
+    from zhifa.records import security
+    from zhifa.records.views import security_rows
+
+    if not security.can_read_security(request.user):  # type: ignore[arg-type]
+        return Status(403, {"code": "forbidden", "message": "您的角色无权查看安全事件。"})
+    qs = security.security_events_for(user=request.user)  # type: ignore[arg-type]
+    return {"total": qs.count(), "items": security_rows(list(qs[offset:offset + limit]))}
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Public
 # ---------------------------------------------------------------------------------------------------------------

@@ -63,3 +63,21 @@ def ledger_db(transactional_db) -> Iterator[None]:  # type: ignore[no-untyped-de
     _saved = triggers()
     yield
     drop_triggers()
+
+
+# Ledger kinds that record reads and refusals rather than business changes (issue 9 defect 9): a refused write
+# still appends a security event, and a read appends a 调阅 entry; "nothing changed" means no other entry.
+NON_BUSINESS_KINDS = ("access.read", "security.denied")
+
+
+def ledger_size() -> int:
+    from zhifa.records.ledger import tree_head
+
+    return tree_head()[0]
+
+
+def business_entries_since(seq: int) -> list:  # type: ignore[type-arg]
+    """Ledger entries from `seq` on that are neither 调阅 entries nor security events."""
+    from zhifa.records.models import LedgerEntry
+
+    return list(LedgerEntry.objects.filter(seq__gte=seq).exclude(kind__in=NON_BUSINESS_KINDS).order_by("seq"))

@@ -17,4 +17,5 @@ urlpatterns = [
     path("timeline/", views.timeline, name="timeline"),
     path("timeline/verify/", views.timeline_verify, name="timeline_verify"),
     path("timeline/archive/", views.timeline_archive, name="timeline_archive"),
+    path("security/", views.security_events, name="security_events"),
 ]

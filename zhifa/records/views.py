@@ -583,3 +583,43 @@ def timeline_archive(request: HttpRequest) -> HttpResponseBase:
     if result.problems:  # e.g. a damaged or missing evidence file: the package says so and fails verification
         response["X-Zhifa-Export-Problems"] = str(len(result.problems))
     return response
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Security events (denied attempts; issue 9 defect 9)
+# ---------------------------------------------------------------------------------------------------------------
+
+SECURITY_PAGE = 100
+
+
+def security_rows(entries: list[LedgerEntry]) -> list[dict[str, Any]]:
+    import json
+
+    rows = []
+    for entry in entries:
+        data = json.loads(bytes(entry.canonical))
+        actor = data.get("actor") or {}
+        rows.append({"seq": entry.seq, "time": data.get("time", ""), "agency_id": entry.agency_id,
+                     "actor": actor.get("name", ""), "username": actor.get("username", ""),
+                     **{k: v for k, v in (data.get("payload") or {}).items()}})
+    return rows
+
+
+@login_required
+@require_GET
+def security_events(request: HttpRequest) -> HttpResponse:
+    """Denied attempts of the agencies the user audits: the agency head, the bureau's supervisors, the admin."""
+    from zhifa.records import security
+
+    if not security.can_read_security(request.user):  # type: ignore[arg-type]
+        raise PermissionDenied
+    try:
+        page = max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        page = 1
+    qs = security.security_events_for(user=request.user)  # type: ignore[arg-type]
+    total = qs.count()
+    pages = max(1, -(-total // SECURITY_PAGE))
+    page = min(page, pages)
+    rows = security_rows(list(qs[(page - 1) * SECURITY_PAGE:page * SECURITY_PAGE]))
+    return render(request, "records/security.html", {"rows": rows, "total": total, "page": page, "pages": pages})

@@ -27,6 +27,7 @@ from django.views.decorators.http import require_GET
 
 from zhifa.accounts.roles import Role
 from zhifa.cases import engine
+from zhifa.records.access import fail_closed, record_list_access
 from zhifa.review import selectors
 from zhifa.review.models import CheckItem, ReviewRound, ReviewState
 
@@ -132,6 +133,7 @@ def _page_number(request: HttpRequest) -> int:
 
 @login_required
 @require_GET
+@fail_closed
 def queue(request: HttpRequest) -> HttpResponse:
     """法制审核工作台: the agency's review rounds by tab, earliest due first (已完成: newest first)."""
     user = request.user
@@ -155,6 +157,10 @@ def queue(request: HttpRequest) -> HttpResponse:
         "mine": r.assigned_to_id == user.pk and r.is_open,
     } for r in rows]
     workloads = selectors.reviewer_workloads(agency_id=user.agency_id) if user.agency_id else []  # type: ignore[union-attr]
+    # The queue shows case titles and parties: a 调阅 of the cases listed (issue 9 defect 9), or 503.
+    record_list_access(user=user, object_kind="review_queue",
+                       shown=[(r.agency_id, str(r.case.public_id)) for r in rows], action=f"list:{tab}",
+                       request=request)
     return render(request, "review/queue.html", {
         "tabs": [(code, label, counts[code]) for code, label in TABS], "tab": tab, "items": items, "total": total,
         "page": page, "pages": pages, "query_string": urlencode({"tab": tab}), "workloads": workloads,

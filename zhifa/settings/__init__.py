@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    "zhifa.records.security.DeniedAttemptMiddleware",  # denied attempts become security events (issue 9 defect 9)
 ]
 
 ROOT_URLCONF = "zhifa.urls"

@@ -120,6 +120,7 @@ def test_every_records_route_with_an_id_is_covered(b_evidence) -> None:
         "staff/records/uploads/<uuid:public_id>/", "staff/records/uploads/<uuid:public_id>/finish/",
         # no object: index, upload page, session creation
         "staff/records/", "staff/records/upload/", "staff/records/uploads/",
+        "staff/records/security/",  # the security log (test_security_events)
     }
     assert routes == covered_shapes
 
