@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Iterator
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from django.apps import apps
@@ -76,7 +77,7 @@ def ledger_size() -> int:
     return tree_head()[0]
 
 
-def business_entries_since(seq: int) -> list:  # type: ignore[type-arg]
+def business_entries_since(seq: int) -> list[Any]:
     """Ledger entries from `seq` on that are neither 调阅 entries nor security events."""
     from zhifa.records.models import LedgerEntry
 
