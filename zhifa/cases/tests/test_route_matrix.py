@@ -388,7 +388,7 @@ def test_ac1_write_matrix_nothing_of_another_agency_changes(a_world: AWorld, age
     assert not Evidence.objects.filter(stream=a.case.stream).exclude(agency=a.agency).exists()
     assert not UploadSession.objects.filter(stream=a.case.stream).exclude(agency=a.agency).exists()
     with capsys.disabled():
-        print(f"\n[write matrix] {routes} route×role entries, {calls} calls, 0 changes to agency A")
+        print(f"\n[write matrix] {routes} route×role entries, {calls} calls, 0 changes to agency A")  # noqa: T201 - figures for the report
 
 
 # --------------------------------------------------------------------------------------------------- read matrix
@@ -400,7 +400,8 @@ def _access_count(since: int) -> int:
 
 def test_ac6_read_matrix_every_read_writes_exactly_one_access_entry(a_world: AWorld, agency_b, capsys) -> None:
     """AC-6 (defect 9): A's own reads of every read route write exactly one 调阅 entry each (staff and API); B's
-    reads of the same URLs are 404 with no 调阅 entry and exactly one security event each."""
+    reads of the same URLs are 404 with no 调阅 entry and exactly one security event each. AC-2: B's lists and
+    searches (by A's reference and party name) contain nothing of A's."""
     a = a_world
     head = a.personas[Role.AGENCY_HEAD]
     reviewer = a.personas[Role.LEGAL_REVIEWER]
@@ -450,6 +451,26 @@ def test_ac6_read_matrix_every_read_writes_exactly_one_access_entry(a_world: AWo
         security = LedgerEntry.objects.filter(seq__gte=seq, kind=SECURITY_KIND).count()
         if response.status_code != 404 or _access_count(seq) != 0 or security != 1:
             problems.append(("other", url, response.status_code, _access_count(seq), security))
+    # AC-2: B's lists, searches and timelines (searching for A's reference, party name and stream) show none of A's.
+    secrets = [str(a.case.public_id), a.case.reference, str(a.evidence.public_id), str(a.document.public_id)]
+    party = a.case.parties.first()
+    secrets += [party.name] if party is not None else []
+    lists = [(browser, "/staff/cases/", {"q": a.case.reference}), (browser, "/staff/cases/", {"q": secrets[-1]}),
+             (browser, "/staff/cases/due/", {"days": "90"}), (browser, "/staff/review/", {"tab": "open"}),
+             (browser, "/staff/records/", {}), (browser, "/staff/records/timeline/", {"stream": a.case.stream}),
+             (other_api, "/api/v1/cases/", {"q": a.case.reference}), (other_api, "/api/v1/cases/due", {}),
+             (other_api, "/api/v1/cases/missed", {}), (other_api, "/api/v1/review/queue", {}),
+             (other_api, "/api/v1/records/evidence", {"stream": a.case.stream}),
+             (other_api, "/api/v1/documents/" + str(a.document.public_id), {})]
+    for client, url, params in lists:
+        response = client.get(url, params)
+        calls += 1
+        text = response.content.decode(errors="replace")
+        # (the search box echoes the search words back; a hit would also show A's case id, which is checked)
+        leaked = [x for x in secrets if x and x in text and x != params.get("q")]
+        if response.status_code >= 500 or leaked:
+            problems.append(("list", url, params, response.status_code, leaked))
     assert problems == [], problems
     with capsys.disabled():
-        print(f"\n[read matrix] {len(STAFF_READS)} staff + {len(API_READS)} API read routes, {calls} calls")
+        print(f"\n[read matrix] {len(STAFF_READS)} staff + {len(API_READS)} API read routes, "  # noqa: T201
+              f"{len(lists)} lists, {calls} calls")

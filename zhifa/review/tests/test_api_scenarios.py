@@ -18,6 +18,7 @@ from zhifa.cases.engine import today_in_china
 from zhifa.cases.testing import CaseWorld, make_case_world, person_party
 from zhifa.common.testing import make_user
 from zhifa.records.ledger import tree_head
+from zhifa.records.testing import business_entries_since
 from zhifa.registry import models as reg
 from zhifa.review.actions import ALL_CHECKS_PASSED
 from zhifa.workdays.calendar import Direction, load_calendar
@@ -306,7 +307,7 @@ def test_d_one_extension_of_three_working_days_approved_by_the_agency_head(agenc
     size = tree_head()[0]
     refused = desk.act("legal_reviewer", case, "extend_review", {"reason": "案情复杂"}, status=403)
     assert refused["code"] == "forbidden"
-    assert tree_head()[0] == size
+    assert business_entries_since(size) == []  # the refusal is a security event only (issue 9 defect 9)
 
     case = desk.act("agency_head", case, "extend_review", {"reason": "涉及多个法律关系，案情复杂，需进一步核实。"})
     rnd = desk.round(case)
