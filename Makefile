@@ -42,7 +42,7 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 	touch $@
 
 run: $(VENV)/.runtime
-	$(BIN)/zhifa run
+	$(BIN)/zhifa run --demo
 
 demo: $(VENV)/.runtime
 	$(BIN)/zhifa migrate --verbosity 0 && $(BIN)/zhifa demo && $(BIN)/zhifa demo_cases

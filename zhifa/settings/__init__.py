@@ -63,6 +63,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "zhifa.common.http.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -73,6 +74,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    "zhifa.accounts.middleware.SessionPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "zhifa.urls"
@@ -137,19 +139,32 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 
-# Login security (等保 2.0 身份鉴别; reliability.md AC-5).
+# Login security (等保 2.0 身份鉴别; reliability.md AC-5; issue 9 defect 7, ADR 0016).
+# Failures count per (user name, source address) together: a stranger who types a known user name wrong five times
+# locks only their own source out, and the real user elsewhere still signs in. From one source, each failure makes
+# the next attempt wait longer (ZHIFA_LOGIN_DELAY_SECONDS, doubling: 1, 2, 4, 8 s, answered 429 with Retry-After);
+# the fifth locks that source out of that account for ZHIFA_LOCKOUT_MINUTES.
 AXES_FAILURE_LIMIT = env.int("ZHIFA_LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("ZHIFA_LOCKOUT_MINUTES", default=30))
-# Lock the account, whatever address the attempts come from: on a government intranet many officers share one
-# NAT address, so locking by IP would lock out whole offices (hence axes.W006 is silenced below).
-AXES_LOCKOUT_PARAMETERS = ["username"]
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_LOCKOUT_CALLABLE = "zhifa.accounts.throttle.lockout_response"
 AXES_VERBOSE = False
+AXES_CLIENT_IP_CALLABLE = "zhifa.common.http.client_ip"
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+ZHIFA_LOGIN_DELAY_SECONDS = env.float("ZHIFA_LOGIN_DELAY_SECONDS", default=1.0)
+# Behind a reverse proxy: the request header that carries the client's address (e.g. X-Real-IP, or X-Forwarded-For,
+# whose last entry is taken: the one the proxy added). Empty: the TCP peer (REMOTE_ADDR). Set it only when every
+# request comes through that proxy, or clients could choose their own address.
+ZHIFA_CLIENT_IP_HEADER = env.str("ZHIFA_CLIENT_IP_HEADER", default="")
+# API tokens expire this many days after creation; they stop at once on deactivation or a lockout of their source.
+ZHIFA_API_TOKEN_DAYS = env.int("ZHIFA_API_TOKEN_DAYS", default=90)
+SILENCED_SYSTEM_CHECKS: list[str] = []
 # Idle timeout: the session expires after this many seconds without a request.
 SESSION_COOKIE_AGE = env.int("ZHIFA_IDLE_TIMEOUT_SECONDS", default=30 * 60)
+# Absolute lifetime: a session ends this long after sign-in, however active (SessionPolicyMiddleware).
+ZHIFA_SESSION_MAX_AGE_SECONDS = env.int("ZHIFA_SESSION_MAX_AGE_SECONDS", default=12 * 3600)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
@@ -177,6 +192,15 @@ WHITENOISE_USE_FINDERS = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Content-Security-Policy on every response (SecurityHeadersMiddleware, issue 9 defect 14): no inline script or
+# style anywhere; Bootstrap's CSS draws its form icons from data: URIs.
+ZHIFA_CSP = env.str("ZHIFA_CSP", default=(
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+))
+
+# True only under zhifa.settings.production: start-up then refuses demo accounts (check zhifa.E016).
+ZHIFA_PRODUCTION = False
 
 NINJA_PAGINATION_PER_PAGE = 50
 

@@ -15,6 +15,7 @@ if not env.str("ZHIFA_SECRET_KEY", default=""):
     raise ImproperlyConfigured("生产部署必须设置环境变量 ZHIFA_SECRET_KEY (ZHIFA_SECRET_KEY must be set in production).")
 
 DEBUG = False
+ZHIFA_PRODUCTION = True
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("ZHIFA_SSL_REDIRECT", default=True)
 SECURE_HSTS_SECONDS = env.int("ZHIFA_HSTS_SECONDS", default=31536000)

@@ -1,7 +1,12 @@
-"""`zhifa run`: migrate, load the demo county into an empty database, collect static files, and serve."""
+"""`zhifa run`: migrate, run the start-up checks, prepare a first start, collect static files, and serve.
+
+A first start on an empty database creates one administrator with a one-time password (`zhifa first_admin`);
+`--demo` (what `make run` passes) loads the demo county instead. Production settings refuse demo data (ADR 0016).
+"""
 
 from __future__ import annotations
 
+import argparse
 import os
 import subprocess
 import sys
@@ -9,16 +14,19 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+
+from zhifa.accounts.models import User
 
 
 class Command(BaseCommand):
-    help = "迁移数据库、首次运行时载入演示数据，并在 127.0.0.1:8000 提供服务（gunicorn）。"
+    help = "迁移数据库、运行启动检查；首次运行时创建初始管理员（或用 --demo 载入演示数据），并在 127.0.0.1:8000 提供服务（gunicorn）。"
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--bind", default=os.environ.get("ZHIFA_BIND", "127.0.0.1:8000"))
         parser.add_argument("--workers", type=int, default=int(os.environ.get("ZHIFA_WORKERS", "2")))
-        parser.add_argument("--no-demo", action="store_true", help="不载入演示数据")
+        parser.add_argument("--demo", action="store_true", help="载入演示数据（仅用于演示与开发，生产配置下拒绝）")
+        parser.add_argument("--no-demo", action="store_true", help=argparse.SUPPRESS)  # the default now; kept for scripts
         parser.add_argument("--checkpoint-every", type=int, default=300, help="每隔多少秒签署一次账本检查点")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -26,9 +34,15 @@ class Command(BaseCommand):
         # Refuse ledger writes if this database is an old backup behind what the witness co-signed (FC-7).
         call_command("restore", "--check", stdout=self.stdout, stderr=self.stderr)
         self.stdout.write(f"数据库已迁移：{settings.DATABASES['default']['NAME']}")
-        if not options["no_demo"]:
+        if options["demo"]:
+            if getattr(settings, "ZHIFA_PRODUCTION", False):
+                raise CommandError("生产配置下不能载入演示数据（演示账号的密码是公开的）。")
             call_command("demo", stdout=self.stdout)
             call_command("demo_cases", stdout=self.stdout)
+        elif not User.objects.exists():
+            call_command("first_admin", stdout=self.stdout)
+        # Refuse to serve on a failed check, e.g. demo accounts under production settings (zhifa.E016).
+        call_command("check", deploy=getattr(settings, "ZHIFA_PRODUCTION", False), stdout=self.stdout)
         call_command("checkpoint", stdout=self.stdout)  # creates the log key on first start; signs the tree head
         call_command("collectstatic", interactive=False, verbosity=0)
         self.stdout.write(self.style.SUCCESS(f"正在启动服务：http://{options['bind']}/ （按 Ctrl+C 停止）"))
