@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
@@ -76,7 +77,8 @@ def tokens(request: HttpRequest) -> HttpResponse:
         except ServiceError as exc:
             messages.error(request, exc.message)
     return render(
-        request, "accounts/tokens.html", {"tokens": selectors.api_tokens_for(user=request.user), "new_token": new_token}
+        request, "accounts/tokens.html", {"tokens": selectors.api_tokens_for(user=request.user), "new_token": new_token,
+                                          "token_days": settings.ZHIFA_API_TOKEN_DAYS},
     )
 
 

@@ -55,7 +55,7 @@ def test_main_pages_load_without_csp_violations(
 
     visitor = new_page()
     errors = _watch(visitor)
-    for path in ("/", "/search/?q=水利", "/transparency/", "/accounts/login/"):
+    for path in ("/", "/search/?q=水利", "/transparency/", "/accounts/login/", "/api/v1/docs"):
         _visit(visitor, f"{site}{path}", errors)
 
     officer = new_page()

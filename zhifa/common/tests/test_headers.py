@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -20,7 +21,7 @@ from zhifa.common.testing import make_user
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 
 
-def _assert_common(response) -> str:  # type: ignore[no-untyped-def]
+def _assert_common(response: Any) -> str:
     csp = response["Content-Security-Policy"]
     directives = {part.split()[0]: part.split()[1:] for part in csp.split(";") if part.strip()}
     assert directives["default-src"] == ["'self'"]
@@ -86,7 +87,7 @@ def test_spoofed_host_is_refused(db) -> None:
     ({"REMOTE_ADDR": "127.0.0.1", "HTTP_X_REAL_IP": "2001:db8::1"}, "X-Real-IP", "2001:db8::1"),
     ({"REMOTE_ADDR": "127.0.0.1", "HTTP_X_REAL_IP": "garbage"}, "X-Real-IP", "127.0.0.1"),
 ])
-def test_client_ip(rf, settings, meta: dict, header: str, expected: str) -> None:  # type: ignore[no-untyped-def]
+def test_client_ip(rf: Any, settings: Any, meta: dict, header: str, expected: str) -> None:
     settings.ZHIFA_CLIENT_IP_HEADER = header
     request = rf.get("/")
     request.META.update(meta)
