@@ -105,3 +105,24 @@ def test_templates_have_no_inline_script_or_style() -> None:
             if re.search(pattern, text):
                 offenders.append(f"{path.relative_to(TEMPLATES)}: {pattern}")
     assert not offenders, offenders
+
+
+def test_production_deploy_check_passes_on_a_fresh_database(tmp_path: Path) -> None:
+    """AC-8: `zhifa check --deploy --fail-level WARNING` under production settings: no unexplained warning, no
+    demo account (zhifa.E016 would fail it), HSTS and secure cookies on, DEBUG off."""
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[3]
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "zhifa.settings.production", "ZHIFA_DATA_DIR": str(tmp_path),
+           "ZHIFA_SECRET_KEY": "k" * 20 + "-Production-Test-Key-0123456789-abcdefghij",
+           "ZHIFA_ALLOWED_HOSTS": "zhifa.example.gov.cn", "PYTHONPATH": str(root)}
+    script = ("from django.conf import settings as s; "
+              "print(s.DEBUG, s.SECURE_HSTS_SECONDS > 0, s.SESSION_COOKIE_SECURE, s.ZHIFA_PRODUCTION)")
+    done = subprocess.run([sys.executable, "-m", "zhifa.cli", "shell", "-c", script], env=env, cwd=root,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and "False True True True" in done.stdout, done.stderr
+    check = subprocess.run([sys.executable, "-m", "zhifa.cli", "check", "--deploy", "--fail-level", "WARNING"],
+                           env=env, cwd=root, capture_output=True, text=True, timeout=120)
+    assert check.returncode == 0, check.stdout + check.stderr
