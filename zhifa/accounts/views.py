@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from django.conf import settings
@@ -27,7 +28,8 @@ class LoginView(auth_views.LoginView):
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         """Progressive delay (ADR 0016): a source inside its wait for this account is answered 429, unchecked."""
-        username = request.POST.get("username", "")
+        # As the form cleans it (strip, NFKC), so that "name " or a full-width variant is the same account to axes.
+        username = unicodedata.normalize("NFKC", request.POST.get("username", "").strip())
         ip = client_ip(request)
         wait = throttle.retry_after(username, ip)
         if wait:

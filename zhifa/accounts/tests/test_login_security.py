@@ -77,6 +77,15 @@ def test_progressive_delay_answers_429_with_retry_after(db) -> None:
     assert client.post("/accounts/login/", {"username": "slowdown", "password": PASSWORD}).status_code == 302
 
 
+def test_delay_is_not_dodged_by_spelling_the_name_differently(db) -> None:
+    """The wait applies to the account as the form cleans the name (surrounding spaces, full-width letters)."""
+    make_user(None, "officer", username="spelled")
+    client = Client(REMOTE_ADDR="198.51.100.5")
+    client.post("/accounts/login/", {"username": "spelled", "password": "bad"})
+    for variant in (" spelled ", "ｓｐｅｌｌｅｄ"):
+        assert client.post("/accounts/login/", {"username": variant, "password": "bad"}).status_code == 429
+
+
 def test_delay_does_not_reach_other_sources(db) -> None:
     make_user(None, "officer", username="shared")
     Client(REMOTE_ADDR="198.51.100.9").post("/accounts/login/", {"username": "shared", "password": "bad"})
