@@ -72,6 +72,12 @@ def test_fc7_old_backup_is_refused_until_a_signed_restore_event(site: Path, caps
     append(4)
     witness_checkpoint()  # the witness now holds size 10
     assert tree_head()[0] == 10
+    # An archive package exported before the loss keeps every leaf hash (data/leaves.txt): it proves the prefix.
+    from zhifa.records.models import LedgerEntry
+
+    leaves_file = site / "leaves.txt"
+    leaves_file.write_text("".join(f"{seq} {bytes(h).hex()}\n"
+                                   for seq, h in LedgerEntry.objects.order_by("seq").values_list("seq", "leaf_hash")))
 
     report = restore_backup(backup.path, force=True)  # the old backup comes back
     assert report.ok, report.problems  # it is a sound ledger...
@@ -87,7 +93,8 @@ def test_fc7_old_backup_is_refused_until_a_signed_restore_event(site: Path, caps
     with pytest.raises(LedgerError, match="拒绝写入"):
         append(1)
 
-    call_command("record_restore", "--operator", "运维 张三", "--reason", "服务器磁盘损坏，从周一备份恢复")
+    call_command("record_restore", "--operator", "运维 张三", "--reason", "服务器磁盘损坏，从周一备份恢复",
+                 "--leaves", str(leaves_file))
     out = capsys.readouterr().out
     assert "写入已恢复" in out and "zhifa witness accept-restore" in out
     event = RestoreEvent.objects.get()
