@@ -9,6 +9,8 @@ ledger table can be read to its end; page checksums are the server's business (`
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
+from typing import Any
 
 from django.db import DatabaseError, connection
 
@@ -29,7 +31,7 @@ def sqlite_problems(path: str, *, full: bool = False) -> list[str]:
         con.close()
 
 
-def _sqlite_rows(execute, *, full: bool) -> list[str]:  # type: ignore[no-untyped-def]
+def _sqlite_rows(execute: Callable[[str], Any], *, full: bool) -> list[str]:
     pragma = "integrity_check" if full else "quick_check"
     rows = [str(r[0]) for r in execute(f"PRAGMA {pragma}({_MAX_LINES})").fetchall()]
     if rows == ["ok"]:
