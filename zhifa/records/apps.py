@@ -6,8 +6,10 @@ class RecordsConfig(AppConfig):
     label = "records"
 
     def ready(self) -> None:
-        from zhifa.records import checks  # noqa: F401  (registers the deployment checks)
-        from zhifa.records import deep
+        from zhifa.records import (
+            checks,  # noqa: F401  (registers the deployment checks)
+            deep,
+        )
         from zhifa.records.deepcheck import check_evidence
         from zhifa.records.filecheck import configure_pillow
 
