@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from django.db import DatabaseError, connection
@@ -20,7 +21,7 @@ _MAX_LINES = 10
 def sqlite_problems(path: str, *, full: bool = False) -> list[str]:
     """Integrity problems of the SQLite file at `path`, opened read-only (used on backups before they are restored)."""
     try:
-        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        con = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
     except sqlite3.Error as exc:
         return [f"数据库文件 {path} 无法打开：{exc}"]
     try:
