@@ -107,3 +107,29 @@ def test_fixity_flag_refuses_documents_and_is_lifted_when_the_file_is_restored(a
     call_command("fixity", stdout=StringIO(), stderr=StringIO())
     assert not BlobFlag.objects.exists()
     assert client.get(f"/staff/documents/{document.public_id}/pdf/").status_code == 200
+
+
+def test_scheduled_run_flags_and_reports(agency_a, stores, settings) -> None:  # type: ignore[no-untyped-def]
+    """Defect 5: what `zhifa run` schedules (fixity daily, deep verification nightly) flags without anyone asking."""
+    settings.DATA_DIR = stores / "data"
+    settings.ZHIFA_LEDGER_KEY_FILE = stores / "keys" / "ledger.pem"
+    settings.ZHIFA_VERIFY_ON_READ_MAX_BYTES = 10
+    evidence = store_evidence(agency_a[Role.OFFICER], JPEG)
+    call_command("integrity_watch", "--once")
+    flip_keep_size(evidence.sha256)
+    with pytest.raises(CommandError):
+        call_command("integrity_watch", "--once")
+    assert BlobFlag.objects.filter(sha256=evidence.sha256, found_by="fixity").exists()
+    reports = sorted(p.name.split("-2")[0] for p in (stores / "data" / "reports").iterdir())
+    assert "fixity" in reports and "deep-verify" in reports
+
+
+def test_schedule_times() -> None:
+    from datetime import UTC, datetime
+
+    from zhifa.records.management.commands.integrity_watch import next_at
+
+    at = next_at(datetime(2026, 3, 1, 17, 30, tzinfo=UTC), 2)  # 01:30 in Beijing → 02:00 the same night
+    assert (at.day, at.hour, at.minute) == (2, 2, 0)
+    at = next_at(datetime(2026, 3, 1, 19, 0, tzinfo=UTC), 2)  # 03:00 in Beijing → 02:00 the next night
+    assert (at.day, at.hour) == (3, 2)
