@@ -143,3 +143,20 @@ def _truncate(new_size: int) -> None:
 
     Checkpoint.objects.all()._raw_delete(connection.alias)
 
+
+
+def test_registry_entry_edited_by_sql_is_named(agency_a, stores) -> None:  # type: ignore[no-untyped-def]
+    """Registry entries (权责清单等) recorded in the ledger are compared too."""
+    from zhifa.accounts.roles import Role
+    from zhifa.registry import services
+
+    item = services.entry_create(
+        actor=agency_a[Role.AGENCY_ADMIN], slug="power_item",
+        data={"code": "XZCF-001", "name": "对未经批准擅自取水的处罚", "action_type": "penalty",
+              "responsible_unit": str(agency_a.unit.public_id)},
+    )
+    assert deep_verify()[0] == 0
+    sql("UPDATE registry_poweritem SET code = %s WHERE id = %s", ["XZCF-999", item.pk])
+    code, output = deep_verify()
+    assert code == 1
+    assert "对未经批准擅自取水的处罚" in output and "数据库 XZCF-999，台账 XZCF-001" in output
