@@ -20,7 +20,7 @@ from zhifa.cases.models import Case, Party
 from zhifa.records.deep import DeepReport, entries
 
 
-def _label(model: type, name: str) -> str:
+def _label(model: Any, name: str) -> str:
     return str(model._meta.get_field(name).verbose_name)
 
 
@@ -29,7 +29,7 @@ def recorded_parties(payload: dict[str, Any]) -> list[dict[str, Any]]:
     action's input matched by position (registration: input.parties; 登记当事人: the input itself)."""
     listed = payload.get("parties") or []
     data = payload.get("input") or {}
-    inputs = data.get("parties") if isinstance(data.get("parties"), list) else (
+    inputs: list[Any] = data["parties"] if isinstance(data.get("parties"), list) else (
         [data] if "kind" in data and "name" in data else [])
     out = []
     for i, party in enumerate(listed):
@@ -76,19 +76,20 @@ def check_cases(report: DeepReport) -> None:
             rec["state"] = payload["to"]
         if isinstance(payload.get("amounts"), dict):
             rec["amounts"] = payload["amounts"]
-        for party in recorded_parties(payload):
-            parties[party["id"]] = (case_id, party)
+        for listed in recorded_parties(payload):
+            parties[listed["id"]] = (case_id, listed)
 
     seen: set[str] = set()
     for case in Case.objects.order_by("pk").iterator(chunk_size=1000):
         case_id = str(case.public_id)
         seen.add(case_id)
         what = f"案件 {case.reference}"
-        rec = cases.get(case_id)
+        found_case = cases.get(case_id)
         report.count("案件")
-        if rec is None:
+        if found_case is None:
             report.problem(f"{what}（{case_id}）在台账中没有任何记录：该行不是经系统办理产生的。")
             continue
+        rec = found_case
         if "reference" in rec and rec["reference"] != case.reference:
             report.differs(what, _label(Case, "reference"), case.reference, rec["reference"])
         if "state" in rec and rec["state"] != case.state:
@@ -96,9 +97,9 @@ def check_cases(report: DeepReport) -> None:
         for name in AMOUNT_FIELDS:
             if "amounts" in rec and name in rec["amounts"] and amount_text(getattr(case, name)) != rec["amounts"][name]:
                 report.differs(what, _label(Case, name), amount_text(getattr(case, name)), rec["amounts"][name])
-    for case_id, rec in cases.items():
+    for case_id, recorded_case in cases.items():
         if case_id not in seen:
-            report.problem(f"台账记录的案件 {rec.get('reference', case_id)}（{case_id}）在数据库中不存在（已被删除）。")
+            report.problem(f"台账记录的案件 {recorded_case.get('reference', case_id)}（{case_id}）在数据库中不存在（已被删除）。")
 
     references = dict(Case.objects.values_list("pk", "reference"))
     found: set[str] = set()
@@ -113,7 +114,7 @@ def check_cases(report: DeepReport) -> None:
             continue
         for label, db_value, ledger_value in party_differences(party, recorded[1]):
             report.differs(what, label, db_value, ledger_value)
-    for party_id, (case_id, rec) in parties.items():
+    for party_id, (case_id, recorded_party) in parties.items():
         if party_id not in found:
             ref = cases.get(case_id, {}).get("reference", case_id)
-            report.problem(f"台账登记的案件 {ref} 当事人 {rec.get('name', '')}（{party_id}）在数据库中不存在。")
+            report.problem(f"台账登记的案件 {ref} 当事人 {recorded_party.get('name', '')}（{party_id}）在数据库中不存在。")

@@ -72,4 +72,5 @@ def check_registry(report: DeepReport) -> None:
                     continue
                 db_value = _plain(getattr(obj, name))
                 if not _same(db_value, recorded):
-                    report.differs(what, str(model._meta.get_field(name).verbose_name), db_value, recorded)
+                    label = getattr(model._meta.get_field(name), "verbose_name", name)
+                    report.differs(what, str(label), db_value, recorded)

@@ -83,11 +83,11 @@ class Command(BaseCommand):
             if not ok:
                 raise CommandError("完整性检查或深度核验发现问题，见数据目录 reports/。", returncode=1)
             return
-        jobs = []
-        for hours, hour, job in ((settings.ZHIFA_FIXITY_EVERY_HOURS, 2, run_fixity),
-                                 (settings.ZHIFA_DEEP_VERIFY_EVERY_HOURS, 3, run_deep)):
+        jobs: list[list[Any]] = []
+        for hours, hour, task in ((settings.ZHIFA_FIXITY_EVERY_HOURS, 2, run_fixity),
+                                  (settings.ZHIFA_DEEP_VERIFY_EVERY_HOURS, 3, run_deep)):
             if hours > 0:
-                jobs.append([next_at(datetime.now(CHINA), hour), timedelta(hours=hours), job])
+                jobs.append([next_at(datetime.now(CHINA), hour), timedelta(hours=hours), task])
         parent = options["parent"]
         while jobs:
             if parent and os.getppid() != parent:  # the web server is gone
