@@ -22,7 +22,7 @@ from typing import Any
 from django.conf import settings
 from django.db import DatabaseError, connection
 
-from zhifa.records import signednote, verify_db
+from zhifa.records import verify_db
 
 logger = logging.getLogger(__name__)
 
@@ -116,32 +116,34 @@ def run_deep(names: list[str] | None = None) -> DeepReport:
 
 def _check_exported_checkpoint(report: DeepReport) -> None:
     """The newest checkpoint in ZHIFA_CHECKPOINT_EXPORT_DIR (kept off the box) against the ledger: a shorter
-    ledger is a truncated tail, another root at that size a rewritten history (TP-2, TP-3)."""
-    folder = str(getattr(settings, "ZHIFA_CHECKPOINT_EXPORT_DIR", "") or "")
-    if not folder or not Path(folder).is_dir():
-        return
-    from zhifa.records import ledger
-    from zhifa.records.checkpoints import public_key
-    from zhifa.records.witness import parse_vkey
+    ledger is a truncated tail, another root at that size a rewritten history (TP-2, TP-3) — unless a signed
+    restore event acknowledges exactly that (ADR 0011)."""
+    from zhifa.records import ledger, rollback
+    from zhifa.records.witness import WitnessError
 
-    files = sorted(Path(folder).glob("checkpoint-*.txt"))
-    if not files:
-        return
-    newest = files[-1]
     try:
-        note = signednote.parse_note(newest.read_text(encoding="utf-8"))
-    except (OSError, signednote.NoteError) as exc:
-        report.problem(f"外送检查点 {newest.name} 无法读取：{exc}")
+        exported = rollback.exported_state()
+    except WitnessError as exc:
+        report.problem(str(exc))
+        return
+    if exported is None:
         return
     report.count("外送检查点")
-    if not signednote.verify_signature(note, parse_vkey(public_key())):
-        report.problem(f"外送检查点 {newest.name} 的签名不是本账本密钥所签。")
-        return
-    if note.size > report.ledger_size:
-        report.problem(f"账本只有 {report.ledger_size} 条，外送检查点 {newest.name} 已签署 {note.size} 条：账本尾部被截短或回退"
-                       f"（the log shrank by {note.size - report.ledger_size} entries）。")
-    elif ledger.root_at(note.size) != note.root:
-        report.problem(f"账本前 {note.size} 条的根哈希与外送检查点 {newest.name} 不同：历史被改写（history rewritten）。")
+    name = f"checkpoint-{exported.size:012d}.txt"
+    if exported.size <= report.ledger_size:
+        try:
+            if ledger.root_at(exported.size) == exported.root:
+                return
+        except ledger.LedgerError:
+            pass
+    event = rollback._covering_event(exported, report.ledger_size)
+    if event is not None:
+        return  # an acknowledged restore: `zhifa restore --check` reports it at every start
+    if exported.size > report.ledger_size:
+        report.problem(f"账本只有 {report.ledger_size} 条，外送检查点 {name} 已签署 {exported.size} 条：账本尾部被截短或回退"
+                       f"（the log shrank by {exported.size - report.ledger_size} entries）。")
+    else:
+        report.problem(f"账本前 {exported.size} 条的根哈希与外送检查点 {name} 不同：历史被改写（history rewritten）。")
 
 
 def write_report(report: DeepReport) -> Path:

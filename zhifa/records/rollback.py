@@ -70,6 +70,8 @@ def restore_dir() -> Path:
 
 
 def log_key_available() -> bool:
+    if getattr(settings, "ZHIFA_LEDGER_KEY_FD", None) is not None:
+        return True
     return Path(settings.ZHIFA_LEDGER_KEY_FILE).exists()
 
 
@@ -183,18 +185,49 @@ def _covering_event(witnessed: LogState, size: int) -> RestoreEvent | None:
     return None
 
 
+def exported_state() -> LogState | None:
+    """The newest checkpoint in ZHIFA_CHECKPOINT_EXPORT_DIR as a witness state (size, root), or None when no folder
+    is configured or it holds none. A file that does not carry a valid signature by the log key raises
+    WitnessError: someone wrote into the folder."""
+    folder = str(getattr(settings, "ZHIFA_CHECKPOINT_EXPORT_DIR", "") or "")
+    if not folder or not Path(folder).is_dir():
+        return None
+    files = sorted(Path(folder).glob("checkpoint-*.txt"))
+    if not files:
+        return None
+    newest = files[-1]
+    try:
+        note = signednote.parse_note(newest.read_text(encoding="utf-8"))
+    except (OSError, signednote.NoteError) as exc:
+        raise WitnessError(f"外送检查点 {newest} 无法读取：{exc}") from exc
+    if note.origin != settings.ZHIFA_LEDGER_ORIGIN or not log_key_available() or not signednote.verify_signature(
+            note, parse_vkey(public_key())):
+        raise WitnessError(f"外送检查点 {newest} 不是本账本密钥签署的检查点。")
+    return LogState(origin=note.origin, log_key=public_key(), size=note.size, root=note.root, checkpoint="",
+                    cosignature="", updated_at="")
+
+
 def check_against_witness(state_dir: Path | None = None) -> RollbackStatus:
     """Compare the ledger with the witness's state (outside the database); refuse writes on an unacknowledged
     rollback or fork. Never lowers an existing refusal. Returns what it found, with a Chinese message."""
     state_dir = state_dir or configured_witness_dir()
     size, _root = ledger.tree_head()
     if state_dir is None:
-        return RollbackStatus("unchecked", "未配置见证方状态目录（ZHIFA_WITNESS_STATE_DIR），未做回退检查。", size)
-    try:
-        witnessed = read_log_state(state_dir, settings.ZHIFA_LEDGER_ORIGIN)
-    except WitnessError as exc:
-        logger.error("%s", exc)
-        return RollbackStatus("error", f"无法读取见证方状态，未做回退检查：{exc}", size)
+        # No witness: the newest checkpoint in the off-box export folder plays its part (ADR 0017).
+        try:
+            witnessed = exported_state()
+        except WitnessError as exc:
+            logger.error("%s", exc)
+            return RollbackStatus("error", f"无法读取外送检查点，未做回退检查：{exc}", size)
+        if witnessed is None:
+            return RollbackStatus("unchecked", "未配置见证方状态目录（ZHIFA_WITNESS_STATE_DIR）或检查点外送目录"
+                                               "（ZHIFA_CHECKPOINT_EXPORT_DIR），未做回退检查。", size)
+    else:
+        try:
+            witnessed = read_log_state(state_dir, settings.ZHIFA_LEDGER_ORIGIN)
+        except WitnessError as exc:
+            logger.error("%s", exc)
+            return RollbackStatus("error", f"无法读取见证方状态，未做回退检查：{exc}", size)
     if witnessed is None:
         return RollbackStatus("ok", "见证方尚未签署本账本的检查点。", size, 0)
     kind = "rollback"
