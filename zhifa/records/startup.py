@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 
+from django.conf import settings
 from django.core.management.base import CommandError
 
 from zhifa.records import dbcheck
@@ -22,8 +23,11 @@ EXIT_CORRUPT = 78  # EX_CONFIG: do not restart (systemd RestartPreventExitStatus
 
 
 def integrity_gate() -> None:
-    """Refuse to start on a database that fails its own integrity check."""
-    problems = dbcheck.integrity_problems()
+    """Refuse to start on a database that fails its own integrity check (ZHIFA_STARTUP_DB_CHECK: quick, full, off)."""
+    mode = str(getattr(settings, "ZHIFA_STARTUP_DB_CHECK", "quick"))
+    if mode == "off":
+        return
+    problems = dbcheck.integrity_problems(full=mode == "full")
     if problems:
         raise CommandError(
             "数据库完整性检查未通过，拒绝启动（不会自动重启）：\n" + "\n".join(problems)

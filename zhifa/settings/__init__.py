@@ -195,6 +195,9 @@ ZHIFA_LEDGER_KEY_FD = env.int("ZHIFA_LEDGER_KEY_FD", default=None)
 ZHIFA_CHECKPOINT_EXPORT_DIR = env.str("ZHIFA_CHECKPOINT_EXPORT_DIR", default="")
 # Files up to this size are re-hashed on every download (defect 5); larger ones rely on the scheduled fixity run.
 ZHIFA_VERIFY_ON_READ_MAX_BYTES = env.int("ZHIFA_VERIFY_ON_READ_MAX_BYTES", default=20 * 1024**2)
+# `zhifa run` start-up: the database's own integrity check (defect 11): quick (PRAGMA quick_check), full
+# (integrity_check, also the indexes) or off (a very large SQLite file where the check takes too long at start).
+ZHIFA_STARTUP_DB_CHECK = env.str("ZHIFA_STARTUP_DB_CHECK", default="quick")
 # `zhifa run`: fixity every this many hours, deep verification every this many hours (0: off).
 ZHIFA_FIXITY_EVERY_HOURS = env.int("ZHIFA_FIXITY_EVERY_HOURS", default=24)
 ZHIFA_DEEP_VERIFY_EVERY_HOURS = env.int("ZHIFA_DEEP_VERIFY_EVERY_HOURS", default=24)
