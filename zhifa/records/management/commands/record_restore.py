@@ -53,4 +53,10 @@ class Command(BaseCommand):
         self.stdout.write(
             f"  zhifa witness accept-restore --state 见证方状态目录 --log-key {public_key()} {path.name}"
         )
+        if not options["leaves"]:
+            self.stdout.write(
+                "未附一致性证明（--leaves）：见证方只有在其运维人员核实并签署批准后才会接受，即先运行 "
+                f"zhifa witness approve-restore --state 见证方状态目录 --log-key {public_key()} {path.name} "
+                "--output 批准文件，再在上面的命令后加 --approval 批准文件。"
+            )
         self.stdout.write("在见证方接受之前，它会拒绝为本账本的新检查点联署。")
