@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, NoReturn
 from uuid import UUID
 
@@ -226,6 +227,18 @@ def case_act(*, actor: User, case_id: UUID | str, action: str, data: Mapping[str
     return case
 
 
+AMOUNT_FIELDS = ("fine_amount", "confiscation_amount", "paid_amount")
+
+
+def amount_text(value: Any) -> str | None:
+    """An amount as the ledger records it: two decimals, or None."""
+    return None if value is None else f"{Decimal(value):.2f}"
+
+
+def recorded_amounts(case: Case) -> dict[str, str | None]:
+    return {name: amount_text(getattr(case, name)) for name in AMOUNT_FIELDS}
+
+
 def record(ctx: Ctx, old_state: str) -> ledger.LedgerEntry:
     """The transition's ledger entry: who, what, from and to, the input, and the documents issued with it."""
     case = ctx.case
@@ -238,6 +251,8 @@ def record(ctx: Ctx, old_state: str) -> ledger.LedgerEntry:
         "to": case.state,
         "input": ctx.data.model_dump(mode="json") if isinstance(ctx.data, Schema) else {},
         "documents": [{"id": str(d.public_id), "type": d.doc_type, "number": d.number} for d in ctx.documents],
+        # The amounts as saved, so `zhifa verify --deep` can name a row edited behind the services (ADR 0017).
+        "amounts": recorded_amounts(case),
         **ctx.payload,
     }
     return ledger.ledger_append(kind=f"case.{ctx.action.name}", stream=case.stream, agency_id=case.agency_id,

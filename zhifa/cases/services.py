@@ -93,10 +93,14 @@ def derive_case(ctx: Ctx, *, kind: str, reason: str, title: str | None = None,
     case.power_item, case.handling_unit = source.power_item, source.handling_unit
     case.save()
     for party in source.parties.all():
-        Party.objects.create(case=case, kind=party.kind, name=party.name, id_number=party.id_number,
-                             uscc=party.uscc, birth_date=party.birth_date, address=party.address, phone=party.phone,
-                             legal_representative=party.legal_representative, age_at_act=party.age_at_act,
-                             electronic_service_consent=party.electronic_service_consent)
+        copy = Party.objects.create(
+            case=case, kind=party.kind, name=party.name, id_number=party.id_number, uscc=party.uscc,
+            birth_date=party.birth_date, address=party.address, phone=party.phone,
+            legal_representative=party.legal_representative, age_at_act=party.age_at_act,
+            electronic_service_consent=party.electronic_service_consent)
+        # Recorded like add_parties does, so `zhifa verify --deep` knows the copies (ADR 0017).
+        new_ctx.payload.setdefault("parties", []).append({"id": str(copy.public_id), "kind": copy.kind,
+                                                          "name": copy.name, "copied_from": str(party.public_id)})
     new_ctx.payload["source_case"] = {"id": str(source.public_id), "reference": source.reference}
     record(new_ctx, "")
     return case

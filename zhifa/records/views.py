@@ -291,8 +291,11 @@ def evidence_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 
 
 def is_servable(evidence: Evidence) -> bool:
-    """Serve only evidence whose blob fixity says is intact and whose file is there with the recorded size."""
-    return evidence.integrity_ok and default_store().size_on_disk(evidence.sha256) == evidence.size
+    """Serve only evidence whose blob fixity says is intact, that is not flagged, and whose file is there with the
+    recorded size and — up to ZHIFA_VERIFY_ON_READ_MAX_BYTES — the recorded hash, checked now (defect 5)."""
+    from zhifa.records.integrity import read_problem
+
+    return evidence.integrity_ok and read_problem(evidence.sha256, evidence.size) is None
 
 
 def _integrity_refusal() -> HttpResponse:

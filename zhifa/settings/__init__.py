@@ -211,6 +211,20 @@ ZHIFA_BLOB_DIR = Path(env.str("ZHIFA_BLOB_DIR", default=str(DATA_DIR / "blobs"))
 ZHIFA_UPLOAD_TMP_DIR = Path(env.str("ZHIFA_UPLOAD_TMP_DIR", default=str(DATA_DIR / "upload-tmp")))
 ZHIFA_UPLOAD_MAX_BYTES = env.int("ZHIFA_UPLOAD_MAX_BYTES", default=8 * 1024**3)
 ZHIFA_WITNESS_STATE_DIR = env.str("ZHIFA_WITNESS_STATE_DIR", default="")
+# Tamper protection by default (issue 9 defect 3, ADR 0017). The log key may come from an inherited file descriptor
+# (e.g. systemd LoadCredential/an fd passed by the supervisor) instead of a file: ZHIFA_LEDGER_KEY_FD=3.
+ZHIFA_LEDGER_KEY_FD = env.int("ZHIFA_LEDGER_KEY_FD", default=None)
+# Every signed checkpoint is also written to this folder (meant to be off the box: an NFS/SMB mount of the bureau,
+# a WORM share). Empty: none. Production refuses to start with neither this nor a witness (zhifa.E017).
+ZHIFA_CHECKPOINT_EXPORT_DIR = env.str("ZHIFA_CHECKPOINT_EXPORT_DIR", default="")
+# Files up to this size are re-hashed on every download (defect 5); larger ones rely on the scheduled fixity run.
+ZHIFA_VERIFY_ON_READ_MAX_BYTES = env.int("ZHIFA_VERIFY_ON_READ_MAX_BYTES", default=20 * 1024**2)
+# `zhifa run` start-up: the database's own integrity check (defect 11): quick (PRAGMA quick_check), full
+# (integrity_check, also the indexes) or off (a very large SQLite file where the check takes too long at start).
+ZHIFA_STARTUP_DB_CHECK = env.str("ZHIFA_STARTUP_DB_CHECK", default="quick")
+# `zhifa run`: fixity every this many hours, deep verification every this many hours (0: off).
+ZHIFA_FIXITY_EVERY_HOURS = env.int("ZHIFA_FIXITY_EVERY_HOURS", default=24)
+ZHIFA_DEEP_VERIFY_EVERY_HOURS = env.int("ZHIFA_DEEP_VERIFY_EVERY_HOURS", default=24)
 
 # Upload hardening (issue 9 defect 13, ADR 0020). Request bodies: Django's own caps, stated so they are visible
 # (a body over them is a 400; file bytes of evidence uploads are capped by ZHIFA_UPLOAD_MAX_BYTES instead).

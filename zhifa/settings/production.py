@@ -26,3 +26,6 @@ SILENCED_SYSTEM_CHECKS = [*SILENCED_SYSTEM_CHECKS, "security.W021"]  # noqa: F40
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 CSRF_COOKIE_HTTPONLY = True
+# Tamper protection (ADR 0017): the `zhifa.E017`…`E019` checks refuse to start (check --deploy, zhifa run) unless
+# checkpoints leave the machine and the log key lives apart from the data.
+ZHIFA_PRODUCTION = True

@@ -30,6 +30,9 @@ class Command(BaseCommand):
         parser.add_argument("--checkpoint-every", type=int, default=300, help="每隔多少秒签署一次账本检查点")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        from zhifa.records.startup import integrity_gate, start_integrity_schedule
+
+        integrity_gate()  # a corrupt database stops here, with the reason (defect 11)
         call_command("migrate", interactive=False, verbosity=0)
         # Refuse ledger writes if this database is an old backup behind what the witness co-signed (FC-7).
         call_command("restore", "--check", stdout=self.stdout, stderr=self.stderr)
@@ -53,6 +56,8 @@ class Command(BaseCommand):
         subprocess.Popen([zhifa, "checkpoint", "--every", str(options["checkpoint_every"]), "--parent", str(os.getpid())])
         # Mark missed case deadlines hourly (the first pass runs now).
         subprocess.Popen([zhifa, "tick", "--every", "3600", "--parent", str(os.getpid())])
+        # Fixity daily and deep verification nightly (defects 3 and 5; ADR 0017).
+        start_integrity_schedule(os.getpid())
         gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
         os.execv(gunicorn, [
             gunicorn, "zhifa.wsgi:application", "--bind", options["bind"], "--workers", str(options["workers"]),
