@@ -115,7 +115,12 @@ def test_production_deploy_check_passes_on_a_fresh_database(tmp_path: Path) -> N
     import sys
 
     root = Path(__file__).resolve().parents[3]
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "zhifa.settings.production", "ZHIFA_DATA_DIR": str(tmp_path),
+    # Production also needs checkpoints leaving the box and the log key apart from the data (zhifa.E017-E019).
+    for folder in ("data", "offbox", "keys"):
+        (tmp_path / folder).mkdir()
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "zhifa.settings.production", "ZHIFA_DATA_DIR": str(tmp_path / "data"),
+           "ZHIFA_CHECKPOINT_EXPORT_DIR": str(tmp_path / "offbox"),
+           "ZHIFA_LEDGER_KEY_FILE": str(tmp_path / "keys" / "ledger-ed25519.pem"),
            "ZHIFA_SECRET_KEY": "k" * 20 + "-Production-Test-Key-0123456789-abcdefghij",
            "ZHIFA_ALLOWED_HOSTS": "zhifa.example.gov.cn", "PYTHONPATH": str(root)}
     script = ("from django.conf import settings as s; "
