@@ -15,6 +15,7 @@ from zhifa.cases import engine
 from zhifa.cases.engine import Action, Ctx, InvalidInput, kind_of, record, today_in_china, validate_input
 from zhifa.cases.kinds.common import OFFICERS, CaseIn, add_parties, apply_case_fields
 from zhifa.cases.models import Case, CaseKind, Party, ReferenceCounter, SourceKind
+from zhifa.cases.personal import party_ledger_view, party_store_personal
 from zhifa.common.errors import NotAllowed
 from zhifa.registry import models as reg
 from zhifa.workdays.calendar import load_calendar
@@ -92,11 +93,13 @@ def derive_case(ctx: Ctx, *, kind: str, reason: str, title: str | None = None,
     case.source_case = source
     case.power_item, case.handling_unit = source.power_item, source.handling_unit
     case.save()
-    for party in source.parties.all():
-        Party.objects.create(case=case, kind=party.kind, name=party.name, id_number=party.id_number,
-                             uscc=party.uscc, birth_date=party.birth_date, address=party.address, phone=party.phone,
-                             legal_representative=party.legal_representative, age_at_act=party.age_at_act,
-                             electronic_service_consent=party.electronic_service_consent)
+    for party in source.parties.select_related("personal"):
+        copy = Party(case=case, kind=party.kind, name=party.name, uscc=party.uscc, birth_date=party.birth_date,
+                     legal_representative=party.legal_representative, age_at_act=party.age_at_act,
+                     electronic_service_consent=party.electronic_service_consent)
+        party_store_personal(copy, id_number=party.id_number, phone=party.phone, address=party.address)
+        copy.save()
+        new_ctx.payload.setdefault("parties", []).append(party_ledger_view(copy))
     new_ctx.payload["source_case"] = {"id": str(source.public_id), "reference": source.reference}
     record(new_ctx, "")
     return case
