@@ -105,4 +105,28 @@ def derive_case(ctx: Ctx, *, kind: str, reason: str, title: str | None = None,
     return case
 
 
-__all__ = ["case_act", "case_create", "derive_case", "kind_of", "CaseKind"]
+def case_personal_erase(*, case: Case, reason: str, actor: User | None = None, force: bool = False) -> int:
+    """End of retention (个人信息保护法 Art. 47): erase the personal data of the case's parties — each vault record's
+    data key and ciphertext are destroyed (`personal.erased` ledger entries, nothing personal in them) and the
+    persons' names on the party rows are masked (张某). The ledger still verifies; what it holds about the parties
+    (masked names, commitments) can no longer be linked to anyone. Only for an archived case unless `force`.
+    Returns the number of vault records erased."""
+    from zhifa.records.personal import mask_name, personal_erase
+
+    if not force and case.state not in kind_of(case).terminal:
+        raise InvalidInput(_("案件尚未归档，不能删除当事人个人信息（如确需删除，请使用 --force 并写明理由）。"))
+    if not reason.strip():
+        raise InvalidInput(_("请写明删除理由。"))
+    with transaction.atomic():
+        parties = list(case.parties.select_related("personal").select_for_update())
+        count = personal_erase(records=[p.personal for p in parties if p.personal is not None], reason=reason,
+                               actor=actor)
+        for party in parties:
+            if party.kind == "person":
+                party.name = mask_name(party.name)
+            party.legal_representative = mask_name(party.legal_representative)
+            party.save(update_fields=["name", "legal_representative"])
+    return count
+
+
+__all__ = ["case_act", "case_personal_erase", "case_create", "derive_case", "kind_of", "CaseKind"]
