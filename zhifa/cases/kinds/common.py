@@ -303,6 +303,8 @@ def run_archive(ctx: Ctx) -> None:
 
     # Without the whole-ledger leaf list: at 2 million entries it is 145 MB per case (bench/README.md). Each entry
     # still carries its inclusion proof against the package's signed checkpoint (ADR 0012).
+    # No recipient: the package stays in the data folder beyond the retention of personal data, so it holds the
+    # ledger's commitments only; the values stay in the vault until erased (ADR 0018).
     result = archive_export(stream=ctx.case.stream, output=default_output(ctx.case.stream), include_leaves=False)
     manifest = (result.path / "tagmanifest-sha256.txt").read_bytes()
     import hashlib

@@ -153,3 +153,38 @@ def test_pv5_erasing_a_case_makes_its_values_unreadable_and_the_ledger_still_ver
     assert verify_ledger().ok
     assert Case.objects.filter(pk=case.pk).exists()
 
+
+
+@pytest.mark.django_db
+def test_archive_package_carries_personal_data_only_for_archivist_or_agency_head(agency_a, settings, tmp_path):
+    """Issue 9 defect 8 (archive packages): the package carries the parties' personal data (data/personal.json,
+    with the salts that open the ledger's commitments) only for an archivist or the agency head, and its
+    bag-info.txt says which; for an officer (or nobody in particular) no ID number or phone is anywhere in the
+    package's entries, index or manifest. Both kinds pass the offline verifier."""
+    from zhifa.accounts.roles import Role
+    from zhifa.records.archive import archive_export
+    from zhifa.records.checkpoints import public_key
+    from zhifa.records.verify import verify_package
+
+    settings.ZHIFA_LEDGER_KEY_FILE = tmp_path / "keys" / "ledger.pem"
+    settings.ZHIFA_BLOB_DIR = tmp_path / "blobs"
+    world = make_case_world(agency_a)
+    person = person_party(phone="13912345678")
+    case = case_create(actor=world["officer"], kind="penalty", data=penalty_case_data(parties=[person]))
+    party = case.parties.get()
+    for user, included in ((None, False), (agency_a[Role.OFFICER], False), (agency_a[Role.ARCHIVIST], True),
+                           (agency_a[Role.AGENCY_HEAD], True)):
+        out = tmp_path / f"pkg-{user.username if user else 'none'}"
+        result = archive_export(stream=case.stream, output=out, recipient=user)
+        assert result.personal_data is included
+        info = (out / "bag-info.txt").read_text()
+        assert f"Zhifa-Personal-Data: {'included' if included else 'withheld'}" in info
+        text = "".join(p.read_text(errors="replace") for p in out.rglob("*") if p.is_file() and "blobs" not in p.parts)
+        assert (person["id_number"] in text) is included and ("13912345678" in text) is included
+        assert (out / "data" / "personal.json").exists() is included
+        if included:
+            rows = json.loads((out / "data" / "personal.json").read_text())["personal_records"]
+            assert [r["values"]["id_number"] for r in rows] == [person["id_number"]]
+            assert rows[0]["personal_record"] == str(party.personal.public_id)
+        report = verify_package(out, key=public_key())
+        assert report.ok, report.failures
