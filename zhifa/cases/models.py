@@ -198,7 +198,8 @@ class Party(models.Model):
             from zhifa.records.personal import VAULT_FIELDS, PersonalDataErased, personal_values
 
             try:
-                cached = personal_values(self.personal) if self.personal_id else dict.fromkeys(VAULT_FIELDS, "")
+                record = self.personal
+                cached = personal_values(record) if record is not None else dict.fromkeys(VAULT_FIELDS, "")
             except PersonalDataErased:
                 cached = dict.fromkeys(VAULT_FIELDS, "")
             self._personal_cache = cached
