@@ -188,3 +188,22 @@ def test_archive_package_carries_personal_data_only_for_archivist_or_agency_head
             assert rows[0]["personal_record"] == str(party.personal.public_id)
         report = verify_package(out, key=public_key())
         assert report.ok, report.failures
+
+
+@pytest.mark.django_db
+def test_pv5_sm_mode_encrypts_with_sm4_gcm_and_commits_with_hmac_sm3(agency_a, settings):
+    """PV-5 in SM mode (ADR 0020): new vault records are SM4-GCM (16-byte data key) with HMAC-SM3 commitments;
+    records of both algorithms read, rotate and look up side by side."""
+    world = make_case_world(agency_a)
+    aes_case = case_create(actor=world["officer"], kind="penalty", data=penalty_case_data())
+    settings.ZHIFA_SM_MODE = True
+    sm_case = case_create(actor=world["officer"], kind="penalty", data=penalty_case_data())
+    aes_party, sm_party = (c.parties.select_related("personal").get() for c in (aes_case, sm_case))
+    assert aes_party.personal.algorithm == personal.AES and sm_party.personal.algorithm == personal.SM4
+    assert len(bytes(sm_party.personal.wrapped_key)) == 12 + 16 + 16
+    view = party_ledger_view(sm_party)
+    assert view["commitment"] == "hmac-sm3" and len(view["commitments"]["id_number"]) == 64
+    personal.personal_rotate()
+    for party in Party.objects.filter(pk__in=[aes_party.pk, sm_party.pk]).select_related("personal"):
+        assert list(personal.records_matching(id_number=party.id_number)) == [party.personal]
+    assert party_ledger_view(Party.objects.get(pk=sm_party.pk)) == view
