@@ -78,3 +78,33 @@ def test_data_folder_is_0700_and_its_files_0600_at_start(tmp_path: Path) -> None
     assert mode["zhifa.sqlite3"] == "0o600" and mode["secret_key"] == "0o600"
     assert mode["keys"] == "0o700" and mode["pii-master.key"] == "0o600"
     assert all(m in ("0o600", "0o700") for m in mode.values()), mode
+
+
+def test_production_refuses_to_start_without_a_personal_data_key_file(tmp_path: Path) -> None:
+    """ADR 0018: production settings require ZHIFA_PII_KEY_FILE (never created there)."""
+    env = {**os.environ, "ZHIFA_DATA_DIR": str(tmp_path / "data"), "DJANGO_SETTINGS_MODULE": "zhifa.settings.production",
+           "ZHIFA_SECRET_KEY": "x" * 50, "PYTHONPATH": str(PROJECT)}
+    env.pop("ZHIFA_PII_KEY_FILE", None)
+    code = "import django; django.setup()"
+    run = subprocess.run([sys.executable, "-c", code], env=env, cwd=tmp_path, capture_output=True, text=True,
+                         timeout=120)
+    assert run.returncode != 0 and "ZHIFA_PII_KEY_FILE" in run.stderr
+
+
+def test_deploy_check_names_a_readable_key_or_one_inside_the_data_folder(settings, tmp_path: Path) -> None:
+    from zhifa.records.checks import personal_data_key
+
+    settings.DATA_DIR = tmp_path / "data"
+    key = tmp_path / "data" / "keys" / "pii.key"
+    key.parent.mkdir(parents=True)
+    key.write_text("00" * 32)
+    key.chmod(0o644)
+    settings.ZHIFA_PII_KEY_FILE = key
+    assert {m.id for m in personal_data_key()} == {"zhifa.E018", "zhifa.W018"}
+    outside = tmp_path / "pii.key"
+    outside.write_text("00" * 32)
+    outside.chmod(0o600)
+    settings.ZHIFA_PII_KEY_FILE = outside
+    assert personal_data_key() == []
+    settings.ZHIFA_PII_KEY_FILE, settings.ZHIFA_PII_KEY_REQUIRED = tmp_path / "missing.key", True
+    assert [m.id for m in personal_data_key()] == ["zhifa.E018"]
