@@ -3,6 +3,7 @@ rotated and erased (PV-5). Issue 9 defect 8 (个人信息保护法); ADR 0018.""
 
 from __future__ import annotations
 
+import io
 import json
 import re
 
@@ -118,6 +119,10 @@ def test_pv5_rotation_reencrypts_every_row_and_keeps_commitments(agency_a):
         assert p.id_number == id_number and party_ledger_view(p) == view
         assert list(personal.records_matching(id_number=id_number)) == [p.personal]
     assert personal.personal_status()["stale"] == 0
+    out = io.StringIO()
+    call_command("personal", "status", stdout=out)
+    status = json.loads(out.getvalue())
+    assert status["live"] >= 3 and status["stale"] == 0 and status["key_file_mode"] == "0o600"
 
 
 @pytest.mark.django_db
