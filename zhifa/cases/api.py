@@ -419,7 +419,7 @@ def _page_after_write(user: Any, case_id: uuid.UUID) -> selectors.CasePage:
     case = selectors.case_get_for(user=user, case_id=case_id)
     return selectors.CasePage(
         case=case,
-        parties=list(case.parties.all()),
+        parties=list(case.parties.select_related("personal")),
         officers=list(case.officers.select_related("staff")),
         activities=list(case.activities.prefetch_related("staff")),
         deadlines=list(case.deadlines.all()),

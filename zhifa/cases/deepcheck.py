@@ -15,9 +15,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from zhifa.cases.engine import AMOUNT_FIELDS, amount_text
 from zhifa.cases.models import Case, Party
+from zhifa.cases.personal import party_ledger_view
 from zhifa.records.deep import DeepReport, entries
+from zhifa.records.personal import PersonalDataError
 
 
 def _label(model: Any, name: str) -> str:
@@ -46,8 +50,26 @@ def recorded_parties(payload: dict[str, Any]) -> list[dict[str, Any]]:
 
 def party_differences(party: Party, recorded: dict[str, Any]) -> list[tuple[str, Any, Any]]:
     """(field label, database value, ledger value) for every recorded party field the row no longer has. Only
-    what the ledger holds is compared (when personal data is kept as commitments, compare the commitments here)."""
-    diffs = []
+    what the ledger holds is compared. Entries since ADR 0018 hold `party_ledger_view(party)` (masked names and
+    salted commitments of the personal values), recomputed here from the row and the vault; older entries hold the
+    name and identity numbers as typed."""
+    diffs: list[tuple[str, Any, Any]] = []
+    if "commitments" in recorded:
+        try:
+            view = party_ledger_view(party)
+        except PersonalDataError:  # ciphertext, wrapped key or record id edited: the vault's own check refuses it
+            return [(str(_("个人信息")), "密文无法解密（被改动）", "—")]
+        for name in ("kind", "name", "uscc", "legal_representative", "personal_record"):
+            if name in recorded and str(view[name] or "") != str(recorded[name] or ""):
+                label = _label(Party, name) if name != "personal_record" else str(_("个人信息记录"))
+                diffs.append((label, view[name], recorded[name]))
+        # Erased personal data (end of retention) can no longer be compared: not a difference.
+        if view["commitments"] is not None and recorded["commitments"] is not None:
+            changed = sorted(k for k in set(view["commitments"]) | set(recorded["commitments"])
+                             if view["commitments"].get(k) != recorded["commitments"].get(k))
+            for key in changed:
+                diffs.append((str(_("个人信息（承诺值）")) + f" {key}", "已改变", "与台账不符"))
+        return diffs
     for name in ("kind", "name", "id_number", "uscc"):
         if name not in recorded:
             continue
@@ -103,7 +125,7 @@ def check_cases(report: DeepReport) -> None:
 
     references = dict(Case.objects.values_list("pk", "reference"))
     found: set[str] = set()
-    for party in Party.objects.order_by("pk").iterator(chunk_size=1000):
+    for party in Party.objects.select_related("personal").order_by("pk").iterator(chunk_size=1000):
         party_id = str(party.public_id)
         found.add(party_id)
         report.count("当事人")

@@ -239,6 +239,18 @@ def recorded_amounts(case: Case) -> dict[str, str | None]:
     return {name: amount_text(getattr(case, name)) for name in AMOUNT_FIELDS}
 
 
+def ledger_input(data: Any) -> dict[str, Any]:
+    """The action's input as its ledger entry holds it. A schema that carries personal data defines
+    `ledger_input()` (issue 9 defect 8, ADR 0018): parties are recorded as `party_ledger_view`s in the payload's
+    `parties`, never as typed; names of persons are masked."""
+    if not isinstance(data, Schema):
+        return {}
+    custom = getattr(data, "ledger_input", None)
+    if callable(custom):
+        return dict(custom())
+    return data.model_dump(mode="json")
+
+
 def record(ctx: Ctx, old_state: str) -> ledger.LedgerEntry:
     """The transition's ledger entry: who, what, from and to, the input, and the documents issued with it."""
     case = ctx.case
@@ -249,7 +261,7 @@ def record(ctx: Ctx, old_state: str) -> ledger.LedgerEntry:
         "label": ctx.action.label,
         "from": old_state,
         "to": case.state,
-        "input": ctx.data.model_dump(mode="json") if isinstance(ctx.data, Schema) else {},
+        "input": ledger_input(ctx.data),
         "documents": [{"id": str(d.public_id), "type": d.doc_type, "number": d.number} for d in ctx.documents],
         # The amounts as saved, so `zhifa verify --deep` can name a row edited behind the services (ADR 0017).
         "amounts": recorded_amounts(case),

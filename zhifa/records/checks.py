@@ -20,6 +20,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Info, Tags, register
+from django.core.checks import Warning as Warning_
 
 
 @register(Tags.security, deploy=True)
@@ -106,3 +107,28 @@ def database_integrity(app_configs: Any = None, **kwargs: Any) -> list[CheckMess
 
     return [Error(p, hint="停止服务，用 zhifa restore 从最近的完好备份恢复（ADR 0017）。", id="zhifa.E021")
             for p in dbcheck.integrity_problems()]
+
+
+@register(Tags.security, deploy=True)
+def personal_data_key(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """ADR 0018: the vault's master key file exists, is 0600, and does not sit inside the data folder (a copy of
+    the data folder would then carry the key beside the ciphertext)."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    path = Path(settings.ZHIFA_PII_KEY_FILE)
+    if not path.exists():
+        if getattr(settings, "ZHIFA_PII_KEY_REQUIRED", False):
+            return [Error(f"个人信息主密钥文件 {path} 不存在。", hint="生成 32 字节随机密钥（十六进制）并设为 0600（ADR 0018）。",
+                          id="zhifa.E022")]
+        return []
+    problems: list[CheckMessage] = []
+    if path.stat().st_mode & 0o077:
+        problems.append(Error(f"个人信息主密钥文件 {path} 的权限为 {oct(path.stat().st_mode & 0o777)}，应为 0600。",
+                              id="zhifa.E022"))
+    data_dir = Path(settings.DATA_DIR).resolve()
+    if path.resolve().is_relative_to(data_dir):
+        problems.append(Warning_(f"个人信息主密钥文件 {path} 位于数据目录 {data_dir} 内：备份或复制数据目录会把密钥和密文放在一起。",
+                                 hint="把 ZHIFA_PII_KEY_FILE 指向数据目录之外（ADR 0018）。", id="zhifa.W022"))
+    return problems

@@ -571,7 +571,7 @@ def timeline_archive(request: HttpRequest) -> HttpResponseBase:
     store.tmp_dir.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="archive-", dir=store.tmp_dir))
     try:
-        result = archive_export(stream=stream, output=work / ascii_name, store=store)
+        result = archive_export(stream=stream, output=work / ascii_name, store=store, recipient=request.user)
         zip_path = work / f"{ascii_name}.zip"
         zip_package(result.path, zip_path, ascii_name)
         package = open(zip_path, "rb")  # noqa: SIM115 - closed by FileResponse
@@ -583,6 +583,7 @@ def timeline_archive(request: HttpRequest) -> HttpResponseBase:
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
+    response["X-Zhifa-Personal-Data"] = "included" if result.personal_data else "withheld"
     if result.problems:  # e.g. a damaged or missing evidence file: the package says so and fails verification
         response["X-Zhifa-Export-Problems"] = str(len(result.problems))
     return response

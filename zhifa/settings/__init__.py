@@ -6,6 +6,7 @@ A bad value fails at start with a clear message. `zhifa.settings.production` tig
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -19,7 +20,24 @@ PROJECT_DIR = BASE_DIR.parent
 env = environ.Env()
 
 DATA_DIR = Path(env.str("ZHIFA_DATA_DIR", default=str(PROJECT_DIR / "var"))).resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _private_data_dir() -> None:
+    """Issue 9 defect 8 (ADR 0018): what this process creates is readable by its own user only (umask 077); the
+    data folder is 0700 and the database files in it 0600, also when an older version made them 0755/0644."""
+    os.umask(0o077)
+    DATA_DIR.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        if DATA_DIR.stat().st_uid == os.getuid():
+            DATA_DIR.chmod(0o700)
+            for path in DATA_DIR.iterdir():
+                if path.is_file() and not path.is_symlink() and path.stat().st_uid == os.getuid():
+                    path.chmod(0o600)
+    except OSError:  # a folder we may not change (read-only mount): the deployment check names it
+        pass
+
+
+_private_data_dir()
 
 
 def _secret_key() -> str:
@@ -104,9 +122,11 @@ def _databases() -> dict:
                 "ENGINE": "django.db.backends.sqlite3",
                 "NAME": DATA_DIR / "zhifa.sqlite3",
                 # WAL with synchronous=FULL: an acknowledged commit survives power loss (reliability.md A8);
-                # IMMEDIATE transactions avoid instant "database is locked" between writers.
+                # IMMEDIATE transactions avoid instant "database is locked" between writers. secure_delete zeroes
+                # deleted content (an erased personal record, PV-4) instead of leaving it in free pages (ADR 0018).
                 "OPTIONS": {
-                    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000;",
+                    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000; "
+                                    "PRAGMA secure_delete=ON;",
                     "transaction_mode": "IMMEDIATE",
                 },
             }
@@ -244,6 +264,11 @@ ZHIFA_CLAMD_SOCKET = env.str("ZHIFA_CLAMD_SOCKET", default="")
 # co-signature on checkpoints (Ed25519 stays primary) and a detached SM2 signature on sealed documents.
 ZHIFA_SM_MODE = env.bool("ZHIFA_SM_MODE", default=False)
 ZHIFA_SM2_KEY_FILE = Path(env.str("ZHIFA_SM2_KEY_FILE", default=str(ZHIFA_LEDGER_KEY_FILE.parent / "ledger-sm2.pem")))
+
+# Personal-data vault (issue 9 defect 8, ADR 0018): the master key that wraps every personal record's data key.
+# Outside the database; created 0600 on first use here, required (and never created) in production.
+ZHIFA_PII_KEY_FILE = Path(env.str("ZHIFA_PII_KEY_FILE", default=str(DATA_DIR / "keys" / "pii-master.key")))
+ZHIFA_PII_KEY_REQUIRED = False
 
 LOGGING = {
     "version": 1,

@@ -14,6 +14,13 @@ from zhifa.settings import env
 if not env.str("ZHIFA_SECRET_KEY", default=""):
     raise ImproperlyConfigured("生产部署必须设置环境变量 ZHIFA_SECRET_KEY (ZHIFA_SECRET_KEY must be set in production).")
 
+if not env.str("ZHIFA_PII_KEY_FILE", default=""):
+    raise ImproperlyConfigured(
+        "生产部署必须设置 ZHIFA_PII_KEY_FILE（个人信息主密钥文件，不得放在数据库中） "
+        "(ZHIFA_PII_KEY_FILE must be set in production)."
+    )
+ZHIFA_PII_KEY_REQUIRED = True
+
 DEBUG = False
 ZHIFA_PRODUCTION = True
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

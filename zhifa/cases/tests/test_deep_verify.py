@@ -1,6 +1,6 @@
 """Issue 9 defect 3, reliability.md TP-1/TP-2 (business rows): `zhifa verify --deep` recomputes from the ledger
 the rows it records and names every row edited behind the services — a fine, a case state, a document number,
-a party's ID number — and a ledger shorter than the checkpoint kept off the box (ADR 0017)."""
+a party's name or personal-data record (the ID number itself lives encrypted in the vault, ADR 0018) — and a ledger shorter than the checkpoint kept off the box (ADR 0017)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from zhifa.cases.models import Case, Party
 from zhifa.cases.testing import make_case_world, new_penalty_case, walk_to
 from zhifa.documents.models import Document
 from zhifa.records import deep
+from zhifa.records.personal import personal_record_create
 
 pytestmark = pytest.mark.django_db
 
@@ -75,17 +76,22 @@ def test_state_document_number_and_party_edited_by_sql_are_named(decided: Case) 
     assert party is not None
     sql("UPDATE cases_case SET state = %s WHERE id = %s", ["closed", decided.pk])
     sql("UPDATE documents_document SET number = %s WHERE id = %s", ["伪造〔2026〕99号", document.pk])
-    sql("UPDATE cases_party SET id_number = %s WHERE id = %s", ["110101199003070000", party.pk])
+    # A vault record holding another ID number (as one with the master key could write), swapped in behind the
+    # services, and the party renamed.
+    forged = personal_record_create(values={"id_number": "110101199003070000", "phone": "", "address": ""},
+                                    stream=decided.stream, agency_id=decided.agency_id)
+    sql("UPDATE cases_party SET personal_id = %s, name = %s WHERE id = %s", [forged.pk, "王五", party.pk])
     code, output = deep_verify()
     assert code == 1
     assert f"案件 {decided.reference} 状态：数据库 closed，台账 decided" in output
     assert f"文号：数据库 伪造〔2026〕99号，台账 {document.number}" in output
-    assert f"当事人 {party.name} 公民身份号码：数据库 110101199003070000，台账 {party.id_number}" in output
+    assert "当事人 王五 姓名或名称：数据库 王某，台账" in output
+    assert "当事人 王五 个人信息记录：数据库" in output
 
 
 def test_rows_inserted_or_deleted_behind_the_ledger_are_named(decided: Case) -> None:
-    sql("INSERT INTO cases_party (public_id, case_id, kind, name, id_number, uscc, legal_representative, address,"
-        " phone, electronic_service_consent, created_at) VALUES (%s, %s, 'person', '冒名', '', '', '', '', '', %s, %s)",
+    sql("INSERT INTO cases_party (public_id, case_id, kind, name, uscc, legal_representative,"
+        " electronic_service_consent, created_at) VALUES (%s, %s, 'person', '冒名', '', '', %s, %s)",
         ["0" * 32, decided.pk, False, "2026-01-01 00:00:00"])
     code, output = deep_verify()
     assert code == 1 and "当事人 冒名" in output and "没有登记记录" in output

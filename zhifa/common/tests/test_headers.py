@@ -118,9 +118,13 @@ def test_production_deploy_check_passes_on_a_fresh_database(tmp_path: Path) -> N
     # Production also needs checkpoints leaving the box and the log key apart from the data (zhifa.E017-E019).
     for folder in ("data", "offbox", "keys"):
         (tmp_path / folder).mkdir()
+    pii_key = tmp_path / "keys" / "pii-master.key"  # the personal-data master key, outside the data (ADR 0018)
+    pii_key.write_text("ab" * 32)
+    pii_key.chmod(0o600)
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "zhifa.settings.production", "ZHIFA_DATA_DIR": str(tmp_path / "data"),
            "ZHIFA_CHECKPOINT_EXPORT_DIR": str(tmp_path / "offbox"),
            "ZHIFA_LEDGER_KEY_FILE": str(tmp_path / "keys" / "ledger-ed25519.pem"),
+           "ZHIFA_PII_KEY_FILE": str(pii_key),
            "ZHIFA_SECRET_KEY": "k" * 20 + "-Production-Test-Key-0123456789-abcdefghij",
            "ZHIFA_ALLOWED_HOSTS": "zhifa.example.gov.cn", "PYTHONPATH": str(root)}
     script = ("from django.conf import settings as s; "

@@ -2,9 +2,11 @@
 
 from zhifa.records.models.evidence import Blob, BlobFlag, BlobSm3, Evidence, IntegrityStatus, UploadSession, UploadState
 from zhifa.records.models.ledger import Checkpoint, LedgerEntry, LedgerHead, LedgerNode, RestoreEvent
+from zhifa.records.models.personal import PersonalRecord
 
 __all__ = [
     "BlobFlag", "BlobSm3",
-    "Blob", "Checkpoint", "Evidence", "IntegrityStatus", "LedgerEntry", "LedgerHead", "LedgerNode", "RestoreEvent",
+    "Blob", "Checkpoint", "Evidence", "IntegrityStatus", "LedgerEntry", "LedgerHead", "LedgerNode", "PersonalRecord",
+    "RestoreEvent",
     "UploadSession", "UploadState",
 ]
