@@ -121,7 +121,12 @@ def test_checkpoints_exported(production, tmp_path: Path) -> None:  # type: igno
 def test_production_check_deploy_in_subprocess(tmp_path: Path) -> None:
     """What .ci/run's production step sets: secret key, hosts, an export folder and a key file outside the data."""
     (tmp_path / "offbox").mkdir()
+    pii_key = tmp_path / "pii" / "pii-master.key"  # production also requires the vault key (ADR 0018)
+    pii_key.parent.mkdir()
+    pii_key.write_text("cd" * 32)
+    pii_key.chmod(0o600)
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "zhifa.settings.production", "ZHIFA_SECRET_KEY": "x" * 50,
+           "ZHIFA_PII_KEY_FILE": str(pii_key),
            "ZHIFA_ALLOWED_HOSTS": "zhifa.example.gov.cn", "ZHIFA_DATA_DIR": str(tmp_path / "data"),
            "PYTHONPATH": str(Path(__file__).resolve().parents[3])}
     cmd = [sys.executable, "-m", "zhifa.cli", "check", "--deploy"]
