@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    "zhifa.common.middleware.RequestGuardMiddleware",  # NUL/surrogates → 400, ledger refusing writes → 503
 ]
 
 ROOT_URLCONF = "zhifa.urls"
