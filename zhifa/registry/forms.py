@@ -67,17 +67,17 @@ class _EntryForm(forms.ModelForm):
         """Also check the uniqueness constraints that include `agency` (a unit's name, a power item's code): the
         field is not on the form, so Django's own check skips them and a duplicate became an IntegrityError
         (a 500) on save (issue 9 defect 10). The entry's agency is the one the service will set."""
-        super()._post_clean()
+        super()._post_clean()  # type: ignore[misc]
         instance = self.instance
         if self._agency is None or not any(f.name == "agency" for f in instance._meta.concrete_fields):
             return
         if getattr(instance, "agency_id", None) is None:
-            instance.agency = self._agency  # type: ignore[attr-defined]
+            instance.agency = self._agency
         for constraint in instance._meta.constraints:
             if not isinstance(constraint, UniqueConstraint) or "agency" not in constraint.fields:
                 continue
             fields = [f for f in constraint.fields if f != "agency"]
-            if not fields or not all(f in self.fields for f in fields) or any(f in self._errors for f in fields):
+            if not fields or not all(f in self.fields for f in fields) or any(f in (getattr(self, "_errors", None) or {}) for f in fields):
                 continue
             try:
                 constraint.validate(type(instance), instance)
