@@ -50,22 +50,28 @@ def in_process_requests() -> Iterator[None]:
 
 @pytest.fixture
 def world(agency_a, in_process_requests) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-    cases = make_case_world(agency_a)
-    today = today_in_china()
-    case = new_penalty_case(cases, day=today, act_date=today, discovered_on=today)
     everyone = make_user(agency_a.agency, *[r for r in Role if r not in (Role.SUPERVISOR, Role.SYSTEM_ADMIN)])
     _row, token = api_token_create(user=everyone, name="schemathesis all")
-    return {"case_id": str(case.public_id), "headers": {"Authorization": f"Bearer {token}"}}
+    return {"personas": agency_a, "headers": {"Authorization": f"Bearer {token}"}}
+
+
+def _real_case_id(world: dict[str, Any]) -> str:
+    """A case of the token's agency, made on first use (most operations take no case id: the world stays cheap)."""
+    if "case_id" not in world:
+        today = today_in_china()
+        case = new_penalty_case(make_case_world(world["personas"]), day=today, act_date=today, discovered_on=today)
+        world["case_id"] = str(case.public_id)
+    return world["case_id"]
 
 
 @pytest.mark.django_db
 @schema.parametrize()
-@settings(max_examples=2, deadline=None, derandomize=True, database=None,
+@settings(max_examples=1, deadline=None, derandomize=True, database=None,
           suppress_health_check=list(HealthCheck))
 def test_no_operation_answers_a_server_error(case, world):  # type: ignore[no-untyped-def]
     params = case.path_parameters or {}
     if isinstance(params.get("case_id"), str) and params["case_id"][:1] in "01234567":
-        params["case_id"] = world["case_id"]
+        params["case_id"] = _real_case_id(world)
     response = case.call(headers=world["headers"])
     assert response.status_code < 500, (
         f"{case.method} {case.formatted_path} → {response.status_code}: {response.text[:500]}")
