@@ -33,6 +33,7 @@ import threading
 import time
 import uuid
 from pathlib import Path
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[1]
 SETUP = """
@@ -98,8 +99,7 @@ def one(port: int, token: str, cases: list[str], rng: random.Random) -> tuple[st
         return ("detail", *call(port, "GET", f"/api/v1/cases/{rng.choice(cases)}", token))
     if r < 0.9:
         q = rng.choice(["", "采砂", "张三", "河道"])
-        return ("list", *call(port, "GET", f"/api/v1/cases/?q={q}&limit=20" if q else "/api/v1/cases/?limit=20",
-                              token))
+        return ("list", *call(port, "GET", f"/api/v1/cases/?{urlencode({'q': q, 'limit': 20})}", token))
     return ("write", *call(port, "POST", "/api/v1/registry/unit", token, {"name": f"科室{uuid.uuid4().hex[:12]}"}))
 
 

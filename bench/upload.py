@@ -283,6 +283,9 @@ def main() -> None:
             (work / "copy.mp4").unlink()
             base_times.append(seconds)
 
+        # The server process ran migrate/collectstatic before serving (waitress serves in it): reset its peak RSS
+        # (VmHWM) so the figure is the upload's own.
+        Path(f"/proc/{worker}/clear_refs").write_text("5")
         before = memory_kb(worker)
         sampler = Sampler(worker)
         sampler.start()
