@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote_from_bytes, urlencode
 
 import pytest
 from django.test import Client
@@ -171,3 +171,26 @@ def test_nul_in_a_form_field_or_query_is_400(agency_a):
     assert multipart.status_code == 200 and "空字符" in multipart.content.decode()
     assert client.get("/staff/cases/", {"q": "\x00"}).status_code == 400
     assert not reg.Unit.objects.filter(name__contains="室").exists()
+
+
+def test_valid_unicode_round_trips_and_a_huge_field_is_refused(agency_a):
+    """BI-5: CJK Ext-B (𠮷) and a zero-width joiner round-trip exactly; a 1 MB field is a clear 400, not a 500; a
+    GB18030-encoded form post is a 400 page (Django accepts urlencoded bodies in UTF-8 only; our pages are UTF-8,
+    so browsers never send anything else), never a 500 or mojibake stored."""
+    client = token_client(agency_a[Role.AGENCY_ADMIN])
+    name = "𠮷野\u200d科\U0002a6a5"
+    created = client.post("/api/v1/registry/unit", {"name": name}, content_type="application/json")
+    assert created.status_code == 201, created.content
+    got = client.get(f"/api/v1/registry/unit/{created.json()['public_id']}")
+    assert got.json()["name"] == name
+    huge = client.post("/api/v1/registry/unit", {"name": "科" * 1_000_000}, content_type="application/json")
+    assert huge.status_code in (400, 413, 422), huge.status_code
+    ui = Client(raise_request_exception=False)
+    ui.force_login(agency_a[Role.AGENCY_ADMIN])
+    body = b"name=" + quote_from_bytes("䶮堃𠮷室".encode("gb18030")).encode()
+    response = ui.post("/staff/unit/new/", body, content_type="application/x-www-form-urlencoded; charset=GB18030")
+    assert response.status_code == 400 and "请求" in response.content.decode()
+    assert not reg.Unit.objects.filter(agency=agency_a.agency, name__endswith="室").exists()
+    utf8 = ui.post("/staff/unit/new/", {"name": "䶮堃𠮷室"})
+    assert utf8.status_code == 302
+    assert reg.Unit.objects.filter(agency=agency_a.agency, name="䶮堃𠮷室").exists()
