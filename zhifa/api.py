@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from zhifa.common.errors import ServiceError
-from zhifa.common.middleware import LEDGER_UNAVAILABLE_MESSAGE, StrictJSONParser, UnsafeText
+from zhifa.common.middleware import CONFLICT_MESSAGE, LEDGER_UNAVAILABLE_MESSAGE, StrictJSONParser, UnsafeText
 from zhifa.common.paging import paging_message
 from zhifa.records.ledger import LedgerError
 
@@ -59,6 +60,12 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     message = paging_message(list(exc.errors)) or "请求格式有误。"
     return api.create_response(request, {"code": "invalid", "message": message, "errors": exc.errors}, status=422)
+
+
+@api.exception_handler(IntegrityError)
+def _conflict(request: HttpRequest, exc: IntegrityError) -> HttpResponse:
+    """A uniqueness or reference rule no validation caught: 409, not 500 (the transaction was rolled back)."""
+    return api.create_response(request, {"code": "conflict", "message": CONFLICT_MESSAGE}, status=409)
 
 
 @api.exception_handler(LedgerError)

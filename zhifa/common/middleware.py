@@ -4,7 +4,8 @@
   parameters, form fields or a JSON body is refused with 400 before any view runs;
 - a write while the ledger refuses writes (`LedgerError`, e.g. the database is an old backup behind what the witness
   co-signed) is a 503 with a Chinese page, or 503 JSON under /api/: the server's state is wrong, not the request,
-  and nothing was saved (the ledger append fails inside the write's transaction).
+  and nothing was saved (the ledger append fails inside the write's transaction);
+- an IntegrityError no validation caught (a uniqueness rule a form does not know) is a 409, not a 500.
 """
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from ninja.parser import Parser
 
 UNSAFE = re.compile("[\x00\ud800-\udfff]")
 UNSAFE_MESSAGE = "请求中含有不允许的字符（空字符 U+0000 或孤立的 UTF-16 代理项），请删除后重新提交。"
+CONFLICT_MESSAGE = "与已有记录冲突（例如名称或编号重复），没有保存。请修改后重试。"
 LEDGER_UNAVAILABLE_MESSAGE = (
     "账本目前拒绝写入（例如数据库从旧备份恢复后尚待核实），本次操作没有保存。请稍后重试或联系系统管理员。"
 )
@@ -71,6 +74,15 @@ def bad_text_response(request: HttpRequest) -> HttpResponse:
     return HttpResponse(html, status=400, content_type="text/html; charset=utf-8")
 
 
+def conflict_response(request: HttpRequest) -> HttpResponse:
+    """The safety net for a uniqueness or foreign-key violation no validation caught: 409, nothing saved."""
+    if _wants_json(request):
+        return JsonResponse({"code": "conflict", "message": CONFLICT_MESSAGE}, status=409,
+                            json_dumps_params={"ensure_ascii": False})
+    html = render_to_string("400.html", {"message": CONFLICT_MESSAGE}, request=None)
+    return HttpResponse(html, status=409, content_type="text/html; charset=utf-8")
+
+
 def ledger_unavailable_response(request: HttpRequest) -> HttpResponse:
     if _wants_json(request):
         response: HttpResponse = JsonResponse(
@@ -84,7 +96,8 @@ def ledger_unavailable_response(request: HttpRequest) -> HttpResponse:
 
 
 class RequestGuardMiddleware:
-    """NUL / lone surrogates in parameters → 400; `LedgerError` raised by a view → 503 (see the module doc)."""
+    """NUL / lone surrogates in parameters → 400; `LedgerError` raised by a view → 503, `IntegrityError` → 409
+    (see the module doc)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -102,4 +115,6 @@ class RequestGuardMiddleware:
 
         if isinstance(exception, LedgerError):
             return ledger_unavailable_response(request)
+        if isinstance(exception, IntegrityError):
+            return conflict_response(request)
         return None

@@ -194,3 +194,20 @@ def test_valid_unicode_round_trips_and_a_huge_field_is_refused(agency_a):
     utf8 = ui.post("/staff/unit/new/", {"name": "䶮堃𠮷室"})
     assert utf8.status_code == 302
     assert reg.Unit.objects.filter(agency=agency_a.agency, name="䶮堃𠮷室").exists()
+
+
+def test_an_integrity_error_no_form_caught_is_409_not_500(agency_a, monkeypatch):
+    """The safety net under the form checks: any IntegrityError reaching a view or the API is a 409 in Chinese."""
+    from django.db import IntegrityError
+
+    def clash(**kwargs: Any) -> None:
+        raise IntegrityError("UNIQUE constraint failed")
+
+    monkeypatch.setattr("zhifa.registry.services.entry_create", clash)
+    api_client = token_client(agency_a[Role.AGENCY_ADMIN])
+    response = api_client.post("/api/v1/registry/unit", {"name": "科"}, content_type="application/json")
+    assert response.status_code == 409 and response.json()["code"] == "conflict"
+    ui = Client(raise_request_exception=False)
+    ui.force_login(agency_a[Role.AGENCY_ADMIN])
+    page = ui.post("/staff/unit/new/", {"name": "科"})
+    assert page.status_code == 409 and "冲突" in page.content.decode()
