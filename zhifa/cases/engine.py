@@ -199,6 +199,7 @@ def case_act(*, actor: User, case_id: UUID | str, action: str, data: Mapping[str
              today: date | None = None) -> Case:
     """Take `action` on a case: lock, check state, role, input and gates, change, record. All or nothing."""
     from zhifa.cases import recording
+    from zhifa.cases.dates import check_dates
 
     with transaction.atomic():
         case = _locked_case(actor, case_id)
@@ -217,6 +218,7 @@ def case_act(*, actor: User, case_id: UUID | str, action: str, data: Mapping[str
         inputs = validate_input(act.schema, data)
         ctx = Ctx(case=case, actor=actor, data=inputs, today=today or today_in_china(),
                   calendar=load_calendar(case.agency.region_code), action=act, target=act.target)
+        check_dates(inputs, today=ctx.today)  # BI-8, issue 9 defect 12
         recording.require_recordings(ctx, act.steps_for(inputs))
         old = case.state
         act.run(ctx)

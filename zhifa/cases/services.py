@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from ninja import Schema
 
 from zhifa.cases import engine
+from zhifa.cases.dates import EARLIEST_PROCEDURE, check_dates, date_problem
 from zhifa.cases.engine import Action, Ctx, InvalidInput, kind_of, record, today_in_china, validate_input
 from zhifa.cases.kinds.common import OFFICERS, CaseIn, add_parties, apply_case_fields
 from zhifa.cases.models import Case, CaseKind, Party, ReferenceCounter, SourceKind
@@ -45,6 +46,9 @@ def _new_case(*, actor: User, agency: reg.Agency, kind: engine.Kind, data: CaseI
     apply_case_fields(case, data)
     if case.registered_on > on:
         raise InvalidInput(_("登记日期不能晚于今天"))
+    check_dates(data, today=on)  # BI-8, issue 9 defect 12: nothing before the law or the Republic, nothing ahead
+    if case.registered_on < EARLIEST_PROCEDURE:
+        raise InvalidInput(date_problem("registered_on", case.registered_on, today=on, label=_("登记日期")))
     if data.power_item:
         case.power_item = reg.PowerItem.objects.filter(agency=agency, public_id=data.power_item).first()
         if case.power_item is None:

@@ -32,6 +32,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from zhifa.common.errors import ServiceError
+from zhifa.common.paging import page_number
 from zhifa.records import evidence as ev
 from zhifa.records import uploads
 from zhifa.records.access import AccessLogUnavailable, fail_closed, record_access, unavailable_response
@@ -435,10 +436,7 @@ def _timeline_page(request: HttpRequest, stream: str, *, deep: bool) -> HttpResp
     stream = stream.strip()[:ev.STREAM_MAX]
     if not stream:
         return redirect("records:index")
-    try:
-        page = max(1, int(request.GET.get("page", "1")))
-    except ValueError:
-        page = 1
+    page = page_number(request, ev.TIMELINE_PAGE)
     timeline = ev.stream_timeline_read_for(user=request.user, stream=stream, page=page, deep=deep,  # type: ignore[arg-type]
                                            request=request)
     pages = max(1, -(-timeline.total // ev.TIMELINE_PAGE))

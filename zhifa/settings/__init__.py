@@ -93,6 +93,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
     "zhifa.accounts.middleware.SessionPolicyMiddleware",
+    "zhifa.common.middleware.RequestGuardMiddleware",  # NUL/surrogates → 400, ledger refusing writes → 503
 ]
 
 ROOT_URLCONF = "zhifa.urls"

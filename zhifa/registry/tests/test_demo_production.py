@@ -17,15 +17,24 @@ from zhifa.common.testing import make_user
 from zhifa.registry.demo.loader import planned_usernames
 
 
+def configure_tamper_protection(settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """What production also requires (ADR 0017): checkpoints leaving the box, the log key apart from the data."""
+    (tmp_path / "offbox").mkdir(exist_ok=True)
+    settings.ZHIFA_CHECKPOINT_EXPORT_DIR = str(tmp_path / "offbox")
+    settings.ZHIFA_LEDGER_KEY_FILE = tmp_path / "keys" / "ledger-ed25519.pem"
+
+
 @pytest.fixture
-def production(settings):  # type: ignore[no-untyped-def]
+def production(settings, tmp_path):  # type: ignore[no-untyped-def]
+    configure_tamper_protection(settings, tmp_path)
     settings.ZHIFA_PRODUCTION = True
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     return settings
 
 
-def test_demo_loader_marks_its_accounts_and_production_refuses_them(db, settings) -> None:
+def test_demo_loader_marks_its_accounts_and_production_refuses_them(db, settings, tmp_path) -> None:
     """Defect 2: every account `zhifa demo` creates is marked is_demo; with any active, production does not start."""
+    configure_tamper_protection(settings, tmp_path)
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     call_command("demo", stdout=StringIO())
     demo = User.objects.filter(is_demo=True)
@@ -71,12 +80,12 @@ def test_run_without_demo_creates_the_first_admin_not_the_demo(db, settings, mon
 
     monkeypatch.setattr(run, "call_command", fake_call)
     monkeypatch.setattr(run.subprocess, "Popen", lambda *a, **k: None)
-    monkeypatch.setattr(run.os, "execv", lambda *a, **k: called.append("gunicorn"))
+    monkeypatch.setattr(run.Command, "_serve", lambda self, options: called.append("serve"))
     out = StringIO()
-    run.Command(stdout=out).handle(bind="127.0.0.1:8110", workers=1, demo=False, no_demo=False,
+    run.Command(stdout=out).handle(bind="127.0.0.1:8110", threads=None, workers=None, demo=False, no_demo=False,
                                    checkpoint_every=300)
     assert "demo" not in called and "first_admin" in called
-    assert called.index("check") < called.index("gunicorn")
+    assert called.index("check") < called.index("serve")
     assert "一次性密码" in out.getvalue()
     assert User.objects.get().password_change_required
 
