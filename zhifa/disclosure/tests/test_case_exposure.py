@@ -5,9 +5,10 @@ was published), not rendered by the portal. This guard test pins that down so th
 publication must add desensitization with it: cases in every exposure-relevant state (registered draft, in legal
 review, a minor's case, a published decision, a published decision then revoked) carry parties whose personal
 values are distinctive; then the whole public surface is crawled — every portal page reachable from the home page,
-the portal search and the public API for each value in several spellings (as stored, full-width digits, spaced,
-split across a line), the transparency pages, a sitemap — and no raw or normalized value, case number or case id
-may appear anywhere, and every case id is 404 on the portal's entry routes.
+the portal search and the public API for each value (as stored and in full-width digits), the transparency pages, a
+sitemap — and no value, in any of several spellings (as stored, full-width digits, spaced in groups, split across a
+line) or normalized (NFKC, whitespace removed), and no case number, title or id may appear anywhere; every case
+id is 404 on the portal's entry routes and the public API.
 """
 
 from __future__ import annotations
@@ -121,7 +122,8 @@ def test_ac7_pv1_no_case_state_or_personal_value_reaches_the_public_surface(
     invalidate_search_index()
     pages = _crawl(client)
     assert len(pages) > 5, "the crawl found no public pages: the agency should be on the portal"
-    for query in sorted(spelled):
+    full_width = {s.translate({ord(c): ord(c) + 0xFEE0 for c in "0123456789X"}) for s in secrets}
+    for query in sorted((secrets | full_width) - {str(c.public_id) for c in cases.values()}):
         # The search page repeats the query in its box: that is the visitor's own text, not a result.
         for where, url in (("search", reverse("portal:search")), ("api", "/api/v1/public/entries")):
             body = client.get(url, {"q": query}).content.decode()

@@ -181,13 +181,13 @@ def _production_init_commands(tmp_path: Path) -> list[str]:
             ZHIFA_SECRET_KEY="x" * 50,
             ZHIFA_ALLOWED_HOSTS="zhifa.example.gov.cn",
             ZHIFA_DATA_DIR=str(tmp_path / "data"),
+            ZHIFA_LEDGER_KEY_FILE=str(tmp_path / "keys" / "ledger.pem"),  # production keeps keys outside the data
             PYTHONPATH=str(PROJECT),
         )
         if url:
             env["DATABASE_URL"] = url
-        out = subprocess.run(
-            [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60, check=True
-        )
+        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0, f"the production settings did not load: {out.stderr[-2000:]}"
         commands.append(json.loads(out.stdout.strip().splitlines()[-1]))
     return commands
 
