@@ -8,8 +8,6 @@ data and leave no partial record; once the refusal is lifted the same reads work
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from django.db import connection
 from django.test import Client
@@ -42,12 +40,6 @@ def _run(statements: list[str]) -> None:
     with connection.cursor() as cursor:
         for sql in statements:
             cursor.execute(sql)
-
-
-@pytest.fixture
-def refusing_ledger() -> Iterator[None]:
-    _run(REFUSE[connection.vendor])
-    yield
 
 
 @pytest.mark.django_db
