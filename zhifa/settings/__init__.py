@@ -115,6 +115,17 @@ TEMPLATES = [
 ]
 
 
+# Every SQLite database, the default file and any `sqlite:///` DATABASE_URL (ADR 0021): WAL with synchronous=FULL,
+# so an acknowledged commit survives power loss (reliability.md A8, FC-3); IMMEDIATE transactions avoid instant
+# "database is locked" between writers. secure_delete zeroes deleted content (an erased personal record, PV-4)
+# instead of leaving it in free pages (ADR 0018).
+SQLITE_OPTIONS = {
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000; "
+                    "PRAGMA secure_delete=ON;",
+    "transaction_mode": "IMMEDIATE",
+}
+
+
 def _databases() -> dict:
     url = env.str("DATABASE_URL", default="")
     if not url:
@@ -122,14 +133,7 @@ def _databases() -> dict:
             "default": {
                 "ENGINE": "django.db.backends.sqlite3",
                 "NAME": DATA_DIR / "zhifa.sqlite3",
-                # WAL with synchronous=FULL: an acknowledged commit survives power loss (reliability.md A8);
-                # IMMEDIATE transactions avoid instant "database is locked" between writers. secure_delete zeroes
-                # deleted content (an erased personal record, PV-4) instead of leaving it in free pages (ADR 0018).
-                "OPTIONS": {
-                    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000; "
-                                    "PRAGMA secure_delete=ON;",
-                    "transaction_mode": "IMMEDIATE",
-                },
+                "OPTIONS": dict(SQLITE_OPTIONS),
             }
         }
     try:
@@ -138,6 +142,8 @@ def _databases() -> dict:
         raise ImproperlyConfigured(f"DATABASE_URL is not a database URL Django understands: {exc}") from exc
     if db["ENGINE"] not in ("django.db.backends.postgresql", "django.db.backends.sqlite3"):
         raise ImproperlyConfigured("DATABASE_URL must point to PostgreSQL (postgres://) or SQLite (sqlite:///).")
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        db["OPTIONS"] = {**db.get("OPTIONS", {}), **SQLITE_OPTIONS}  # the durability settings are not optional
     return {"default": db}
 
 

@@ -297,7 +297,7 @@ def test_accept_restore_moves_the_witness_back_only_on_a_signed_statement(witnes
 
 # --- TP-5: concurrent add-checkpoint calls -----------------------------------------------------------------------
 
-ROUNDS = 200
+ROUNDS = 1000  # reliability.md TP-5: 1,000 rounds
 
 
 def _sizes(round_: int) -> tuple[int, int]:
