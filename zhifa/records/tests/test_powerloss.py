@@ -182,6 +182,7 @@ def _production_init_commands(tmp_path: Path) -> list[str]:
             ZHIFA_ALLOWED_HOSTS="zhifa.example.gov.cn",
             ZHIFA_DATA_DIR=str(tmp_path / "data"),
             ZHIFA_LEDGER_KEY_FILE=str(tmp_path / "keys" / "ledger.pem"),  # production keeps keys outside the data
+            ZHIFA_PII_KEY_FILE=str(tmp_path / "keys" / "pii-master.key"),  # production requires the vault key (ADR 0018)
             PYTHONPATH=str(PROJECT),
         )
         if url:
