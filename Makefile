@@ -42,7 +42,7 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 	touch $@
 
 run: $(VENV)/.runtime
-	$(BIN)/zhifa run
+	$(BIN)/zhifa run --demo
 
 demo: $(VENV)/.runtime
 	$(BIN)/zhifa migrate --verbosity 0 && $(BIN)/zhifa demo && $(BIN)/zhifa demo_cases
@@ -55,14 +55,18 @@ test-fast: $(VENV)/.dev
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
-	$(BIN)/mypy zhifa/accounts/services.py zhifa/accounts/selectors.py zhifa/registry/services.py \
+	$(BIN)/mypy --exclude "zhifa/[a-z]+/tests/" zhifa/accounts/services.py zhifa/accounts/selectors.py zhifa/registry/services.py \
 	  zhifa/registry/selectors.py zhifa/disclosure/services.py zhifa/disclosure/selectors.py zhifa/workdays \
 	  zhifa/records/merkle.py zhifa/records/ledger.py zhifa/records/signednote.py zhifa/records/checkpoints.py \
 	  zhifa/records/verify_db.py zhifa/records/archive.py zhifa/records/verify.py zhifa/records/access.py \
 	  zhifa/common zhifa/cases/engine.py zhifa/cases/services.py zhifa/cases/selectors.py zhifa/cases/deadlines.py \
 	  zhifa/cases/gates.py zhifa/review/services.py zhifa/review/selectors.py zhifa/documents/services.py \
 	  zhifa/documents/selectors.py zhifa/records/sm.py zhifa/records/filecheck.py zhifa/records/scanning.py \
-	  zhifa/records/checks.py
+	  zhifa/records/checks.py zhifa/accounts/throttle.py zhifa/accounts/middleware.py zhifa/accounts/checks.py \
+	  zhifa/accounts/auth.py zhifa/records/deep.py zhifa/records/deepcheck.py zhifa/records/integrity.py \
+	  zhifa/records/startup.py zhifa/records/dbcheck.py zhifa/cases/deepcheck.py zhifa/documents/deepcheck.py \
+	  zhifa/registry/deepcheck.py zhifa/records/management/commands/integrity_watch.py zhifa/records/personal.py \
+	  zhifa/records/models/personal.py zhifa/cases/personal.py zhifa/cases/dates.py zhifa/registry/forms.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .hypothesis .mypy_cache .ruff_cache

@@ -3,7 +3,7 @@
 Bar: "a 1 GiB upload over HTTP vs copying and hashing the same file (target >= 0.5), with server peak RSS growth
 (target < 100 MB)".
 
-* A real server: `zhifa run --no-demo --workers 1` (gunicorn, sync worker) on a free 127.0.0.1 port over a fresh
+* A real server: `zhifa run --no-demo` (waitress, one process; ADR 0019) on a free 127.0.0.1 port over a fresh
   temporary data folder (SQLite), a user with the officer role and an API token.
 * The file: an MP4 `ftyp` header (so the type allowlist accepts it) followed by pseudo-random bytes, written in
   1 MiB chunks. Both sides then read it from the page cache.
@@ -19,7 +19,7 @@ Bar: "a 1 GiB upload over HTTP vs copying and hashing the same file (target >= 0
   server hashes while writing (`uploads.EvidenceUploadHandler`). `--mode resumable`: POST /uploads, then PUTs of
   `--chunk-mb` each, then POST /uploads/{id}/finish (which re-reads the whole file to hash it). Wall time from the
   first byte sent to the 201 answer; ratio = baseline time / upload time.
-* Memory: a thread polls the gunicorn worker's /proc/<pid>/status (VmRSS, VmHWM) every 50 ms. Growth = the larger
+* Memory: a thread polls the server process's /proc/<pid>/status (VmRSS, VmHWM) every 50 ms. Growth = the larger
   of the highest VmRSS seen and the final VmHWM, minus VmRSS just before the upload (after a small warm-up upload
   has loaded every module).
 * The stored blob is re-hashed on disk and must equal the client's SHA-256.
@@ -73,21 +73,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def children(pid: int) -> list[int]:
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                cmdline = Path(f"/proc/{entry}/cmdline").read_bytes() if Path(f"/proc/{entry}").exists() else b""
-                if b"checkpoint" not in cmdline:  # the checkpoint loop `zhifa run` starts is not a worker
-                    found.append(int(entry))
-    return found
 
 
 def memory_kb(pid: int) -> dict[str, int]:
@@ -230,7 +215,7 @@ def hash_path(path: Path) -> str:
 def start_server(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
     log = open(data_dir / "server.log", "wb")  # noqa: SIM115 - kept open for the server's lifetime
     proc = subprocess.Popen(
-        [sys.executable, "-m", "zhifa.cli", "run", "--no-demo", "--workers", "1", "--bind", f"127.0.0.1:{port}"],
+        [sys.executable, "-m", "zhifa.cli", "run", "--no-demo", "--bind", f"127.0.0.1:{port}"],
         env=server_env(data_dir), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )
     deadline = time.monotonic() + 120
@@ -242,8 +227,7 @@ def start_server(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
             conn.request("GET", "/api/v1/records/checkpoint")
             conn.getresponse().read()
             conn.close()
-            if children(proc.pid):
-                return proc
+            return proc
         except OSError:
             pass
         time.sleep(0.2)
@@ -278,7 +262,7 @@ def main() -> None:
         setup = subprocess.run([sys.executable, "-m", "zhifa.cli", "shell", "-c", SETUP], env=server_env(data_dir),
                                cwd=ROOT, capture_output=True, text=True, timeout=120, check=True)
         token = json.loads(setup.stdout.strip().splitlines()[-1])["token"]
-        (worker,) = children(proc.pid)
+        worker = proc.pid  # waitress serves in the `zhifa run` process itself
 
         src = work / "bodycam.mp4"
         t = time.perf_counter()
@@ -299,6 +283,9 @@ def main() -> None:
             (work / "copy.mp4").unlink()
             base_times.append(seconds)
 
+        # The server process ran migrate/collectstatic before serving (waitress serves in it): reset its peak RSS
+        # (VmHWM) so the figure is the upload's own.
+        Path(f"/proc/{worker}/clear_refs").write_text("5")
         before = memory_kb(worker)
         sampler = Sampler(worker)
         sampler.start()

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from zhifa.common.errors import ServiceError
+from zhifa.common.middleware import CONFLICT_MESSAGE, LEDGER_UNAVAILABLE_MESSAGE, StrictJSONParser, UnsafeText
+from zhifa.common.paging import paging_message
+from zhifa.records.ledger import LedgerError
 
 api = NinjaAPI(
+    parser=StrictJSONParser(),
     title="zhifa 行政执法三项制度平台 API",
     version="1.0.0",
     urls_namespace="api-v1",
@@ -41,6 +46,8 @@ def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResp
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     """ninja's own HTTP errors (e.g. a body that is not JSON: 400) in the house shape, not ninja's {detail}."""
+    if exc.status_code == 400 and isinstance(exc.__cause__, UnsafeText):
+        return api.create_response(request, {"code": "bad_request", "message": str(exc.__cause__)}, status=400)
     if exc.status_code == 400:
         return api.create_response(
             request, {"code": "bad_request", "message": "请求体无法解析，请发送有效的 JSON。"}, status=400
@@ -51,9 +58,24 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 @api.exception_handler(ValidationError)
 def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    return api.create_response(
-        request, {"code": "invalid", "message": "请求格式有误。", "errors": exc.errors}, status=422
-    )
+    message = paging_message(list(exc.errors)) or "请求格式有误。"
+    return api.create_response(request, {"code": "invalid", "message": message, "errors": exc.errors}, status=422)
+
+
+@api.exception_handler(IntegrityError)
+def _conflict(request: HttpRequest, exc: IntegrityError) -> HttpResponse:
+    """A uniqueness or reference rule no validation caught: 409, not 500 (the transaction was rolled back)."""
+    return api.create_response(request, {"code": "conflict", "message": CONFLICT_MESSAGE}, status=409)
+
+
+@api.exception_handler(LedgerError)
+def _ledger_unavailable(request: HttpRequest, exc: LedgerError) -> HttpResponse:
+    """A write while the ledger refuses writes (e.g. a restored backup behind the witness): nothing was saved, and
+    it is the server's state, not the request, that is wrong: 503 (issue 9 defect 10)."""
+    response = api.create_response(
+        request, {"code": "ledger_unavailable", "message": LEDGER_UNAVAILABLE_MESSAGE}, status=503)
+    response["Retry-After"] = "300"
+    return response
 
 
 def _register_routers() -> None:

@@ -1,6 +1,7 @@
 """The `zhifa` command: Django's management commands under one name (architecture rule 12).
 
-`zhifa run` migrates, loads the demo county if the database is empty, and serves on 127.0.0.1:8000.
+`zhifa run` migrates, runs the start-up checks, creates the first administrator on an empty database (or loads the
+demo county with `--demo`), and serves on 127.0.0.1:8000.
 """
 
 from __future__ import annotations

@@ -25,3 +25,18 @@ class LoginForm(AuthenticationForm):
             self.error_messages["invalid_login"], code="invalid_login",
             params={"limit": settings.AXES_FAILURE_LIMIT},
         )
+
+
+class PasswordChangeForm(forms.Form):
+    old_password = forms.CharField(label=_("原密码"), strip=False, widget=forms.PasswordInput(
+        attrs={"autocomplete": "current-password", "class": "form-control"}))
+    new_password1 = forms.CharField(label=_("新密码"), strip=False, widget=forms.PasswordInput(
+        attrs={"autocomplete": "new-password", "class": "form-control"}))
+    new_password2 = forms.CharField(label=_("再次输入新密码"), strip=False, widget=forms.PasswordInput(
+        attrs={"autocomplete": "new-password", "class": "form-control"}))
+
+    def clean(self) -> dict:  # type: ignore[override]
+        data = super().clean() or {}
+        if data.get("new_password1") and data.get("new_password1") != data.get("new_password2"):
+            raise forms.ValidationError(_("两次输入的新密码不一致。"))
+        return data

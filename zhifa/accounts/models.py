@@ -22,6 +22,10 @@ class User(AbstractUser):
         "registry.Agency", verbose_name=_("所属机关"), null=True, blank=True, on_delete=models.PROTECT,
         related_name="users",
     )
+    # Loaded by `zhifa demo` (the demo county's published password): production refuses to start while any exists.
+    is_demo = models.BooleanField(_("演示账号"), default=False, editable=False)
+    # Set for a one-time password (`zhifa first_admin`): every page sends the user to the password change first.
+    password_change_required = models.BooleanField(_("须修改密码"), default=False)
 
     class Meta:
         verbose_name = _("用户")
@@ -74,6 +78,8 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # Set at creation to ZHIFA_API_TOKEN_DAYS ahead; a token is refused from then on.
+    expires_at = models.DateTimeField(_("有效期至"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("API 令牌")

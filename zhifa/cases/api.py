@@ -39,6 +39,7 @@ from zhifa.cases.engine import KINDS, Action, allowed_actions, case_act, kind_of
 from zhifa.cases.kinds.common import CaseIn
 from zhifa.cases.models import Case, Deadline, DeadlineState
 from zhifa.cases.services import case_create
+from zhifa.common.paging import offset_query
 from zhifa.records.access import api_fail_closed
 from zhifa.records.models import LedgerEntry
 
@@ -419,7 +420,7 @@ def _page_after_write(user: Any, case_id: uuid.UUID) -> selectors.CasePage:
     case = selectors.case_get_for(user=user, case_id=case_id)
     return selectors.CasePage(
         case=case,
-        parties=list(case.parties.all()),
+        parties=list(case.parties.select_related("personal")),
         officers=list(case.officers.select_related("staff")),
         activities=list(case.activities.prefetch_related("staff")),
         deadlines=list(case.deadlines.all()),
@@ -492,7 +493,7 @@ def case_list(
     mine: bool = Query(False, description="只看我承办的案件"),
     q: str = Query("", max_length=100, description="案由或案号包含"),
     limit: int = Query(50, ge=1, le=200),
-    offset: int = Query(0, ge=0, le=1_000_000),
+    offset: int = offset_query(),
 ) -> Any:
     rows, total = selectors.case_list_for(
         user=request.user, state=state, kind=kind, mine=mine, q=q, limit=limit, offset=offset,  # type: ignore[arg-type]
@@ -553,7 +554,7 @@ def case_get(request: HttpRequest, case_id: uuid.UUID) -> Any:
             summary="案件记录（账本）时间线（记录调阅）")
 @decorate_view(_fail_closed)
 def case_timeline(request: HttpRequest, case_id: uuid.UUID, limit: int = Query(100, ge=1, le=500),
-                  offset: int = Query(0, ge=0, le=1_000_000)) -> Any:
+                  offset: int = offset_query()) -> Any:
     case = selectors.case_read_for(user=request.user, case_id=case_id, request=request)  # type: ignore[arg-type]
     qs = selectors.case_timeline_qs(case)
     total = qs.count()

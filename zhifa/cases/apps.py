@@ -7,5 +7,8 @@ class CasesConfig(AppConfig):
 
     def ready(self) -> None:
         from zhifa.cases import streams
+        from zhifa.cases.deepcheck import check_cases
+        from zhifa.records import deep
 
         streams.register()  # "case/<uuid>" streams belong to the case's agency (issue 9 defect 1)
+        deep.register("cases", check_cases)  # `zhifa verify --deep` (ADR 0017)

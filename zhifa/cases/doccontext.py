@@ -62,7 +62,7 @@ def evidence_lines(case: Case) -> list[str]:
 
 def document_context(case: Case, doc_type: str, *, on: date, **extra: Any) -> dict[str, Any]:
     agency = case.agency
-    parties = list(case.parties.all())
+    parties = list(case.parties.select_related("personal"))
     officers = [{"name": o.staff.name, "certificate_number": o.certificate_number}
                 for o in case.officers.filter(active=True).select_related("staff")]
     context: dict[str, Any] = {

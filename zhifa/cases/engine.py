@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, NoReturn
 from uuid import UUID
 
@@ -198,6 +199,7 @@ def case_act(*, actor: User, case_id: UUID | str, action: str, data: Mapping[str
              today: date | None = None) -> Case:
     """Take `action` on a case: lock, check state, role, input and gates, change, record. All or nothing."""
     from zhifa.cases import recording
+    from zhifa.cases.dates import check_dates
 
     with transaction.atomic():
         case = _locked_case(actor, case_id)
@@ -216,6 +218,7 @@ def case_act(*, actor: User, case_id: UUID | str, action: str, data: Mapping[str
         inputs = validate_input(act.schema, data)
         ctx = Ctx(case=case, actor=actor, data=inputs, today=today or today_in_china(),
                   calendar=load_calendar(case.agency.region_code), action=act, target=act.target)
+        check_dates(inputs, today=ctx.today)  # BI-8, issue 9 defect 12
         recording.require_recordings(ctx, act.steps_for(inputs))
         old = case.state
         act.run(ctx)
@@ -224,6 +227,30 @@ def case_act(*, actor: User, case_id: UUID | str, action: str, data: Mapping[str
         case.save()
         record(ctx, old)
     return case
+
+
+AMOUNT_FIELDS = ("fine_amount", "confiscation_amount", "paid_amount")
+
+
+def amount_text(value: Any) -> str | None:
+    """An amount as the ledger records it: two decimals, or None."""
+    return None if value is None else f"{Decimal(value):.2f}"
+
+
+def recorded_amounts(case: Case) -> dict[str, str | None]:
+    return {name: amount_text(getattr(case, name)) for name in AMOUNT_FIELDS}
+
+
+def ledger_input(data: Any) -> dict[str, Any]:
+    """The action's input as its ledger entry holds it. A schema that carries personal data defines
+    `ledger_input()` (issue 9 defect 8, ADR 0018): parties are recorded as `party_ledger_view`s in the payload's
+    `parties`, never as typed; names of persons are masked."""
+    if not isinstance(data, Schema):
+        return {}
+    custom = getattr(data, "ledger_input", None)
+    if callable(custom):
+        return dict(custom())
+    return data.model_dump(mode="json")
 
 
 def record(ctx: Ctx, old_state: str) -> ledger.LedgerEntry:
@@ -236,8 +263,10 @@ def record(ctx: Ctx, old_state: str) -> ledger.LedgerEntry:
         "label": ctx.action.label,
         "from": old_state,
         "to": case.state,
-        "input": ctx.data.model_dump(mode="json") if isinstance(ctx.data, Schema) else {},
+        "input": ledger_input(ctx.data),
         "documents": [{"id": str(d.public_id), "type": d.doc_type, "number": d.number} for d in ctx.documents],
+        # The amounts as saved, so `zhifa verify --deep` can name a row edited behind the services (ADR 0017).
+        "amounts": recorded_amounts(case),
         **ctx.payload,
     }
     return ledger.ledger_append(kind=f"case.{ctx.action.name}", stream=case.stream, agency_id=case.agency_id,

@@ -104,7 +104,7 @@ def require_certificate_shown(ctx: Ctx, shown: bool) -> None:
 
 
 def parties(case: Case) -> list[Party]:
-    return list(case.parties.all())
+    return list(case.parties.select_related("personal"))
 
 
 def require_party(ctx: Ctx) -> None:

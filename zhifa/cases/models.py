@@ -16,7 +16,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from zhifa.common.identifiers import validate_resident_id_field, validate_uscc_field
+from zhifa.common.identifiers import validate_uscc_field
 
 
 class CaseKind(models.TextChoices):
@@ -158,18 +158,22 @@ class PartyKind(models.TextChoices):
 
 class Party(models.Model):
     """当事人. Natural persons carry a resident ID (minors are flagged from the birth date, CASE-19);
-    organizations a USCC."""
+    organizations a USCC.
+
+    The ID number, address and phone are not columns of this table: they live encrypted in the personal-data
+    vault (`records.PersonalRecord`, issue 9 defect 8, ADR 0018) and read through the properties below; write them
+    with `zhifa.cases.personal.party_store_personal`. The name stays here (case lists and search need it); the
+    ledger holds only masked names and salted commitments (`zhifa.cases.personal.party_ledger_view`)."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="parties")
     kind = models.CharField(_("当事人类型"), max_length=16, choices=PartyKind.choices)
     name = models.CharField(_("姓名或名称"), max_length=128)
-    id_number = models.CharField(_("公民身份号码"), max_length=18, blank=True, validators=[validate_resident_id_field])
     uscc = models.CharField(_("统一社会信用代码"), max_length=18, blank=True, validators=[validate_uscc_field])
     birth_date = models.DateField(_("出生日期"), null=True, blank=True)
     legal_representative = models.CharField(_("法定代表人（负责人）"), max_length=64, blank=True)
-    address = models.CharField(_("住址或住所"), max_length=200, blank=True)
-    phone = models.CharField(_("联系电话"), max_length=32, blank=True)
+    personal = models.OneToOneField("records.PersonalRecord", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+", verbose_name=_("个人信息（加密）"))
     age_at_act = models.PositiveSmallIntegerField(_("行为时年龄（周岁）"), null=True, blank=True)
     electronic_service_consent = models.BooleanField(
         _("已签署电子送达确认书"), default=False, help_text=_("CASE-47")
@@ -180,14 +184,38 @@ class Party(models.Model):
         verbose_name = _("当事人")
         ordering = ["case", "id"]
         constraints = [
-            models.CheckConstraint(
-                condition=(Q(kind="person") & Q(uscc="")) | (Q(kind="organization") & Q(id_number="")),
-                name="cases_party_identifier_matches_kind",
-            ),
+            models.CheckConstraint(condition=Q(kind="organization") | Q(uscc=""),
+                                   name="cases_party_person_has_no_uscc"),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    def personal_values(self) -> dict[str, str]:
+        """The vault's values (ID number, phone, address), decrypted once per instance; empty after erasure."""
+        cached: dict[str, str] | None = getattr(self, "_personal_cache", None)
+        if cached is None:
+            from zhifa.records.personal import VAULT_FIELDS, PersonalDataErased, personal_values
+
+            try:
+                record = self.personal
+                cached = personal_values(record) if record is not None else dict.fromkeys(VAULT_FIELDS, "")
+            except PersonalDataErased:
+                cached = dict.fromkeys(VAULT_FIELDS, "")
+            self._personal_cache = cached
+        return cached
+
+    @property
+    def id_number(self) -> str:
+        return self.personal_values()["id_number"]
+
+    @property
+    def phone(self) -> str:
+        return self.personal_values()["phone"]
+
+    @property
+    def address(self) -> str:
+        return self.personal_values()["address"]
 
     @property
     def identifier(self) -> str:

@@ -97,7 +97,7 @@ def case_page_for(*, user: User, case_id: UUID | str, request: HttpRequest | Non
     case = case_read_for(user=user, case_id=case_id, request=request)
     return CasePage(
         case=case,
-        parties=list(case.parties.all()),
+        parties=list(case.parties.select_related("personal")),
         officers=list(case.officers.select_related("staff")),
         activities=list(case.activities.prefetch_related("staff")),
         deadlines=list(case.deadlines.all()),

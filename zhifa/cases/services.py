@@ -12,9 +12,11 @@ from django.utils.translation import gettext as _
 from ninja import Schema
 
 from zhifa.cases import engine
+from zhifa.cases.dates import EARLIEST_PROCEDURE, check_dates, date_problem
 from zhifa.cases.engine import Action, Ctx, InvalidInput, kind_of, record, today_in_china, validate_input
 from zhifa.cases.kinds.common import OFFICERS, CaseIn, add_parties, apply_case_fields
 from zhifa.cases.models import Case, CaseKind, Party, ReferenceCounter, SourceKind
+from zhifa.cases.personal import party_ledger_view, party_store_personal
 from zhifa.common.errors import NotAllowed
 from zhifa.registry import models as reg
 from zhifa.workdays.calendar import load_calendar
@@ -44,6 +46,9 @@ def _new_case(*, actor: User, agency: reg.Agency, kind: engine.Kind, data: CaseI
     apply_case_fields(case, data)
     if case.registered_on > on:
         raise InvalidInput(_("登记日期不能晚于今天"))
+    check_dates(data, today=on)  # BI-8, issue 9 defect 12: nothing before the law or the Republic, nothing ahead
+    if case.registered_on < EARLIEST_PROCEDURE:
+        raise InvalidInput(date_problem("registered_on", case.registered_on, today=on, label=_("登记日期")))
     if data.power_item:
         case.power_item = reg.PowerItem.objects.filter(agency=agency, public_id=data.power_item).first()
         if case.power_item is None:
@@ -92,14 +97,42 @@ def derive_case(ctx: Ctx, *, kind: str, reason: str, title: str | None = None,
     case.source_case = source
     case.power_item, case.handling_unit = source.power_item, source.handling_unit
     case.save()
-    for party in source.parties.all():
-        Party.objects.create(case=case, kind=party.kind, name=party.name, id_number=party.id_number,
-                             uscc=party.uscc, birth_date=party.birth_date, address=party.address, phone=party.phone,
-                             legal_representative=party.legal_representative, age_at_act=party.age_at_act,
-                             electronic_service_consent=party.electronic_service_consent)
+    for party in source.parties.select_related("personal"):
+        copy = Party(case=case, kind=party.kind, name=party.name, uscc=party.uscc, birth_date=party.birth_date,
+                     legal_representative=party.legal_representative, age_at_act=party.age_at_act,
+                     electronic_service_consent=party.electronic_service_consent)
+        party_store_personal(copy, id_number=party.id_number, phone=party.phone, address=party.address)
+        copy.save()
+        # Recorded like add_parties does, so `zhifa verify --deep` knows the copies (ADR 0017, 0018).
+        new_ctx.payload.setdefault("parties", []).append({**party_ledger_view(copy),
+                                                          "copied_from": str(party.public_id)})
     new_ctx.payload["source_case"] = {"id": str(source.public_id), "reference": source.reference}
     record(new_ctx, "")
     return case
 
 
-__all__ = ["case_act", "case_create", "derive_case", "kind_of", "CaseKind"]
+def case_personal_erase(*, case: Case, reason: str, actor: User | None = None, force: bool = False) -> int:
+    """End of retention (个人信息保护法 Art. 47): erase the personal data of the case's parties — each vault record's
+    data key and ciphertext are destroyed (`personal.erased` ledger entries, nothing personal in them) and the
+    persons' names on the party rows are masked (张某). The ledger still verifies; what it holds about the parties
+    (masked names, commitments) can no longer be linked to anyone. Only for an archived case unless `force`.
+    Returns the number of vault records erased."""
+    from zhifa.records.personal import mask_name, personal_erase
+
+    if not force and case.state not in kind_of(case).terminal:
+        raise InvalidInput(_("案件尚未归档，不能删除当事人个人信息（如确需删除，请使用 --force 并写明理由）。"))
+    if not reason.strip():
+        raise InvalidInput(_("请写明删除理由。"))
+    with transaction.atomic():
+        parties = list(case.parties.select_related("personal").select_for_update())
+        count = personal_erase(records=[p.personal for p in parties if p.personal is not None], reason=reason,
+                               actor=actor)
+        for party in parties:
+            if party.kind == "person":
+                party.name = mask_name(party.name)
+            party.legal_representative = mask_name(party.legal_representative)
+            party.save(update_fields=["name", "legal_representative"])
+    return count
+
+
+__all__ = ["case_act", "case_personal_erase", "case_create", "derive_case", "kind_of", "CaseKind"]

@@ -40,6 +40,7 @@ from zhifa.cases.kinds.common import OFFICERS
 from zhifa.cases.models import Case, Deadline, DeadlineState, Party
 from zhifa.cases.services import case_create
 from zhifa.common.errors import ServiceError
+from zhifa.common.paging import page_number
 from zhifa.records import evidence as ev
 from zhifa.records.access import fail_closed, record_access, record_list_access
 from zhifa.records.blobstore import allowed_types_text, human_size, upload_limit
@@ -123,10 +124,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("state", "")
     state = state if state in states else ""
     query = request.GET.get("q", "").strip()[:100]
-    try:
-        page = max(1, int(request.GET.get("page", "1")))
-    except ValueError:
-        page = 1
+    page = page_number(request, PAGE_SIZE)
     rows, total = selectors.case_list_for(user=user, state=state, kind=kind, mine=scope == "mine", q=query,  # type: ignore[arg-type]
                                           limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     pages = max(1, -(-total // PAGE_SIZE))

@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from ninja import Field, Query, Router, Schema
 
+from zhifa.common.paging import MAX_OFFSET, OFFSET_HELP
 from zhifa.disclosure import selectors
 from zhifa.disclosure import views as portal_views
 from zhifa.disclosure.models import EntryKind, PublicEntry
@@ -127,7 +128,7 @@ class EntryPage(Schema):
 
 class PageParams(Schema):
     limit: int = Field(50, ge=1, le=MAX_LIMIT, description="每页条数")
-    offset: int = Field(0, ge=0, description="跳过的条数")
+    offset: int = Field(0, ge=0, le=MAX_OFFSET, description=OFFSET_HELP)
 
 
 class EntryFilterParams(PageParams):

@@ -15,6 +15,7 @@ from zhifa.common.scoping import scope_to_agencies, visible_agency_ids
 from zhifa.documents.models import Document
 from zhifa.records import access
 from zhifa.records.blobstore import default_store
+from zhifa.records.integrity import read_problem
 
 if TYPE_CHECKING:
     from zhifa.accounts.models import User
@@ -73,16 +74,21 @@ def document_read_for(
 ) -> tuple[Document, BinaryIO]:
     """The document and an open file of its PDF or DOCX. The 调阅 entry ("download") is written
     before the file is opened; AccessLogUnavailable propagates (fail closed). A missing or truncated file raises
-    DocumentFileMissing (409) after the refused read is logged."""
+    DocumentFileMissing (409) after the refused read is logged; so does a file whose content no longer has the
+    recorded hash, or one flagged by fixity (issue 9 defect 5)."""
     if fmt not in FORMATS:
         raise Http404
     document = document_get_for(user=user, public_id=public_id)
     sha256, size = (document.pdf_sha256, document.pdf_size) if fmt == "pdf" else (
         document.docx_sha256, document.docx_size)
     store = default_store()
-    present = store.size_on_disk(sha256) == size
+    # Flagged by fixity, missing, another size, or (up to 20 MB: every document) another hash now: refused (defect 5).
+    problem = read_problem(sha256, size, store=store)
     document_record_read(user=user, document=document, action="download", request=request,
-                         result="ok" if present else "refused_missing")
-    if not present:
-        raise DocumentFileMissing("文书文件缺失或大小不符，系统拒绝提供。请联系系统管理员。")
+                         result="ok" if problem is None else f"refused_{problem}")
+    if problem == "missing":
+        raise DocumentFileMissing("文书文件缺失，系统拒绝提供。请联系系统管理员。")
+    if problem is not None:
+        raise DocumentFileMissing("文书文件的内容与签发时记录的哈希值不符（完整性受损，可能已被篡改），"
+                                  "系统拒绝提供。请联系系统管理员。")
     return document, store.open(sha256)

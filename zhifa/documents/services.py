@@ -103,6 +103,27 @@ def _next_serial(agency: Agency, doc_type: DocumentType, year: int) -> int:
     return counter.last_serial
 
 
+_PERSONAL_KEYS = ("id_number", "phone", "address")
+
+
+def stored_context(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The context as the document row keeps it: without the parties' ID numbers, phones and addresses (issue 9
+    defect 8, ADR 0018). Those live encrypted in the personal-data vault; the issued PDF and DOCX, which are served
+    on the party, keep them (the row's snapshot is only a record of what was filled in)."""
+    out = snapshot(data)
+
+    def strip(party: Any) -> Any:
+        if isinstance(party, dict) and any(party.get(k) for k in _PERSONAL_KEYS):
+            return {**party, **dict.fromkeys(_PERSONAL_KEYS, ""), "personal_withheld": True}
+        return party
+
+    if "party" in out:
+        out["party"] = strip(out["party"])
+    if isinstance(out.get("parties"), list):
+        out["parties"] = [strip(p) for p in out["parties"]]
+    return out
+
+
 def snapshot(value: Any) -> Any:
     """JSON-safe copy of a context: dates and datetimes as ISO strings, Decimals as strings."""
     if isinstance(value, Mapping):
@@ -200,7 +221,7 @@ def document_issue(
                 pdf_sha256=pdf_staged.sha256, pdf_size=pdf_staged.size,
                 docx_sha256=docx_staged.sha256, docx_size=docx_staged.size, signed=sign,
                 pdf_sm3=pdf_staged.sm3, docx_sm3=docx_staged.sm3, pdf_sm2_signature=sm2_signature,
-                context=snapshot(data), ledger_entry=entry, issued_by=actor, issued_at=issued_at,
+                context=stored_context(data), ledger_entry=entry, issued_by=actor, issued_at=issued_at,
             )
             # Last, as in evidence_create: a failed link leaves nothing recorded; a failed commit afterwards leaves
             # only an unreferenced file, which `zhifa fixity` reports.

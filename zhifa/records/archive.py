@@ -8,6 +8,13 @@ a Chinese index page, then the manifests. A blob's manifest line carries the SHA
 one of the bytes found: a blob damaged or lost in the store therefore makes the bag itself fail validation, with
 any BagIt tool. The package is assembled in a temporary folder beside the output and renamed into place at the end.
 
+Personal data (issue 9 defect 8, ADR 0018): the ledger entries hold only masked names and salted commitments. A
+package carries the personal data of the stream's vault records (`data/personal.json`: the decrypted values and the
+salts that open the commitments) only when its recipient's role allows it (`PERSONAL_DATA_ROLES`: archivist, agency
+head); `bag-info.txt` says which (`Zhifa-Personal-Data: included` or `withheld`), and so does the index page.
+Evidence files and issued documents are the record itself and are exported as stored (a served decision names its
+party, as the law requires).
+
 `checkpoint_with_consistency` produces the "later checkpoint" file the verifier accepts with `--checkpoint`.
 """
 
@@ -32,10 +39,11 @@ import bagit
 from django.conf import settings
 from django.utils import timezone
 
-from zhifa.records import ledger, merkle, verify
+from zhifa.accounts.roles import Role
+from zhifa.records import ledger, merkle, personal, verify
 from zhifa.records.blobstore import BlobStore, default_store
 from zhifa.records.checkpoints import checkpoint_create, public_key, sm2_public_key
-from zhifa.records.models import LedgerEntry, LedgerNode
+from zhifa.records.models import LedgerEntry, LedgerNode, PersonalRecord
 
 ALL_STREAMS = "*"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -44,6 +52,15 @@ _LEAF_BATCH = 5000
 _COPY_CHUNK = 1024 * 1024
 _ALGORITHMS = ("sha256", "sha512")
 _KIND_LABELS = {"access.read": "调阅", "evidence.added": "证据入库", "evidence.integrity": "完整性核验"}
+
+
+#: Roles of a recipient to whom a package may carry the parties' personal data (ADR 0018).
+PERSONAL_DATA_ROLES = frozenset({Role.ARCHIVIST, Role.AGENCY_HEAD})
+
+
+def personal_data_allowed(recipient: Any) -> bool:
+    """Whether a package for `recipient` (a user, or None for nobody in particular) may carry personal data."""
+    return recipient is not None and bool(recipient.has_role(*PERSONAL_DATA_ROLES))
 
 
 class ArchiveError(Exception):
@@ -58,6 +75,8 @@ class ExportResult:
     blobs: int = 0
     checkpoint_size: int = 0
     checkpoint_root: bytes = b""
+    personal_data: bool = False  # data/personal.json written (the recipient's role allows it)
+    personal_records: int = 0
     problems: list[str] = field(default_factory=list)  # what was wrong in the store, in Chinese
 
 
@@ -189,7 +208,7 @@ th{background:#f2f2f2}code{font-size:.85em;word-break:break-all}.meta th{width:1
 """
 
 
-def _index_head(stream: str, info: dict[str, str], vkey: str) -> str:
+def _index_head(stream: str, info: dict[str, str], vkey: str, with_personal: bool) -> str:
     e = html.escape
     rows = "".join(f"<tr><th>{e(k)}</th><td>{v}</td></tr>" for k, v in [
         ("记录流", e(stream if stream != ALL_STREAMS else "全部记录流")),
@@ -199,6 +218,8 @@ def _index_head(stream: str, info: dict[str, str], vkey: str) -> str:
         ("检查点根哈希", f"<code>{e(info['root'])}</code>"),
         ("导出时间", e(info["exported"])),
         ("日志公钥", f"<code>{e(vkey)}</code>"),
+        ("个人信息", e("包含（data/personal.json，接收人角色允许）" if with_personal
+                       else "不包含（账本中仅有脱敏姓名和加盐承诺值）")),
     ])
     return (
         "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
@@ -264,9 +285,11 @@ def default_output(stream: str) -> Path:
 
 
 def archive_export(
-    *, stream: str, output: Path | str, include_leaves: bool = True, store: BlobStore | None = None
+    *, stream: str, output: Path | str, include_leaves: bool = True, store: BlobStore | None = None,
+    recipient: Any = None,
 ) -> ExportResult:
-    """Write the package for `stream` ("*" for every stream) to the folder `output`, which must not exist yet."""
+    """Write the package for `stream` ("*" for every stream) to the folder `output`, which must not exist yet.
+    The parties' personal data goes in only if `recipient`'s role allows it (`personal_data_allowed`)."""
     output = Path(output)
     if output.exists():
         raise ArchiveError(f"输出目录 {output} 已存在；请指定一个新的目录。")
@@ -276,7 +299,7 @@ def archive_export(
     output.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{output.name}.", dir=output.parent))
     try:
-        result = _write_package(work, stream, include_leaves, store)
+        result = _write_package(work, stream, include_leaves, store, personal_data_allowed(recipient))
         os.rename(work, output)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
@@ -286,7 +309,28 @@ def archive_export(
     return result
 
 
-def _write_package(root: Path, stream: str, include_leaves: bool, store: BlobStore) -> ExportResult:
+def _write_personal(bag: _Bag, stream: str) -> int:
+    """data/personal.json: the stream's vault records, decrypted, with the salts that open the ledger's
+    commitments (erased records are listed as erased)."""
+    qs = PersonalRecord.objects.order_by("pk")
+    if stream != ALL_STREAMS:
+        qs = qs.filter(stream=stream)
+    rows = []
+    for record in qs:
+        row: dict[str, Any] = {"personal_record": str(record.public_id), "stream": record.stream,
+                               "commitment": personal.commitment_algorithm(record)}
+        try:
+            content = personal._decrypt(record)
+            row.update(values=content.get("values") or {}, salt=content.get("salt"))
+        except personal.PersonalDataErased:
+            row.update(erased=True, erased_at=record.erased_at.isoformat() if record.erased_at else None)
+        rows.append(row)
+    bag.write_file(verify.PERSONAL, json.dumps({"personal_records": rows}, ensure_ascii=False, indent=1) + "\n")
+    return len(rows)
+
+
+def _write_package(root: Path, stream: str, include_leaves: bool, store: BlobStore,
+                   with_personal: bool = False) -> ExportResult:
     checkpoint = checkpoint_create()  # a fresh signed head: every entry exported below is under it
     size, tree_root = checkpoint.size, bytes(checkpoint.root)
     vkey = public_key()
@@ -310,7 +354,7 @@ def _write_package(root: Path, stream: str, include_leaves: bool, store: BlobSto
         "{" + f'"format":"{verify.FORMAT}","hash":"SHA-256","log_origin":{json.dumps(origin)},"tree_size":{size},'
         f'"root_hash":"{info["root"]}","inclusion":{{' + "\n"
     )
-    index_f.write(_index_head(stream, info, vkey))
+    index_f.write(_index_head(stream, info, vkey, with_personal))
     refs: dict[str, tuple[int, str, int]] = {}  # sha256 -> (size, content type, first seq)
     first_proof = True
     for batch in _entry_batches(stream, size):
@@ -361,6 +405,9 @@ def _write_package(root: Path, stream: str, include_leaves: bool, store: BlobSto
         bag.write_file(verify.SM2_PUBLIC_KEY, sm2_vkey + "\n")
     if include_leaves:
         _write_leaves(bag, size)
+    if with_personal:
+        result.personal_records = _write_personal(bag, stream)
+    result.personal_data = with_personal
 
     bag.finish({
         "Source-Organization": origin,
@@ -377,6 +424,7 @@ def _write_package(root: Path, stream: str, include_leaves: bool, store: BlobSto
         "Zhifa-Blob-Count": str(result.blobs),
         "Zhifa-Exported-At": exported_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
         "Zhifa-Export-Problems": str(len(result.problems)),
+        "Zhifa-Personal-Data": "included" if with_personal else "withheld",
     })
     return result
 

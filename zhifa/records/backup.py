@@ -336,6 +336,8 @@ def _restore_sqlite(path: Path) -> None:
     try:
         connection.ensure_connection()
         source.backup(connection.connection)
+    except sqlite3.Error as exc:
+        raise BackupError(f"复制备份数据库时出错（文件可能已损坏）：{exc}") from exc
     finally:
         source.close()
     with connection.cursor() as cursor:
@@ -393,6 +395,11 @@ def restore_backup(backup_dir: Path, *, force: bool = False, log_vkey: str | Non
         raise BackupError("目标数据库已有数据：确认应用已停止、要覆盖现有数据后，加 --force 重试。")
     database = backup_dir / manifest["database"]["file"]
     if vendor == "sqlite":
+        from zhifa.records.dbcheck import sqlite_problems
+
+        damaged = sqlite_problems(str(database), full=True)  # defect 11: in words, before anything is touched
+        if damaged:
+            raise BackupError("备份中的数据库文件已损坏，未做任何恢复：\n" + "\n".join(damaged))
         _restore_sqlite(database)
     else:
         _restore_postgres(database)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -11,15 +13,65 @@ from django.db import IntegrityError, transaction
 from zhifa.records import ledger, signednote, sm
 from zhifa.records.models import Checkpoint
 
+logger = logging.getLogger(__name__)
+
 
 @lru_cache(maxsize=1)
 def _signer(path: str, origin: str) -> signednote.Signer:
     return signednote.load_or_create_signer(Path(path), origin)
 
 
+@lru_cache(maxsize=1)
+def _fd_signer(fd: int, origin: str) -> signednote.Signer:
+    """The key read once from an inherited file descriptor (ADR 0017), which is then closed."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    chunks = []
+    if _seekable(fd):
+        os.lseek(fd, 0, os.SEEK_SET)
+    while chunk := os.read(fd, 65536):
+        chunks.append(chunk)
+    key = serialization.load_pem_private_key(b"".join(chunks), password=None)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise signednote.NoteError(f"file descriptor {fd} does not hold an Ed25519 private key")
+    return signednote.Signer(origin, key)
+
+
+def _seekable(fd: int) -> bool:
+    try:
+        os.lseek(fd, 0, os.SEEK_CUR)
+    except OSError:
+        return False
+    return True
+
+
 def log_signer() -> signednote.Signer:
-    """The log's Ed25519 key, kept in a file outside the database (mode 0600), created on first use."""
+    """The log's Ed25519 key, kept outside the database: a file (mode 0600, created on first use) or, with
+    ZHIFA_LEDGER_KEY_FD, a file descriptor the supervisor passed in (ADR 0017)."""
+    fd = getattr(settings, "ZHIFA_LEDGER_KEY_FD", None)
+    if fd is not None:
+        return _fd_signer(int(fd), settings.ZHIFA_LEDGER_ORIGIN)
     return _signer(str(settings.ZHIFA_LEDGER_KEY_FILE), settings.ZHIFA_LEDGER_ORIGIN)
+
+
+def export_checkpoint(checkpoint: Checkpoint) -> Path | None:
+    """Copy a signed checkpoint to ZHIFA_CHECKPOINT_EXPORT_DIR (meant to be off the box; ADR 0017) as
+    `<origin-slug>-<size>.txt`, written whole (temporary file, fsync, rename). None when no folder is configured.
+    A copy that already exists is left alone (one checkpoint per size)."""
+    folder = str(getattr(settings, "ZHIFA_CHECKPOINT_EXPORT_DIR", "") or "")
+    if not folder:
+        return None
+    from zhifa.records.witness import write_atomic
+
+    target = Path(folder) / f"checkpoint-{checkpoint.size:012d}.txt"
+    try:
+        if not target.exists():
+            write_atomic(target, checkpoint.note.encode(), 0o644)
+    except OSError as exc:  # an unmounted share must not stop signing; it is logged loudly and checked at start-up
+        logger.error("检查点 %s 无法写入外送目录 %s：%s", checkpoint.size, folder, exc)
+        return None
+    return target
 
 
 def public_key() -> str:
@@ -56,14 +108,17 @@ def checkpoint_create() -> Checkpoint:
     size, root = ledger.tree_head()
     existing = Checkpoint.objects.filter(size=size).first()
     if existing is not None:
+        export_checkpoint(existing)
         return existing
     body = signednote.checkpoint_body(settings.ZHIFA_LEDGER_ORIGIN, size, root)
     note = sign_checkpoint_body(body)
     try:
         with transaction.atomic():
-            return Checkpoint.objects.create(size=size, root=root, note=note)
+            checkpoint = Checkpoint.objects.create(size=size, root=root, note=note)
     except IntegrityError:  # another process signed the same size first
-        return Checkpoint.objects.get(size=size)
+        checkpoint = Checkpoint.objects.get(size=size)
+    export_checkpoint(checkpoint)
+    return checkpoint
 
 
 def latest_checkpoint() -> Checkpoint | None:

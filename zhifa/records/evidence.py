@@ -626,4 +626,7 @@ def fixity_check(*, store: BlobStore | None = None, batch: int = 500) -> FixityR
             )
         report.status_changes.append((str(evidence.public_id), evidence.integrity_status, str(new)))
     Evidence.objects.update(integrity_checked_at=now)
+    from zhifa.records.integrity import sync_flags
+
+    sync_flags(bad)  # documents' files too: every download of a flagged file is refused (defect 5)
     return report

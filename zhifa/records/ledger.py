@@ -111,14 +111,18 @@ class _Sql:
             cursor = connection.cursor()
             cursor.execute(statement, params)
             return cursor
-        return connection.connection.execute(statement, params)
+        # Driver errors become Django's (DatabaseError, IntegrityError...), as through a Django cursor: callers such
+        # as the access log catch those to fail closed with a 503 (reliability.md FC-5).
+        with connection.wrap_database_errors:
+            return connection.connection.execute(statement, params)
 
     def run_many(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
         if self.postgres:
             with connection.cursor() as cursor:
                 cursor.executemany(statement, rows)
         else:
-            connection.connection.executemany(statement, rows)
+            with connection.wrap_database_errors:
+                connection.connection.executemany(statement, rows)
 
     @staticmethod
     def timestamp(value: datetime) -> Any:

@@ -31,7 +31,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from zhifa.records import ledger, signednote, verify_db
+from zhifa.records import ledger, merkle, signednote, verify_db
 from zhifa.records.checkpoints import checkpoint_create, log_signer, public_key
 from zhifa.records.models import Checkpoint, LedgerHead, RestoreEvent
 from zhifa.records.witness import (
@@ -70,6 +70,8 @@ def restore_dir() -> Path:
 
 
 def log_key_available() -> bool:
+    if getattr(settings, "ZHIFA_LEDGER_KEY_FD", None) is not None:
+        return True
     return Path(settings.ZHIFA_LEDGER_KEY_FILE).exists()
 
 
@@ -183,18 +185,49 @@ def _covering_event(witnessed: LogState, size: int) -> RestoreEvent | None:
     return None
 
 
+def exported_state() -> LogState | None:
+    """The newest checkpoint in ZHIFA_CHECKPOINT_EXPORT_DIR as a witness state (size, root), or None when no folder
+    is configured or it holds none. A file that does not carry a valid signature by the log key raises
+    WitnessError: someone wrote into the folder."""
+    folder = str(getattr(settings, "ZHIFA_CHECKPOINT_EXPORT_DIR", "") or "")
+    if not folder or not Path(folder).is_dir():
+        return None
+    files = sorted(Path(folder).glob("checkpoint-*.txt"))
+    if not files:
+        return None
+    newest = files[-1]
+    try:
+        note = signednote.parse_note(newest.read_text(encoding="utf-8"))
+    except (OSError, signednote.NoteError) as exc:
+        raise WitnessError(f"外送检查点 {newest} 无法读取：{exc}") from exc
+    if note.origin != settings.ZHIFA_LEDGER_ORIGIN or not log_key_available() or not signednote.verify_signature(
+            note, parse_vkey(public_key())):
+        raise WitnessError(f"外送检查点 {newest} 不是本账本密钥签署的检查点。")
+    return LogState(origin=note.origin, log_key=public_key(), size=note.size, root=note.root, checkpoint="",
+                    cosignature="", updated_at="")
+
+
 def check_against_witness(state_dir: Path | None = None) -> RollbackStatus:
     """Compare the ledger with the witness's state (outside the database); refuse writes on an unacknowledged
     rollback or fork. Never lowers an existing refusal. Returns what it found, with a Chinese message."""
     state_dir = state_dir or configured_witness_dir()
     size, _root = ledger.tree_head()
     if state_dir is None:
-        return RollbackStatus("unchecked", "未配置见证方状态目录（ZHIFA_WITNESS_STATE_DIR），未做回退检查。", size)
-    try:
-        witnessed = read_log_state(state_dir, settings.ZHIFA_LEDGER_ORIGIN)
-    except WitnessError as exc:
-        logger.error("%s", exc)
-        return RollbackStatus("error", f"无法读取见证方状态，未做回退检查：{exc}", size)
+        # No witness: the newest checkpoint in the off-box export folder plays its part (ADR 0017).
+        try:
+            witnessed = exported_state()
+        except WitnessError as exc:
+            logger.error("%s", exc)
+            return RollbackStatus("error", f"无法读取外送检查点，未做回退检查：{exc}", size)
+        if witnessed is None:
+            return RollbackStatus("unchecked", "未配置见证方状态目录（ZHIFA_WITNESS_STATE_DIR）或检查点外送目录"
+                                               "（ZHIFA_CHECKPOINT_EXPORT_DIR），未做回退检查。", size)
+    else:
+        try:
+            witnessed = read_log_state(state_dir, settings.ZHIFA_LEDGER_ORIGIN)
+        except WitnessError as exc:
+            logger.error("%s", exc)
+            return RollbackStatus("error", f"无法读取见证方状态，未做回退检查：{exc}", size)
     if witnessed is None:
         return RollbackStatus("ok", "见证方尚未签署本账本的检查点。", size, 0)
     kind = "rollback"
@@ -236,7 +269,7 @@ def check_against_witness(state_dir: Path | None = None) -> RollbackStatus:
 
 def record_restore(
     *, operator: str, reason: str, witnessed_size: int | None = None, witnessed_root: bytes | None = None,
-    log_vkey: str | None = None, now: datetime | None = None,
+    log_vkey: str | None = None, now: datetime | None = None, leaves: list[bytes] | None = None,
 ) -> tuple[RestoreEvent, Path]:
     """Sign and store a restore statement, then resume writes at the current size. Returns the event and the file
     holding the statement for the witness operator. The witness's size and root come from its state directory when
@@ -274,9 +307,36 @@ def record_restore(
     directory = restore_dir()
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"restore-{event.pk:06d}-{size}.txt"
-    write_atomic(path, statement.encode())
+    write_atomic(path, (statement + restore_proof_text(leaves, size, root, witnessed_size)).encode())
     logger.warning("已登记恢复记录 #%s：账本 %s，见证方 %s，操作人员 %s", event.pk, size, witnessed_size, operator)
     return event, path
+
+
+def read_leaves(path: Path) -> list[bytes]:
+    """`data/leaves.txt` of an archive package (`<seq> <hex leaf hash>` per line, gapless from 0)."""
+    leaves: list[bytes] = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        seq_text, _sep, hex_hash = line.strip().partition(" ")
+        if not seq_text.isdigit() or int(seq_text) != len(leaves) or len(hex_hash.strip()) != 64:
+            raise RestoreRefused(f"{path} 第 {number} 行格式错误或序号不连续。")
+        leaves.append(bytes.fromhex(hex_hash.strip()))
+    return leaves
+
+
+def restore_proof_text(leaves: list[bytes] | None, size: int, root: bytes, witnessed_size: int) -> str:
+    """The consistency proof from the restored size to the witnessed size, from the leaf hashes of a longer copy
+    of the log (an archive package's leaves.txt), for `zhifa witness accept-restore` (ADR 0017); "" without them.
+    The leaves must agree with the restored ledger on its first `size` entries."""
+    if not leaves:
+        return ""
+    if len(leaves) < witnessed_size or not size < witnessed_size:
+        raise RestoreRefused(f"叶哈希文件只有 {len(leaves)} 条，不足以证明到见证方已签署的大小 {witnessed_size}。")
+    if merkle.root(leaves[:size]) != root:
+        raise RestoreRefused("叶哈希文件的前缀与恢复后的账本不符：它不是同一份账本的副本。")
+    proof = merkle.consistency_proof(leaves, size, witnessed_size)
+    return f"\nconsistency {size} {witnessed_size}\n" + "".join(base64.b64encode(h).decode() + "\n" for h in proof)
 
 
 # --- Co-signing with a local witness -----------------------------------------------------------------------------

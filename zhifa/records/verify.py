@@ -52,10 +52,11 @@ SM2_PUBLIC_KEY = "data/sm2-public-key.txt"  # SM mode only (ADR 0020): the log's
 LEAVES = "data/leaves.txt"
 INDEX = "data/index.html"
 BLOBS = "data/blobs"
+PERSONAL = "data/personal.json"  # only in packages for a recipient allowed personal data (ADR 0018)
 CONSISTENCY = "consistency"  # first line of the proof block after a checkpoint note: "consistency <old> <new>"
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 _CHUNK = 1024 * 1024
-_KNOWN_FILES = {ENTRIES, PROOFS, CHECKPOINT, PUBLIC_KEY, SM2_PUBLIC_KEY, LEAVES, INDEX}
+_KNOWN_FILES = {ENTRIES, PROOFS, CHECKPOINT, PUBLIC_KEY, SM2_PUBLIC_KEY, LEAVES, INDEX, PERSONAL}
 
 
 def canonical_bytes(value: Any) -> bytes:

@@ -32,6 +32,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from zhifa.common.errors import ServiceError
+from zhifa.common.paging import page_number
 from zhifa.records import evidence as ev
 from zhifa.records import uploads
 from zhifa.records.access import AccessLogUnavailable, fail_closed, record_access, unavailable_response
@@ -291,8 +292,11 @@ def evidence_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 
 
 def is_servable(evidence: Evidence) -> bool:
-    """Serve only evidence whose blob fixity says is intact and whose file is there with the recorded size."""
-    return evidence.integrity_ok and default_store().size_on_disk(evidence.sha256) == evidence.size
+    """Serve only evidence whose blob fixity says is intact, that is not flagged, and whose file is there with the
+    recorded size and — up to ZHIFA_VERIFY_ON_READ_MAX_BYTES — the recorded hash, checked now (defect 5)."""
+    from zhifa.records.integrity import read_problem
+
+    return evidence.integrity_ok and read_problem(evidence.sha256, evidence.size) is None
 
 
 def _integrity_refusal() -> HttpResponse:
@@ -432,10 +436,7 @@ def _timeline_page(request: HttpRequest, stream: str, *, deep: bool) -> HttpResp
     stream = stream.strip()[:ev.STREAM_MAX]
     if not stream:
         return redirect("records:index")
-    try:
-        page = max(1, int(request.GET.get("page", "1")))
-    except ValueError:
-        page = 1
+    page = page_number(request, ev.TIMELINE_PAGE)
     timeline = ev.stream_timeline_read_for(user=request.user, stream=stream, page=page, deep=deep,  # type: ignore[arg-type]
                                            request=request)
     pages = max(1, -(-timeline.total // ev.TIMELINE_PAGE))
@@ -568,7 +569,7 @@ def timeline_archive(request: HttpRequest) -> HttpResponseBase:
     store.tmp_dir.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="archive-", dir=store.tmp_dir))
     try:
-        result = archive_export(stream=stream, output=work / ascii_name, store=store)
+        result = archive_export(stream=stream, output=work / ascii_name, store=store, recipient=request.user)
         zip_path = work / f"{ascii_name}.zip"
         zip_package(result.path, zip_path, ascii_name)
         package = open(zip_path, "rb")  # noqa: SIM115 - closed by FileResponse
@@ -580,6 +581,7 @@ def timeline_archive(request: HttpRequest) -> HttpResponseBase:
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
+    response["X-Zhifa-Personal-Data"] = "included" if result.personal_data else "withheld"
     if result.problems:  # e.g. a damaged or missing evidence file: the package says so and fails verification
         response["X-Zhifa-Export-Problems"] = str(len(result.problems))
     return response

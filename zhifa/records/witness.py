@@ -52,6 +52,7 @@ HISTORY_FILE = "history.jsonl"
 LOCK_FILE = "state.lock"
 
 RESTORE_PREFIX = "zhifa-restore/v1 "
+APPROVAL_PREFIX = "zhifa-restore-approval/v1 "
 MAX_PROOF_HASHES = 63  # C2SP: a consistency proof between two uint64 sizes has at most 63 hashes
 
 STATUS = {
@@ -296,11 +297,18 @@ class Witness:
                 known_size=previous.size,
             )
 
-    def accept_restore(self, statement_text: str, log_vkey: str) -> LogState:
+    def accept_restore(self, statement_text: str, log_vkey: str, *, approval: str | None = None) -> LogState:
         """Continue witnessing a log from the checkpoint named in the log operator's signed restore statement.
 
         The statement must be signed with the log's pinned key and acknowledge exactly what this witness holds
-        (size and root): an operator cannot skip over checkpoints co-signed after the statement was written."""
+        (size and root): an operator cannot skip over checkpoints co-signed after the statement was written.
+        The log key alone is not enough (ADR 0017; whoever holds it can sign any history): the restored checkpoint
+        must be a **proven prefix** of what this witness holds — a consistency proof from the restored size to the
+        witnessed size, attached to the statement ("consistency <old> <new>" and the hashes) — or this witness's
+        operator must approve that exact size and root (`approval`, a note signed with the witness key:
+        `approve_restore`). A same-size rewrite with another root can therefore never be accepted without the
+        operator's signature on it."""
+        statement_text, proof = split_restore_submission(statement_text)
         statement = open_restore_statement(statement_text, log_vkey)
         with self._locked():
             states = _read_states(self.state_dir)
@@ -317,6 +325,7 @@ class Witness:
                 )
             if statement.ledger_size == previous.size and statement.ledger_root == previous.root:
                 raise WitnessRefused("bad_request", "恢复声明中的账本与见证方记录一致，无需接受。")
+            how = self._restore_basis(statement, previous, proof, approval)
             new = LogState(
                 origin=statement.origin, log_key=previous.log_key, size=statement.ledger_size,
                 root=statement.ledger_root, checkpoint="", cosignature="", updated_at=_now_text(),
@@ -326,9 +335,46 @@ class Witness:
                 "event": "restore", "origin": statement.origin, "size": statement.ledger_size,
                 "root": base64.b64encode(statement.ledger_root).decode(), "previous_size": previous.size,
                 "previous_root": base64.b64encode(previous.root).decode(), "time": new.updated_at,
-                "statement": statement_text,
+                "statement": statement_text, "basis": how, "approval": approval or "",
             })
             return new
+
+    def _restore_basis(self, statement: RestoreStatement, previous: LogState, proof: Sequence[bytes],
+                       approval: str | None) -> str:
+        """"prefix" when the proof shows the restored tree is a prefix of the witnessed one, "approved" when this
+        witness's operator signed exactly this restored checkpoint; otherwise refuse (422)."""
+        if (proof and statement.ledger_size < previous.size and len(proof) <= MAX_PROOF_HASHES
+                and merkle.verify_consistency(statement.ledger_size, previous.size, statement.ledger_root,
+                                              previous.root, proof)):
+            return "prefix"
+        if approval is not None:
+            try:
+                note = signednote.parse_note(approval.replace("\r\n", "\n").rstrip("\n") + "\n")
+            except signednote.NoteError as exc:
+                raise WitnessRefused("bad_request", f"批准文件格式错误：{exc}") from exc
+            verifier = parse_vkey(self.signer.verifier_key())
+            if not signednote.verify_signature(note, verifier):
+                raise WitnessRefused("bad_signature", "批准文件没有本见证方密钥的有效签名。")
+            if (note.origin != APPROVAL_PREFIX + statement.origin or note.size != statement.ledger_size
+                    or note.root != statement.ledger_root):
+                raise WitnessRefused("inconsistent", "批准文件批准的不是这份恢复声明中的账本大小和根哈希。")
+            return "approved"
+        raise WitnessRefused(
+            "inconsistent",
+            f"恢复后的账本（大小 {statement.ledger_size}）没有被证明是见证方已签署账本（大小 {previous.size}）的前缀："
+            "请附上一致性证明（zhifa record_restore --leaves），或由见证方运维人员核实后签署批准"
+            "（zhifa witness approve-restore）。",
+            known_size=previous.size,
+        )
+
+    def approve_restore(self, statement_text: str, log_vkey: str) -> str:
+        """The witness operator's signature on exactly the restored checkpoint of a restore statement (a note
+        "zhifa-restore-approval/v1 <origin>", size, root), to be passed to `accept_restore(approval=…)`."""
+        statement_text, _proof = split_restore_submission(statement_text)
+        statement = open_restore_statement(statement_text, log_vkey)
+        body = signednote.checkpoint_body(APPROVAL_PREFIX + statement.origin, statement.ledger_size,
+                                          statement.ledger_root)
+        return signednote.sign_note(body + f"approved {_now_text()}\n", self.signer)
 
     def history(self) -> list[dict[str, Any]]:
         path = self.state_dir / HISTORY_FILE
@@ -466,3 +512,16 @@ def open_restore_statement(text: str, log_vkey: str) -> RestoreStatement:
         )
     except (KeyError, ValueError) as exc:
         raise WitnessRefused("bad_request", f"恢复声明缺少字段：{exc}") from exc
+
+
+def split_restore_submission(text: str) -> tuple[str, list[bytes]]:
+    """A restore statement, optionally followed by a blank line, "consistency <restored> <witnessed>" and the proof
+    hashes (base64, one per line): return the statement and the proof."""
+    lines = text.replace("\r\n", "\n").split("\n")
+    for i, line in enumerate(lines):
+        if line.startswith("consistency "):
+            parts = line.split()
+            if len(parts) != 3 or not parts[1].isdigit() or not parts[2].isdigit():
+                raise WitnessRefused("bad_request", f"一致性证明标题行格式错误：{line!r}")
+            return "\n".join(lines[:i]).rstrip("\n") + "\n", _proof_hashes([x for x in lines[i + 1 :] if x.strip()])
+    return text, []

@@ -17,6 +17,7 @@ from ninja.security import django_auth
 from pydantic import create_model
 
 from zhifa.accounts.auth import ApiTokenAuth
+from zhifa.common.paging import offset_query
 from zhifa.registry import models as reg
 from zhifa.registry import selectors, services
 from zhifa.registry.entries import ENTRY_TYPES, EntryType
@@ -162,7 +163,7 @@ def _register(etype: EntryType) -> None:
 
     @router.get(f"/{slug}", response=page, operation_id=f"{slug}_list", summary=f"{label}列表")
     def list_entries(
-        request: HttpRequest, q: str = "", limit: int = Query(50, ge=1, le=200), offset: int = Query(0, ge=0)
+        request: HttpRequest, q: str = "", limit: int = Query(50, ge=1, le=200), offset: int = offset_query()
     ) -> Any:
         qs = selectors.entry_list_for(user=request.user, slug=slug, query=q[:100])  # type: ignore[arg-type]
         rows = qs.order_by("pk")[offset : offset + limit]

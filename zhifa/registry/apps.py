@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class RegistryConfig(AppConfig):
     name = "zhifa.registry"
     label = "registry"
+
+    def ready(self) -> None:
+        from zhifa.records import deep
+        from zhifa.registry.deepcheck import check_registry
+
+        deep.register("registry", check_registry)  # `zhifa verify --deep` (ADR 0017)

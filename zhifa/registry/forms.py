@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.db.models import Model
+from django.core.exceptions import ValidationError
+from django.db.models import Model, UniqueConstraint
 from django.forms.models import ModelChoiceField, ModelMultipleChoiceField
 from django.utils.translation import gettext_lazy as _
 
@@ -26,6 +27,7 @@ _AGENCY_SCOPED = (reg.Unit, reg.PowerItem, reg.DiscretionBenchmark, reg.Staff)
 class _EntryForm(forms.ModelForm):
     def __init__(self, *args: Any, agency: reg.Agency | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self._agency = agency
         for name, form_field in self.fields.items():
             if isinstance(form_field, ModelChoiceField | ModelMultipleChoiceField):
                 form_field.to_field_name = "public_id"
@@ -60,6 +62,29 @@ class _EntryForm(forms.ModelForm):
             if isinstance(widget, forms.Textarea):
                 widget.attrs.setdefault("rows", 3)
 
+
+    def _post_clean(self) -> None:
+        """Also check the uniqueness constraints that include `agency` (a unit's name, a power item's code): the
+        field is not on the form, so Django's own check skips them and a duplicate became an IntegrityError
+        (a 500) on save (issue 9 defect 10). The entry's agency is the one the service will set."""
+        super()._post_clean()  # type: ignore[misc]
+        instance = self.instance
+        if self._agency is None or not any(f.name == "agency" for f in instance._meta.concrete_fields):
+            return
+        if getattr(instance, "agency_id", None) is None:
+            instance.agency = self._agency
+        for constraint in instance._meta.constraints:
+            if not isinstance(constraint, UniqueConstraint) or "agency" not in constraint.fields:
+                continue
+            fields = [f for f in constraint.fields if f != "agency"]
+            if not fields or not all(f in self.fields for f in fields) or any(f in (getattr(self, "_errors", None) or {}) for f in fields):
+                continue
+            try:
+                constraint.validate(type(instance), instance)
+            except ValidationError:
+                labels = "、".join(str(self.fields[f].label) for f in fields)
+                self.add_error(fields[0], _("本机关已有%(labels)s相同的%(model)s。") % {
+                    "labels": labels, "model": instance._meta.verbose_name})
 
     def clean_uscc(self) -> str:
         # Full-width digits and lowercase letters are accepted and stored in canonical form (ID-2).

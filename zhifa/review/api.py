@@ -32,6 +32,7 @@ from zhifa.accounts.auth import ApiTokenAuth
 from zhifa.accounts.roles import Role
 from zhifa.cases import engine
 from zhifa.common.errors import NotAllowed
+from zhifa.common.paging import offset_query
 from zhifa.records.access import api_fail_closed, record_access
 from zhifa.review import selectors
 from zhifa.review.models import (
@@ -354,7 +355,7 @@ def review_queue(
     scope: Literal["open", "mine", "unassigned", "overdue", "done"] = Query(
         "open", description="open 全部在办（按期限）；mine 分配给我的；unassigned 待分配；overdue 已超期；done 已办结（最新在前）"),
     limit: int = Query(50, ge=1, le=200),
-    offset: int = Query(0, ge=0, le=1_000_000),
+    offset: int = offset_query(),
 ) -> Any:
     """The review rounds of the agencies the user may see; a list writes no 调阅 entry (the detail does)."""
     rows, total = selectors.review_queue_for(user=request.user, scope=scope, limit=limit,  # type: ignore[arg-type]

@@ -27,6 +27,7 @@ from django.views.decorators.http import require_GET
 
 from zhifa.accounts.roles import Role
 from zhifa.cases import engine
+from zhifa.common.paging import page_number
 from zhifa.records.access import fail_closed, record_list_access
 from zhifa.review import selectors
 from zhifa.review.models import CheckItem, ReviewRound, ReviewState
@@ -125,10 +126,7 @@ def round_cards(rounds: Iterable[ReviewRound], documents: Iterable[Any], today: 
 
 
 def _page_number(request: HttpRequest) -> int:
-    try:
-        return max(1, int(request.GET.get("page", "1")))
-    except ValueError:
-        return 1
+    return page_number(request, PAGE_SIZE)
 
 
 @login_required

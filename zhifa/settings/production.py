@@ -14,7 +14,15 @@ from zhifa.settings import env
 if not env.str("ZHIFA_SECRET_KEY", default=""):
     raise ImproperlyConfigured("生产部署必须设置环境变量 ZHIFA_SECRET_KEY (ZHIFA_SECRET_KEY must be set in production).")
 
+if not env.str("ZHIFA_PII_KEY_FILE", default=""):
+    raise ImproperlyConfigured(
+        "生产部署必须设置 ZHIFA_PII_KEY_FILE（个人信息主密钥文件，不得放在数据库中） "
+        "(ZHIFA_PII_KEY_FILE must be set in production)."
+    )
+ZHIFA_PII_KEY_REQUIRED = True
+
 DEBUG = False
+ZHIFA_PRODUCTION = True
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("ZHIFA_SSL_REDIRECT", default=True)
 SECURE_HSTS_SECONDS = env.int("ZHIFA_HSTS_SECONDS", default=31536000)
@@ -25,3 +33,6 @@ SILENCED_SYSTEM_CHECKS = [*SILENCED_SYSTEM_CHECKS, "security.W021"]  # noqa: F40
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 CSRF_COOKIE_HTTPONLY = True
+# Tamper protection (ADR 0017): the `zhifa.E017`…`E019` checks refuse to start (check --deploy, zhifa run) unless
+# checkpoints leave the machine and the log key lives apart from the data.
+ZHIFA_PRODUCTION = True

@@ -13,3 +13,4 @@ import tempfile  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 ZHIFA_SEAL_DIR = Path(tempfile.mkdtemp(prefix="zhifa-test-seals-"))
+ZHIFA_PII_KEY_FILE = Path(tempfile.mkdtemp(prefix="zhifa-test-pii-")) / "pii-master.key"

@@ -15,6 +15,9 @@ from zhifa.workdays import selectors, services
 from zhifa.workdays.calendar import Deadline, Direction, load_calendar
 from zhifa.workdays.models import CalendarOverride
 
+EARLIEST_START = dt.date(1949, 10, 1)
+LATEST_START = dt.date(2099, 12, 31)
+
 
 def _date(value: str) -> dt.date | None:
     try:
@@ -58,18 +61,26 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
     party = request.GET.get("direction", "agency") == "party"
     region = request.user.agency.region_code if getattr(request.user, "agency", None) else ""  # type: ignore[union-attr]
     error = ""
+    status = 200
+    if start and not EARLIEST_START <= start <= LATEST_START:
+        # Beyond these the lunar holidays and date arithmetic overflow (issue 9 defect 10: 9999-12-30 was a 500).
+        error = f"开始日期须在{EARLIEST_START:%Y年%m月%d日}至{LATEST_START:%Y年%m月%d日}之间。"
+        start, status = None, 400
     if start and days_raw:
         if not days_raw.isdigit() or not 0 < int(days_raw) <= 3650:
             error = "天数须为1至3650之间的整数。"
         else:
             cal = load_calendar(region)
             n = int(days_raw)
-            if kind == "calendar":
-                result = cal.add_calendar_days(start, n, party_facing=party)
-            else:
-                result = cal.add_working_days(
-                    start, n, direction=Direction.PARTY_RIGHT if party else Direction.AGENCY_OBLIGATION
-                )
+            try:
+                if kind == "calendar":
+                    result = cal.add_calendar_days(start, n, party_facing=party)
+                else:
+                    result = cal.add_working_days(
+                        start, n, direction=Direction.PARTY_RIGHT if party else Direction.AGENCY_OBLIGATION
+                    )
+            except (ValueError, OverflowError):
+                error, status = "该日期超出可计算的范围，请换一个开始日期或天数。", 400
     year = (start or timezone.localdate()).year
     return render(
         request, "staff/calendar.html",
@@ -78,4 +89,5 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
             "kind": kind, "party": party, "overrides": selectors.calendar_overrides_list(year=year), "year": year,
             "kinds": CalendarOverride.Kind.choices, "can_edit": user.has_role("system_admin"),  # type: ignore[union-attr]
         },
+        status=status,
     )

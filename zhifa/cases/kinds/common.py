@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 from uuid import UUID
 
 from django.utils import timezone
@@ -24,7 +24,9 @@ from zhifa.cases.models import (
     RecusalDecision,
     SourceKind,
 )
+from zhifa.cases.personal import party_ledger_view, party_store_personal
 from zhifa.common.identifiers import IdentifierError, parse_resident_id, parse_uscc
+from zhifa.records.personal import mask_name
 
 OFFICERS = frozenset({Role.OFFICER, Role.UNIT_HEAD})
 HEADS = frozenset({Role.AGENCY_HEAD})
@@ -52,6 +54,9 @@ class PartyIn(Schema):
     phone: str = Field("", max_length=32, title="联系电话")
     electronic_service_consent: bool = Field(False, title="已签署电子送达确认书（CASE-47）")
 
+    def ledger_input(self) -> dict[str, Any]:
+        return {}  # the party is in the entry's `parties` as a party_ledger_view (ADR 0018)
+
 
 class CaseIn(Schema):
     """Registering a case (案源登记)."""
@@ -72,6 +77,9 @@ class CaseIn(Schema):
     summary: str = Field("", max_length=5000, title="简要案情")
     registered_on: date | None = Field(None, title="登记日期")
     parties: list[PartyIn] = Field(default_factory=list, title="当事人")
+
+    def ledger_input(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude={"parties"})  # parties: see the entry's `parties` (ADR 0018)
 
 
 class DetailsIn(Schema):
@@ -110,12 +118,18 @@ class RecordIn(Schema):
     recordings: list[UUID] = Field(default_factory=list, title="音像记录（本案证据）")
     av_omitted_reason: str = Field("", max_length=200, title="未音像记录的理由（REC-5）")
 
+    def ledger_input(self) -> dict[str, Any]:
+        return {**self.model_dump(mode="json"), "subject": mask_name(self.subject)}  # ADR 0018
+
 
 class RecusalIn(Schema):
     staff: UUID = Field(title="申请回避的执法人员")
     applicant: str = Field(min_length=1, max_length=128, title="申请人")
     grounds: str = Field(min_length=1, max_length=2000, title="回避理由")
     on: date | None = Field(None, title="申请日期")
+
+    def ledger_input(self) -> dict[str, Any]:
+        return {**self.model_dump(mode="json"), "applicant": mask_name(self.applicant)}  # ADR 0018
 
 
 class RecusalDecisionIn(Schema):
@@ -137,15 +151,15 @@ class NoteIn(Schema):
 
 
 def party_create(case: Case, data: PartyIn) -> Party:
-    party = Party(case=case, kind=data.kind, name=data.name.strip(), address=data.address,
-                  phone=data.phone, legal_representative=data.legal_representative,
+    party = Party(case=case, kind=data.kind, name=data.name.strip(), legal_representative=data.legal_representative,
                   electronic_service_consent=data.electronic_service_consent)
+    id_number = ""
     try:
         if data.kind == PartyKind.PERSON:
             if data.uscc:
                 raise InvalidInput(_("自然人当事人不填写统一社会信用代码"))
             result = parse_resident_id(data.id_number)
-            party.id_number = result.original
+            id_number = result.original
             party.birth_date = result.birth_date
         else:
             if data.id_number:
@@ -154,6 +168,7 @@ def party_create(case: Case, data: PartyIn) -> Party:
     except IdentifierError as exc:
         raise InvalidInput(exc.message, errors=[{"field": "id_number" if data.kind == "person" else "uscc",
                                                  "message": exc.message}]) from exc
+    party_store_personal(party, id_number=id_number, phone=data.phone, address=data.address)
     party.save()
     return party
 
@@ -161,8 +176,7 @@ def party_create(case: Case, data: PartyIn) -> Party:
 def add_parties(ctx: Ctx, parties: list[PartyIn]) -> None:
     for data in parties:
         party = party_create(ctx.case, data)
-        ctx.payload.setdefault("parties", []).append({"id": str(party.public_id), "kind": party.kind,
-                                                      "name": party.name})
+        ctx.payload.setdefault("parties", []).append(party_ledger_view(party))
     gates.refresh_ages(ctx.case)
 
 
@@ -289,6 +303,8 @@ def run_archive(ctx: Ctx) -> None:
 
     # Without the whole-ledger leaf list: at 2 million entries it is 145 MB per case (bench/README.md). Each entry
     # still carries its inclusion proof against the package's signed checkpoint (ADR 0012).
+    # No recipient: the package stays in the data folder beyond the retention of personal data, so it holds the
+    # ledger's commitments only; the values stay in the vault until erased (ADR 0018).
     result = archive_export(stream=ctx.case.stream, output=default_output(ctx.case.stream), include_leaves=False)
     manifest = (result.path / "tagmanifest-sha256.txt").read_bytes()
     import hashlib

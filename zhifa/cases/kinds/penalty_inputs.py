@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 from uuid import UUID
 
 from ninja import Field, Schema
+
+from zhifa.records.personal import mask_name
 
 PenaltyKindCode = Literal["warning", "circulated_criticism", "fine", "confiscate_gains", "confiscate_property",
                           "suspend_license", "lower_qualification", "revoke_license", "restrict_business",
@@ -147,6 +149,9 @@ class ServeIn(Schema):
     note: str = Field("", max_length=2000, title="说明（留置送达的见证人、公告送达的原因和经过等）")
     recordings: list[UUID] = Field(default_factory=list, title="音像记录（本案证据）")
     av_omitted_reason: str = Field("", max_length=200, title="未音像记录的理由（REC-5）")
+
+    def ledger_input(self) -> dict[str, Any]:
+        return {**self.model_dump(mode="json"), "recipient": mask_name(self.recipient)}  # ADR 0018
 
 
 class PublishIn(Schema):

@@ -187,3 +187,20 @@ class UploadSession(models.Model):
 
     def __str__(self) -> str:
         return f"upload {self.public_id} {self.received}/{self.expected_size}"
+
+
+class BlobFlag(models.Model):
+    """A stored file found changed or missing (issue 9 defect 5, ADR 0017), by `zhifa fixity` or by the check on
+    read. Any download of a flagged file — evidence or document — is refused. Mutable on purpose: fixity removes
+    the flag when the file verifies again (restored from a backup); every change for evidence is in the ledger."""
+
+    sha256 = models.CharField(_("SHA-256"), max_length=64, primary_key=True)
+    status = models.CharField(_("完整性"), max_length=16, choices=IntegrityStatus.choices)
+    flagged_at = models.DateTimeField(_("发现时间"), default=timezone.now)
+    found_by = models.CharField(_("发现方式"), max_length=16)  # "fixity" or "read"
+
+    class Meta:
+        verbose_name = _("完整性受损的文件")
+
+    def __str__(self) -> str:
+        return f"{self.sha256} {self.status}"

@@ -72,6 +72,12 @@ def test_fc7_old_backup_is_refused_until_a_signed_restore_event(site: Path, caps
     append(4)
     witness_checkpoint()  # the witness now holds size 10
     assert tree_head()[0] == 10
+    # An archive package exported before the loss keeps every leaf hash (data/leaves.txt): it proves the prefix.
+    from zhifa.records.models import LedgerEntry
+
+    leaves_file = site / "leaves.txt"
+    leaves_file.write_text("".join(f"{seq} {bytes(h).hex()}\n"
+                                   for seq, h in LedgerEntry.objects.order_by("seq").values_list("seq", "leaf_hash")))
 
     report = restore_backup(backup.path, force=True)  # the old backup comes back
     assert report.ok, report.problems  # it is a sound ledger...
@@ -87,7 +93,8 @@ def test_fc7_old_backup_is_refused_until_a_signed_restore_event(site: Path, caps
     with pytest.raises(LedgerError, match="拒绝写入"):
         append(1)
 
-    call_command("record_restore", "--operator", "运维 张三", "--reason", "服务器磁盘损坏，从周一备份恢复")
+    call_command("record_restore", "--operator", "运维 张三", "--reason", "服务器磁盘损坏，从周一备份恢复",
+                 "--leaves", str(leaves_file))
     out = capsys.readouterr().out
     assert "写入已恢复" in out and "zhifa witness accept-restore" in out
     event = RestoreEvent.objects.get()
@@ -198,3 +205,31 @@ def test_the_witness_accepts_zhifa_archive_proof_output(site: Path, capsys: pyte
     wrong.write_text(capsys.readouterr().out)
     with pytest.raises(CommandError, match="stale.*9"):
         call_command("witness", "cosign", "--state", state, "--log-key", checkpoints.public_key(), str(wrong))
+
+
+@pytest.mark.usefixtures("ledger_db")
+def test_fc7_without_witness_the_exported_checkpoint_catches_an_old_backup(site: Path, settings) -> None:  # type: ignore[no-untyped-def]
+    """ADR 0017 (TP-2, FC-7): with only an off-box checkpoint folder (the production minimum), restoring an old
+    backup is refused at start-up like against a witness, until a signed restore event; deep verification agrees."""
+    from zhifa.records.deep import run_deep
+
+    settings.ZHIFA_WITNESS_STATE_DIR = ""
+    settings.ZHIFA_CHECKPOINT_EXPORT_DIR = str(site / "offbox")
+    (site / "offbox").mkdir()
+    append(6)
+    backup = create_backup(site / "backups")
+    append(4)
+    checkpoints.checkpoint_create()  # exported: checkpoint-000000000010.txt
+    assert check_against_witness().state == "ok"
+    report = restore_backup(backup.path, force=True)
+    assert report.rollback is not None and report.rollback.refused
+    with pytest.raises(LedgerError):
+        append(1)
+    assert any("外送检查点" in p and "截短" in p for p in run_deep().problems)
+    record_restore(operator="运维 张三", reason="磁盘损坏")
+    assert check_against_witness().state == "acknowledged"
+    append(2)
+    assert run_deep().ok, run_deep().problems
+    # a forged file in the folder (not signed by the log key) is an error, not silently trusted
+    (site / "offbox" / "checkpoint-999999999999.txt").write_text("zhifa.local/ledger\n1\nAAAA\n\n— x AAAA\n")
+    assert check_against_witness().state == "error"

@@ -207,6 +207,67 @@ def _restore_statement(log: Log, restored: int, witnessed: int) -> str:
     return signednote.sign_note(body, log.signer)
 
 
+def _proof_block(proof: list[bytes], old: int, new: int) -> str:
+    import base64
+
+    return f"\nconsistency {old} {new}\n" + "".join(base64.b64encode(h).decode() + "\n" for h in proof)
+
+
+def _statement_for(log: Log, restored_root: bytes, restored: int, witnessed_root: bytes, witnessed: int) -> str:
+    from datetime import UTC, datetime
+
+    body = restore_statement_body(
+        origin=ORIGIN, ledger_size=restored, ledger_root=restored_root, witnessed_size=witnessed,
+        witnessed_root=witnessed_root, operator="李四", reason="恢复", at=datetime(2026, 3, 2, 8, 0, tzinfo=UTC),
+    )
+    return signednote.sign_note(body, log.signer)
+
+
+def test_accept_restore_refuses_a_same_size_rewrite_signed_with_the_log_key(witness: Witness, log: Log) -> None:
+    """Defect 3 / TP-3: an insider with the log key rewrites history at the same size and signs a restore statement
+    for it; without the witness operator's signature on that exact root it is refused (422)."""
+    witness.add_checkpoint(log.note(10), [], log.vkey)
+    rewritten = Log(10, tag="rewritten", signer=log.signer)
+    statement = _statement_for(log, rewritten.root(10), 10, log.root(10), 10)
+    with refused("inconsistent"):
+        witness.accept_restore(statement, log.vkey)
+    # A proof cannot help: nothing of another root at the same size is a prefix. Nor can a proof for another pair.
+    with refused("inconsistent"):
+        witness.accept_restore(statement + _proof_block(log.proof(6, 10), 6, 10), log.vkey)
+    # A shorter rewritten history with a made-up "proof" is refused as well.
+    shorter = _statement_for(log, rewritten.root(6), 6, log.root(10), 10)
+    with refused("inconsistent"):
+        witness.accept_restore(shorter + _proof_block(log.proof(6, 10), 6, 10), log.vkey)
+    assert witness.state(ORIGIN).root == log.root(10)  # type: ignore[union-attr]
+
+
+def test_accept_restore_with_the_witness_operators_approval_of_that_exact_root(
+        witness: Witness, log: Log, tmp_path: Path) -> None:
+    """Defect 3: the witness operator may accept a history that is not a proven prefix only by signing its root."""
+    witness.add_checkpoint(log.note(10), [], log.vkey)
+    rewritten = Log(10, tag="rewritten", signer=log.signer)
+    statement = _statement_for(log, rewritten.root(10), 10, log.root(10), 10)
+    other = _statement_for(log, rewritten.root(9), 9, log.root(10), 10)
+    approval_of_other = witness.approve_restore(other, log.vkey)
+    with refused("inconsistent"):  # approval of another root
+        witness.accept_restore(statement, log.vkey, approval=approval_of_other)
+    foreign = Witness(tmp_path / "other-witness", "other.example/witness")
+    with refused("bad_signature"):  # approval signed by someone else
+        witness.accept_restore(statement, log.vkey, approval=foreign.approve_restore(statement, log.vkey))
+    # Through the command line: approve-restore, then accept-restore --approval.
+    (tmp_path / "statement.txt").write_text(statement)
+    call_command("witness", "approve-restore", "--state", str(witness.state_dir), "--log-key", log.vkey,
+                 str(tmp_path / "statement.txt"), "--output", str(tmp_path / "approval.txt"))
+    with pytest.raises(CommandError, match="inconsistent"):
+        call_command("witness", "accept-restore", "--state", str(witness.state_dir), "--log-key", log.vkey,
+                     str(tmp_path / "statement.txt"))
+    call_command("witness", "accept-restore", "--state", str(witness.state_dir), "--log-key", log.vkey,
+                 str(tmp_path / "statement.txt"), "--approval", str(tmp_path / "approval.txt"))
+    state = witness.state(ORIGIN)
+    assert state is not None and (state.size, state.root) == (10, rewritten.root(10))
+    assert witness.history()[-1]["basis"] == "approved"
+
+
 def test_accept_restore_moves_the_witness_back_only_on_a_signed_statement(witness: Witness, log: Log) -> None:
     witness.add_checkpoint(log.note(10), [], log.vkey)
     statement = _restore_statement(log, 6, 10)
@@ -220,7 +281,9 @@ def test_accept_restore_moves_the_witness_back_only_on_a_signed_statement(witnes
     with pytest.raises(WitnessRefused):  # a checkpoint is not a restore statement
         witness.accept_restore(log.note(6), log.vkey)
     assert witness.state(ORIGIN).size == 10  # type: ignore[union-attr]
-    state = witness.accept_restore(statement, log.vkey)
+    with refused("inconsistent"):  # ADR 0017: the log key alone is not enough, the prefix must be proven
+        witness.accept_restore(statement, log.vkey)
+    state = witness.accept_restore(statement + _proof_block(log.proof(6, 10), 6, 10), log.vkey)
     assert (state.size, state.root) == (6, log.root(6))
     assert witness.history()[-1]["event"] == "restore" and witness.history()[-1]["previous_size"] == 10
     # The restored log grows again (with other entries after 6) and is witnessed from 6 on.
@@ -234,7 +297,7 @@ def test_accept_restore_moves_the_witness_back_only_on_a_signed_statement(witnes
 
 # --- TP-5: concurrent add-checkpoint calls -----------------------------------------------------------------------
 
-ROUNDS = 200
+ROUNDS = 1000  # reliability.md TP-5: 1,000 rounds
 
 
 def _sizes(round_: int) -> tuple[int, int]:

@@ -166,7 +166,8 @@ class _Loader:
 
     def user(self, username: str, role: str, agency: reg.Agency | None, full_name: str = "") -> User:
         user = User.objects.create(
-            username=username, password=self.password, full_name=full_name or self.names(), agency=agency
+            username=username, password=self.password, full_name=full_name or self.names(), agency=agency,
+            is_demo=True,
         )
         UserRole.objects.create(user=user, role=role)
         self.logins.append(Login(username, str(Role(role).label), agency.name if agency else "（全部机关）",

@@ -1,7 +1,10 @@
 """`zhifa archive`: export a stream as an offline-verifiable BagIt package, or print a checkpoint with a consistency
 proof for a package's verifier (docs/decisions/0009-ledger.md).
 
-    zhifa archive export STREAM [--output PATH] [--no-leaves]     STREAM "*" exports every stream
+    zhifa archive export STREAM [--output PATH] [--no-leaves] [--recipient USERNAME]
+                                                                   STREAM "*" exports every stream; the parties'
+                                                                   personal data only for an archivist or agency
+                                                                   head named as recipient (ADR 0018)
     zhifa archive proof OLD_SIZE                                   for `zhifa verify PACKAGE --checkpoint FILE`
 """
 
@@ -28,6 +31,10 @@ class Command(BaseCommand):
             "--no-leaves", action="store_true",
             help="不附全账本叶哈希表（包更小，但核验时无法发现被删除的条目）",
         )
+        export.add_argument(
+            "--recipient", default="",
+            help="接收人用户名；仅当其角色为档案管理员或机关负责人时，归档包才包含当事人个人信息",
+        )
         proof = sub.add_parser("proof", help="输出最新签名检查点及从 OLD_SIZE 起的一致性证明")
         proof.add_argument("old_size", type=int, help="归档包中检查点的树大小")
 
@@ -38,14 +45,23 @@ class Command(BaseCommand):
                 return
             stream = options["stream"]
             output = Path(options["output"]) if options.get("output") else default_output(stream)
-            result = archive_export(stream=stream, output=output, include_leaves=not options["no_leaves"])
+            recipient = None
+            if options.get("recipient"):
+                from django.contrib.auth import get_user_model
+
+                recipient = get_user_model().objects.filter(username=options["recipient"], is_active=True).first()
+                if recipient is None:
+                    raise CommandError(f"没有这个在用的用户：{options['recipient']}")
+            result = archive_export(stream=stream, output=output, include_leaves=not options["no_leaves"],
+                                    recipient=recipient)
         except ArchiveError as exc:
             raise CommandError(str(exc)) from exc
         for problem in result.problems:
             self.stderr.write(f"警告：{problem}")
         self.stdout.write(
             f"已导出归档包：{result.path}\n记录流 {result.stream}：{result.entries} 条记录，{result.blobs} 个证据文件，"
-            f"检查点树大小 {result.checkpoint_size}。\n核验：zhifa verify {result.path} --key '{public_key()}'"
+            f"检查点树大小 {result.checkpoint_size}；"
+            f"{'含' if result.personal_data else '不含'}当事人个人信息。\n核验：zhifa verify {result.path} --key '{public_key()}'"
         )
         if result.problems:
             raise CommandError(

@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
-from zhifa.records import ledger
+from zhifa.records import dbcheck, ledger
 from zhifa.records.backup import BackupError, restore_backup
 from zhifa.records.rollback import RollbackStatus, check_against_witness, refuse_writes, verify_ledger
 
@@ -32,7 +33,15 @@ class Command(BaseCommand):
             self._print_status(check_against_witness())
             return
         if options["verify"]:
-            report = verify_ledger(options["log_key"])
+            # The database's own check first: a corrupt file is reported in words, not as a traceback (defect 11).
+            problems = dbcheck.integrity_problems(full=True)
+            if problems:
+                raise CommandError("数据库文件已损坏，校验无法进行：\n" + "\n".join(problems)
+                                   + "\n请停止服务，保留损坏的文件以便调查，并用 zhifa restore 从最近的完好备份恢复。")
+            try:
+                report = verify_ledger(options["log_key"])
+            except DatabaseError as exc:
+                raise CommandError(f"读取账本时数据库报错（数据库可能已损坏）：{exc}") from exc
             if not report.ok:
                 refuse_writes(report.size + 1)
                 raise CommandError("账本校验未通过，已拒绝写入：\n" + "\n".join(report.problems))
@@ -48,6 +57,8 @@ class Command(BaseCommand):
             report = restore_backup(options["backup"], force=options["force"], log_vkey=options["log_key"])
         except BackupError as exc:
             raise CommandError(str(exc)) from exc
+        except DatabaseError as exc:
+            raise CommandError(f"恢复时数据库报错（备份或目标数据库可能已损坏）：{exc}") from exc
         if not report.ok:
             raise CommandError("已恢复，但账本校验未通过，写入保持拒绝状态：\n" + "\n".join(report.problems))
         size, root = ledger.tree_head()

@@ -3,8 +3,11 @@
     zhifa witness init --state DIR --name NAME            create the witness key and state; print its public key
     zhifa witness cosign --state DIR --log-key VKEY FILE  co-sign a checkpoint (FILE, or - for standard input)
     zhifa witness show --state DIR                        the key and, per log, the last co-signed checkpoint
-    zhifa witness accept-restore --state DIR --log-key VKEY FILE
-                                                          continue from a log's signed restore statement
+    zhifa witness accept-restore --state DIR --log-key VKEY FILE [--approval FILE]
+                                                          continue from a log's signed restore statement: only a
+                                                          proven prefix of what was witnessed, or an approved root
+    zhifa witness approve-restore --state DIR --log-key VKEY FILE [--output FILE]
+                                                          the witness operator signs that exact restored root
 
 The checkpoint file is the signed note, optionally followed by a blank line, "consistency <old> <new>" and the
 proof hashes in base64, one per line (`zhifa archive proof OLD_SIZE`); a C2SP add-checkpoint body is accepted too.
@@ -52,6 +55,13 @@ class Command(BaseCommand):
         restore.add_argument("--state", required=True)
         restore.add_argument("--log-key", required=True)
         restore.add_argument("statement", help="恢复声明文件（zhifa record_restore 生成），- 表示标准输入")
+        restore.add_argument("--approval", help="见证方运维人员签署的批准文件（zhifa witness approve-restore 生成）；"
+                                                "恢复后的账本无法证明是已见证账本的前缀时必须提供")
+        approve = sub.add_parser("approve-restore", help="见证方运维人员核实后，签署批准恢复声明中的账本大小和根哈希")
+        approve.add_argument("--state", required=True)
+        approve.add_argument("--log-key", required=True)
+        approve.add_argument("statement", help="恢复声明文件，- 表示标准输入")
+        approve.add_argument("--output", help="把批准文件写到此处（默认输出到标准输出）")
 
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
@@ -69,8 +79,16 @@ class Command(BaseCommand):
                 self._cosign(witness, options)
             elif action == "show":
                 self._show(witness)
+            elif action == "approve-restore":
+                approval = witness.approve_restore(_read(options["statement"]), options["log_key"])
+                if options["output"]:
+                    Path(options["output"]).write_text(approval, encoding="utf-8")
+                    self.stdout.write(f"批准文件已写入 {options['output']}。")
+                else:
+                    self.stdout.write(approval, ending="")
             else:
-                new = witness.accept_restore(_read(options["statement"]), options["log_key"])
+                approval = _read(options["approval"]) if options["approval"] else None
+                new = witness.accept_restore(_read(options["statement"]), options["log_key"], approval=approval)
                 self.stdout.write(f"已接受恢复声明：{new.origin} 从大小 {new.size} 继续见证。")
         except WitnessRefused as exc:
             raise CommandError(f"见证方拒绝（{exc.code}，{exc.http_status}）：{exc.message}") from exc

@@ -6,7 +6,8 @@ import time
 import unicodedata
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 
 from zhifa.registry.demo import DEMO_PASSWORD, LOADED, OCCUPIED, Login, demo_state, existing_logins, load_demo
 
@@ -32,6 +33,8 @@ class Command(BaseCommand):
     help = "向空数据库载入演示数据（示范市司法局及其监督的五个执法主体），并列出演示账号。重复运行不会改变数据。"
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if getattr(settings, "ZHIFA_PRODUCTION", False):  # issue 9 defect 2: the demo password is public
+            raise CommandError("生产配置下不能载入演示数据（演示账号的密码是公开的）。")
         state = demo_state()
         if state == LOADED:
             self.stdout.write("演示数据已经载入，本次未做任何更改。演示账号如下（密码如已修改，以修改后的为准）：")
