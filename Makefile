@@ -66,7 +66,8 @@ lint: $(VENV)/.dev
 	  zhifa/accounts/auth.py zhifa/records/deep.py zhifa/records/deepcheck.py zhifa/records/integrity.py \
 	  zhifa/records/startup.py zhifa/records/dbcheck.py zhifa/cases/deepcheck.py zhifa/documents/deepcheck.py \
 	  zhifa/registry/deepcheck.py zhifa/records/management/commands/integrity_watch.py zhifa/records/personal.py \
-	  zhifa/records/models/personal.py zhifa/cases/personal.py zhifa/cases/dates.py zhifa/registry/forms.py
+	  zhifa/records/models/personal.py zhifa/cases/personal.py zhifa/cases/dates.py zhifa/registry/forms.py \
+	  zhifa/records/security.py zhifa/records/streams.py zhifa/cases/streams.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .hypothesis .mypy_cache .ruff_cache

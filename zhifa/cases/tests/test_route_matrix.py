@@ -56,6 +56,7 @@ STAFF_ROUTES: dict[str, str] = {
     "accounts/login/": "skip",
     "accounts/logout/": "skip",
     "accounts/tokens/": "collection",
+    "accounts/password/": "personal",  # changes only the caller's own password (ADR 0016)
     # personal: acts only on the caller's own tokens; another user's id is refused with a message and a redirect
     "accounts/tokens/<int:token_id>/revoke/": "personal",
     "staff/records/": "collection",
