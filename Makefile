@@ -48,7 +48,7 @@ demo: $(VENV)/.runtime
 	$(BIN)/zhifa migrate --verbosity 0 && $(BIN)/zhifa demo && $(BIN)/zhifa demo_cases
 
 test: $(VENV)/.dev sysdeps-test
-	DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/pytest
+	DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/pytest $(PYTEST_ARGS)
 
 test-fast: $(VENV)/.dev
 	$(BIN)/pytest -m "not browser"
