@@ -121,7 +121,9 @@ def test_production_deploy_check_passes_on_a_fresh_database(tmp_path: Path) -> N
     pii_key = tmp_path / "keys" / "pii-master.key"  # the personal-data master key, outside the data (ADR 0018)
     pii_key.write_text("ab" * 32)
     pii_key.chmod(0o600)
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "zhifa.settings.production", "ZHIFA_DATA_DIR": str(tmp_path / "data"),
+    # `make test` sets DJANGO_ALLOW_ASYNC_UNSAFE for the browser tests; a deployment never does (async.E001).
+    env = {**{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
+           "DJANGO_SETTINGS_MODULE": "zhifa.settings.production", "ZHIFA_DATA_DIR": str(tmp_path / "data"),
            "ZHIFA_CHECKPOINT_EXPORT_DIR": str(tmp_path / "offbox"),
            "ZHIFA_LEDGER_KEY_FILE": str(tmp_path / "keys" / "ledger-ed25519.pem"),
            "ZHIFA_PII_KEY_FILE": str(pii_key),
