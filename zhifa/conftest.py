@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 
 from zhifa.common.testing import AgencyPersonas, make_agency, make_personas, make_user
 from zhifa.records.testing import ledger_db, restore_ledger_triggers  # noqa: F401  (fixtures)
@@ -29,3 +33,15 @@ def supervisor(bureau):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def system_admin(db):  # type: ignore[no-untyped-def]
     return make_user(None, "system_admin", username="sysadmin")
+
+
+@pytest.fixture
+def in_process_requests() -> Iterator[None]:
+    """Keep the test's database connection (and its transaction) across requests, as Django's test client does."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
