@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 class LoginForm(AuthenticationForm):
     error_messages = {
-        "invalid_login": _("用户名或密码不正确。连续输错 %(limit)s 次，账户将被临时锁定。"),
+        "invalid_login": _("用户名或密码不正确。从同一地址连续输错 %(limit)s 次，该地址将暂时不能登录此账户。"),
         "inactive": _("该账户已停用，请联系本机关管理员。"),
     }
 

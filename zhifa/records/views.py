@@ -26,6 +26,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpRe
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -601,7 +602,7 @@ def security_rows(entries: list[LedgerEntry]) -> list[dict[str, Any]]:
     for entry in entries:
         data = json.loads(bytes(entry.canonical))
         actor = data.get("actor") or {}
-        rows.append({"seq": entry.seq, "time": data.get("time", ""), "agency_id": entry.agency_id,
+        rows.append({"seq": entry.seq, "time": parse_datetime(data.get("time", "")) or data.get("time", ""), "agency_id": entry.agency_id,
                      "actor": actor.get("name", ""), "username": actor.get("username", ""),
                      **{k: v for k, v in (data.get("payload") or {}).items()}})
     return rows

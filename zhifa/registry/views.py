@@ -13,6 +13,7 @@ from django.db.models import Model
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.dateparse import parse_datetime
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -277,7 +278,7 @@ def supervision_event_rows(entries: list[Any]) -> list[dict[str, Any]]:
     for entry in entries:
         data = json.loads(bytes(entry.canonical))
         actor = data.get("actor") or {}
-        rows.append({"seq": entry.seq, "time": data.get("time", ""), "actor": actor.get("name", ""),
+        rows.append({"seq": entry.seq, "time": parse_datetime(data.get("time", "")) or data.get("time", ""), "actor": actor.get("name", ""),
                      "payload": data.get("payload", {})})
     return rows
 
