@@ -602,7 +602,8 @@ def security_rows(entries: list[LedgerEntry]) -> list[dict[str, Any]]:
     for entry in entries:
         data = json.loads(bytes(entry.canonical))
         actor = data.get("actor") or {}
-        rows.append({"seq": entry.seq, "time": parse_datetime(data.get("time", "")) or data.get("time", ""), "agency_id": entry.agency_id,
+        rows.append({"seq": entry.seq, "time": data.get("time", ""),
+                     "when": parse_datetime(data.get("time", "")) or data.get("time", ""), "agency_id": entry.agency_id,
                      "actor": actor.get("name", ""), "username": actor.get("username", ""),
                      **{k: v for k, v in (data.get("payload") or {}).items()}})
     return rows

@@ -278,7 +278,8 @@ def supervision_event_rows(entries: list[Any]) -> list[dict[str, Any]]:
     for entry in entries:
         data = json.loads(bytes(entry.canonical))
         actor = data.get("actor") or {}
-        rows.append({"seq": entry.seq, "time": parse_datetime(data.get("time", "")) or data.get("time", ""), "actor": actor.get("name", ""),
+        rows.append({"seq": entry.seq, "time": data.get("time", ""),
+                     "when": parse_datetime(data.get("time", "")) or data.get("time", ""), "actor": actor.get("name", ""),
                      "payload": data.get("payload", {})})
     return rows
 
