@@ -50,7 +50,7 @@ def test_huge_offsets_are_a_clear_error_on_every_list_endpoint(agency_a):
     world = make_case_world(agency_a)
     case = new_penalty_case(world)
     everyone = agency_a[Role.AGENCY_ADMIN]
-    for role in (Role.OFFICER, Role.LEGAL_REVIEWER, Role.ARCHIVIST):
+    for role in (Role.OFFICER, Role.LEGAL_REVIEWER, Role.ARCHIVIST, Role.AGENCY_HEAD):
         everyone.roles.get_or_create(role=role)
     client = token_client(everyone)
     anonymous = Client(raise_request_exception=False)
