@@ -10,6 +10,7 @@ from typing import Any, ParamSpec, TypeVar
 from django.db import DatabaseError, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
+from zhifa.common.http import client_ip
 from zhifa.records.ledger import LedgerError, ledger_append
 
 P = ParamSpec("P")
@@ -27,9 +28,11 @@ def access_stream(agency_id: int | None) -> str:
 
 
 def client_address(request: HttpRequest | None) -> str:
+    """The source address a 调阅 or security event records: the same as the login lockout uses (behind a proxy,
+    ZHIFA_CLIENT_IP_HEADER's value)."""
     if request is None:
         return ""
-    return str(request.META.get("REMOTE_ADDR", ""))[:64]
+    return client_ip(request)[:64]
 
 
 def record_access(

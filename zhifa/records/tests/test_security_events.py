@@ -143,3 +143,16 @@ def test_list_pages_and_the_action_form_fail_closed(url, a_case, agency_a, monke
     response = browser(user).get(url)
     assert response.status_code == 503
     assert PARTY_NAME not in response.content.decode() and a_case.title not in response.content.decode()
+
+
+def test_access_and_security_events_record_the_proxied_client_address(settings) -> None:
+    """AC-6 (source IP): behind a proxy, 调阅 and security events record the address ZHIFA_CLIENT_IP_HEADER names,
+    the same one the login lockout counts, not the proxy's."""
+    from django.test import RequestFactory
+
+    from zhifa.records.access import client_address
+
+    request = RequestFactory().get("/staff/cases/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="1.2.3.4, 203.0.113.7")
+    assert client_address(request) == "10.0.0.2"
+    settings.ZHIFA_CLIENT_IP_HEADER = "X-Forwarded-For"
+    assert client_address(request) == "203.0.113.7"
