@@ -40,7 +40,7 @@ from zhifa.cases.kinds.common import CaseIn
 from zhifa.cases.models import Case, Deadline, DeadlineState
 from zhifa.cases.services import case_create
 from zhifa.common.paging import offset_query
-from zhifa.records.access import api_fail_closed
+from zhifa.records.access import api_fail_closed, record_list_access
 from zhifa.records.models import LedgerEntry
 
 router = Router(tags=["案件办理（需令牌）"], auth=[ApiTokenAuth(), django_auth])
@@ -485,7 +485,8 @@ def case_kinds(request: HttpRequest) -> Any:
 
 
 @router.get("/", response={200: CaseListOut, **LIST_ERRORS}, operation_id="case_list",
-            summary="案件列表")
+            summary="案件列表（记录调阅）")
+@decorate_view(_fail_closed)
 def case_list(
     request: HttpRequest,
     state: str = Query("", max_length=32, description="状态代码"),
@@ -498,6 +499,9 @@ def case_list(
     rows, total = selectors.case_list_for(
         user=request.user, state=state, kind=kind, mine=mine, q=q, limit=limit, offset=offset,  # type: ignore[arg-type]
     )
+    # Like the staff list: a 调阅 entry naming the cases shown, never the search words (issue 9 defect 9).
+    record_list_access(user=request.user, object_kind="case_list", request=request, action="list",
+                       shown=[(c.agency_id, str(c.public_id)) for c in rows])
     return {"total": total, "limit": limit, "offset": offset, "items": [_summary(c) for c in rows]}
 
 
@@ -513,20 +517,31 @@ def case_register(request: HttpRequest, payload: CaseCreateIn) -> Any:
 
 
 @router.get("/due", response={200: list[CaseDueOut], **LIST_ERRORS}, operation_id="case_due_list",
-            summary="我的待办期限（未届满和已超期的期限）")
+            summary="我的待办期限（未届满和已超期的期限；记录调阅）")
+@decorate_view(_fail_closed)
 def case_due(request: HttpRequest, days: int = Query(14, ge=0, le=366, description="未来多少天内届满"),
              limit: int = Query(100, ge=1, le=500)) -> Any:
     today = today_in_china()
     rows = selectors.due_list_for(user=request.user, today=today, days=days, limit=limit)  # type: ignore[arg-type]
+    _log_deadline_list(request, rows, "due_list")
     return [_due(row, today) for row in rows]
 
 
 @router.get("/missed", response={200: list[CaseDueOut], **LIST_ERRORS}, operation_id="case_missed_list",
-            summary="已错过的法定期限")
+            summary="已错过的法定期限（记录调阅）")
+@decorate_view(_fail_closed)
 def case_missed(request: HttpRequest, limit: int = Query(100, ge=1, le=500)) -> Any:
     today = today_in_china()
     rows = selectors.missed_deadlines_for(user=request.user, limit=limit)  # type: ignore[arg-type]
+    _log_deadline_list(request, rows, "missed_list")
     return [_due(row, today) for row in rows]
+
+
+def _log_deadline_list(request: HttpRequest, rows: list[Deadline], kind: str) -> None:
+    """Deadline lists show case numbers and titles: a 调阅 entry naming the cases shown (issue 9 defect 9)."""
+    shown = {(row.case.agency_id, str(row.case.public_id)) for row in rows}
+    record_list_access(user=request.user, object_kind=kind, shown=sorted(shown, key=str), action="list",
+                       request=request)
 
 
 def _due(row: Deadline, today: datetime.date) -> dict[str, Any]:

@@ -33,7 +33,7 @@ from zhifa.accounts.roles import Role
 from zhifa.cases import engine
 from zhifa.common.errors import NotAllowed
 from zhifa.common.paging import offset_query
-from zhifa.records.access import api_fail_closed, record_access
+from zhifa.records.access import api_fail_closed, record_access, record_list_access
 from zhifa.review import selectors
 from zhifa.review.models import (
     OPEN_STATES,
@@ -349,7 +349,8 @@ def _detail(rnd: ReviewRound, today: datetime.date) -> dict[str, Any]:
 
 
 @router.get("/queue", response={200: ReviewQueueOut, **LIST_ERRORS}, operation_id="review_queue",
-            summary="法制审核待办（审核轮次列表）")
+            summary="法制审核待办（审核轮次列表；记录调阅）")
+@decorate_view(_fail_closed)
 def review_queue(
     request: HttpRequest,
     scope: Literal["open", "mine", "unassigned", "overdue", "done"] = Query(
@@ -357,9 +358,12 @@ def review_queue(
     limit: int = Query(50, ge=1, le=200),
     offset: int = offset_query(),
 ) -> Any:
-    """The review rounds of the agencies the user may see; a list writes no 调阅 entry (the detail does)."""
+    """The review rounds of the agencies the user may see; like the staff queue, one 调阅 entry naming the cases
+    listed (issue 9 defect 9)."""
     rows, total = selectors.review_queue_for(user=request.user, scope=scope, limit=limit,  # type: ignore[arg-type]
                                              offset=offset)
+    record_list_access(user=request.user, object_kind="review_queue", action=f"list:{scope}", request=request,
+                       shown=[(r.agency_id, str(r.case.public_id)) for r in rows])
     today = engine.today_in_china()
     paused_on = _paused_on(rows)
     return {"scope": scope, "total": total, "limit": limit, "offset": offset,

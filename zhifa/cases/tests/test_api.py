@@ -3,6 +3,7 @@ the 调阅 entry of a detail read."""
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -86,9 +87,13 @@ def test_another_agencys_case_is_404_on_every_route(case, agency_b):
         assert listing["total"] == 0 and listing["items"] == []
     case.refresh_from_db()
     assert case.state == "lead_registered" and case.summary != "改写"
-    # Nothing recorded — not even an access entry for a case that "does not exist" — but the denied attempts
-    # (security events, issue 9 defect 9).
-    assert {e.kind for e in LedgerEntry.objects.filter(seq__gte=size)} <= {"security.denied"}
+    # Nothing recorded of A's case — not even an access entry for a case that "does not exist" — but the denied
+    # attempts (security events) and B's own list reads, which name no case of A's (issue 9 defect 9).
+    after = LedgerEntry.objects.filter(seq__gte=size)
+    assert {e.kind for e in after} <= {"security.denied", "access.read"}
+    for entry in after.filter(kind="access.read"):
+        assert entry.stream == f"access:{agency_b.agency.pk}"
+        assert str(case.public_id).encode() not in bytes(entry.canonical)
 
 
 @pytest.mark.django_db
@@ -230,19 +235,23 @@ def test_every_action_has_its_route_documented_in_openapi(world):
 
 
 @pytest.mark.django_db
-def test_detail_appends_an_access_entry_and_the_list_does_not(case, world):
+def test_detail_and_list_append_access_entries(case, world):
+    """AC-6, issue 9 defect 9: the list names the cases it shows (never the search words); the detail and the
+    timeline each write their own 调阅 entry."""
     client = client_for(world["officer"])
-    assert client.get(f"{BASE}/").json()["total"] == 1
-    assert access_entries(case) == []
+    assert client.get(f"{BASE}/", {"q": "采砂"}).json()["total"] == 1
+    (listed,) = access_entries(case)
+    payload = json.loads(bytes(listed.canonical))["payload"]
+    assert payload["object_kind"] == "case_list" and "采砂" not in bytes(listed.canonical).decode()
     response = client.get(f"{BASE}/{case.public_id}")
     assert response.status_code == 200
     body = response.json()
     assert body["id"] == str(case.public_id) and body["reference"] == case.reference
     assert body["stream"] == case.stream
-    (entry,) = access_entries(case)
+    entry = access_entries(case)[-1]
     assert entry.stream == f"access:{case.agency_id}"
     client.get(f"{BASE}/{case.public_id}/timeline")
-    assert len(access_entries(case)) == 2
+    assert len(access_entries(case)) == 3
 
 
 @pytest.mark.django_db
@@ -324,3 +333,20 @@ def test_openapi_components_of_the_cases_routes_are_not_shadowed(world):
         mode = "serialization" if schema.__name__.endswith("Out") else "validation"
         own = schema.model_json_schema(mode=mode, ref_template="#/components/schemas/{model}")
         assert set(components[schema.__name__]["properties"]) == set(own["properties"]), schema.__name__
+
+
+@pytest.mark.django_db
+def test_lists_fail_closed_when_the_access_log_is_down(case, world, monkeypatch):
+    """AC-6, FC-5, issue 9 defect 9: the case list and the deadline lists show case numbers and titles, so they
+    answer 503 without them when their 调阅 entry cannot be written."""
+    from zhifa.records.access import AccessLogUnavailable
+
+    def broken(**kwargs):  # type: ignore[no-untyped-def]
+        raise AccessLogUnavailable("down")
+
+    monkeypatch.setattr("zhifa.cases.api.record_list_access", broken)
+    client = client_for(world["officer"])
+    for url in (f"{BASE}/", f"{BASE}/due", f"{BASE}/missed"):
+        response = client.get(url)
+        assert response.status_code == 503, (url, response.content)
+        assert case.reference.encode() not in response.content and case.title.encode() not in response.content

@@ -90,8 +90,13 @@ def test_another_agencys_round_is_404_and_not_in_its_queue(rounds, agency_b):
         assert other.get(f"{BASE}/reviewers", {"case_id": str(case_id)}).status_code == 404
         own = other.get(f"{BASE}/reviewers").json()
         assert [r["id"] for r in own] == [str(agency_b["legal_reviewer"].public_id)]
-    # a refused read leaves no 调阅 entry, only security events (issue 9 defect 9)
-    assert {e.kind for e in LedgerEntry.objects.filter(seq__gte=size)} <= {"security.denied"}
+    # a refused read leaves no 调阅 entry of A's, only security events; B's own queue reads name none of A's cases
+    # (issue 9 defect 9)
+    after = LedgerEntry.objects.filter(seq__gte=size)
+    assert {e.kind for e in after} <= {"security.denied", "access.read"}
+    for entry in after.filter(kind="access.read"):
+        assert entry.stream == f"access:{agency_b.agency.pk}"
+        assert all(str(r.case.public_id).encode() not in bytes(entry.canonical) for r in rounds.values())
 
 
 @pytest.mark.django_db
@@ -171,7 +176,12 @@ def test_queue_scopes(rounds, world, supervisor):
     (done,) = queue(reviewer, "done")["items"]
     assert done["days_left"] is None and done["state_label"] == "同意" and done["decided_on"] == "2026-06-15"
     assert done["reviewer"] == world["legal_reviewer"].full_name
-    assert all(round_accesses(r) == [] for r in rounds.values())  # a list writes no 调阅 entry
+    assert all(round_accesses(r) == [] for r in rounds.values())  # a list writes no round 调阅 entry...
+    listed = [json.loads(bytes(raw))["payload"] for raw in
+              LedgerEntry.objects.filter(kind="access.read").values_list("canonical", flat=True)]
+    # ...but one naming the cases it shows (issue 9 defect 9)
+    assert any(p["object_kind"] == "review_queue" and str(rounds["pending"].case.public_id) in p["object_id"]
+               for p in listed)
 
 
 # ----------------------------------------------------------------------------------------------------- detail
