@@ -124,7 +124,7 @@ def case_personal_erase(*, case: Case, reason: str, actor: User | None = None, f
     if not reason.strip():
         raise InvalidInput(_("请写明删除理由。"))
     with transaction.atomic():
-        parties = list(case.parties.select_related("personal").select_for_update())
+        parties = list(case.parties.select_related("personal").select_for_update(of=("self",)))
         count = personal_erase(records=[p.personal for p in parties if p.personal is not None], reason=reason,
                                actor=actor)
         for party in parties:

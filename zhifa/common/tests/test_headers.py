@@ -122,7 +122,8 @@ def test_production_deploy_check_passes_on_a_fresh_database(tmp_path: Path) -> N
     pii_key.write_text("ab" * 32)
     pii_key.chmod(0o600)
     # `make test` sets DJANGO_ALLOW_ASYNC_UNSAFE for the browser tests; a deployment never does (async.E001).
-    env = {**{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
+    # A fresh deployment: its own SQLite file in the data folder, whatever database the suite itself runs on.
+    env = {**{k: v for k, v in os.environ.items() if k not in ("DJANGO_ALLOW_ASYNC_UNSAFE", "DATABASE_URL")},
            "DJANGO_SETTINGS_MODULE": "zhifa.settings.production", "ZHIFA_DATA_DIR": str(tmp_path / "data"),
            "ZHIFA_CHECKPOINT_EXPORT_DIR": str(tmp_path / "offbox"),
            "ZHIFA_LEDGER_KEY_FILE": str(tmp_path / "keys" / "ledger-ed25519.pem"),
