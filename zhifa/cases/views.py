@@ -39,6 +39,7 @@ from zhifa.cases.forms import (
 from zhifa.cases.kinds.common import OFFICERS
 from zhifa.cases.models import Case, Deadline, DeadlineState, Party
 from zhifa.cases.services import case_create
+from zhifa.common.countdown import Countdown
 from zhifa.common.errors import ServiceError
 from zhifa.common.paging import page_number
 from zhifa.records import evidence as ev
@@ -63,32 +64,12 @@ def _case_url(case: Case, anchor: str = "") -> str:
     return reverse("cases:detail", args=[case.public_id]) + (f"#{anchor}" if anchor else "")
 
 
-@dataclass
-class Countdown:
-    """A deadline as the pages show it: days left (negative when overdue)."""
-
-    deadline: Deadline
-    days_left: int
-
-    @property
-    def overdue(self) -> bool:
-        return self.days_left < 0
-
-    @property
-    def days_overdue(self) -> int:
-        return -self.days_left
-
-    @property
-    def urgent(self) -> bool:
-        return 0 <= self.days_left <= 3
-
-    @property
-    def day_kind_label(self) -> str:
-        return str(DAY_KINDS.get(self.deadline.day_kind, self.deadline.day_kind))
+URGENT_DAYS = 3  # a legal deadline is shown urgent from 3 days before it
 
 
 def _countdown(deadline: Deadline, today: date) -> Countdown:
-    return Countdown(deadline, deadline.days_left(today))
+    return Countdown(deadline.days_left(today), URGENT_DAYS, deadline,
+                     str(DAY_KINDS.get(deadline.day_kind, deadline.day_kind)))
 
 
 def _all_states() -> dict[str, str]:
