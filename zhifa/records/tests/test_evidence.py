@@ -27,6 +27,7 @@ from zhifa.records.blobstore import (
     UploadTooLarge,
     check_type,
     default_store,
+    human_size,
     upload_limit,
 )
 from zhifa.records.models import Blob, Evidence, LedgerEntry
@@ -246,6 +247,13 @@ def test_docx_is_detected_from_its_zip_directory(tmp_path: Path) -> None:
         z.writestr("payload.exe", "MZ")
     with pytest.raises(UnsupportedType):
         check_type(other.read_bytes()[:4096], other)
+
+
+@pytest.mark.parametrize(("n", "text"), [
+    (0, "0 B"), (1023, "1023 B"), (1536, "1.5 KB"), (2 * 1024**2, "2.0 MB"), (5 * 1024**4, "5120.0 GB"),
+])
+def test_human_size_is_the_one_size_label_of_pages_and_archive_index(n: int, text: str) -> None:
+    assert human_size(n) == text
 
 
 @pytest.mark.parametrize(("content", "word"), [
