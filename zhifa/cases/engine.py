@@ -28,7 +28,7 @@ from ninja import Schema
 from pydantic import ValidationError
 
 from zhifa.cases.models import Case
-from zhifa.common.errors import InvalidState, NotAllowed, ServiceError
+from zhifa.common.errors import InvalidInput, InvalidState, NotAllowed, ServiceError
 from zhifa.common.scoping import writable_agency_ids
 from zhifa.records import ledger
 from zhifa.workdays.calendar import WorkCalendar, load_calendar
@@ -43,15 +43,6 @@ class GateBlocked(ServiceError):
 
     code = "gate_blocked"
     status = 409
-
-
-class InvalidInput(ServiceError):
-    code = "invalid"
-    status = 422
-
-    def __init__(self, message: str, *, errors: list[dict[str, Any]] | None = None) -> None:
-        super().__init__(message)
-        self.errors = errors or []
 
 
 def today_in_china() -> date:

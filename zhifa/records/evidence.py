@@ -28,7 +28,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhifa.accounts.roles import Role
-from zhifa.common.errors import NotAllowed, ServiceError
+from zhifa.common import errors
+from zhifa.common.errors import NotAllowed
 from zhifa.common.scoping import ALL_AGENCIES, visible_agency_ids
 from zhifa.records import access, ledger, merkle, signednote, streams
 from zhifa.records.blobstore import TYPES, BlobStore, Staged, default_store, human_size
@@ -57,8 +58,10 @@ STREAM_MAX = 128
 TIMELINE_PAGE = 100
 
 
-class InvalidInput(ServiceError):
-    code = "invalid"
+class InvalidInput(errors.InvalidInput):
+    """Wrong input to an upload or an evidence form: HTTP 400 (the common class answers 422)."""
+
+    status = 400
 
 
 # ---------------------------------------------------------------------------------------------------------------

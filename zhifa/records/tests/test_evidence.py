@@ -19,7 +19,7 @@ from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
 from zhifa.accounts.roles import Role
-from zhifa.common.errors import NotAllowed
+from zhifa.common.errors import InvalidInput, NotAllowed
 from zhifa.records import evidence as ev
 from zhifa.records.blobstore import (
     BlobCorrupted,
@@ -247,6 +247,12 @@ def test_docx_is_detected_from_its_zip_directory(tmp_path: Path) -> None:
         z.writestr("payload.exe", "MZ")
     with pytest.raises(UnsupportedType):
         check_type(other.read_bytes()[:4096], other)
+
+
+def test_records_invalid_input_is_the_common_class_answering_400() -> None:
+    exc = ev.InvalidInput("x", code="invalid_stream", errors=[{"field": "stream", "message": "x"}])
+    assert isinstance(exc, InvalidInput) and exc.status == 400 and InvalidInput("x").status == 422
+    assert exc.code == "invalid_stream" and exc.errors == [{"field": "stream", "message": "x"}]
 
 
 @pytest.mark.parametrize(("n", "text"), [
