@@ -27,7 +27,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from zhifa.cases import engine, selectors
-from zhifa.cases.engine import KINDS, Action, InvalidInput, allowed_actions, kind_of, may_take
+from zhifa.cases.engine import KINDS, Action, InvalidInput, allowed_actions, kind_of
 from zhifa.cases.forms import (
     NEW_CASE_KINDS,
     PARTY_FIELD_HELP,
@@ -338,14 +338,9 @@ def _layout(form: Any) -> tuple[list[Any], list[ChecklistRow], list[Any]]:
 
 
 def _refusal(user: Any, case: Case, action: Action) -> str:
-    """Why the action cannot be taken now (the same words `case_act` would use), or ""."""
-    table = kind_of(case)
-    if case.state not in action.sources:
-        return _("案件当前处于“%(state)s”，不能“%(action)s”。") % {"state": table.state_label(case.state),
-                                                               "action": action.label}
-    if not may_take(user, case, action):
-        return _("您的角色不能“%(action)s”。") % {"action": action.label}
-    return ""
+    """Why the action cannot be taken now (the words `case_act` would use), or ""."""
+    refused = engine.refusal(user, case, action)
+    return refused.message if refused is not None else ""
 
 
 def _new_documents(case: Case, before: set[Any]) -> list[Any]:
