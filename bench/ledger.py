@@ -104,11 +104,12 @@ def bench_appends(n: int, rounds: int = 10) -> tuple[float, float]:
 
 
 def build_large_tree(n: int) -> None:
-    """Fill the ledger with n entries quickly (bulk SQL), computing leaves and perfect subtrees like ledger_append."""
+    """Fill the ledger with n entries quickly (bulk SQL), with the leaves and perfect subtrees of ledger_append's own
+    `frontier_push`."""
     from django.db import connection, transaction
 
     from zhifa.records import merkle
-    from zhifa.records.ledger import canonical_bytes, decode_frontier, encode_frontier, node_key
+    from zhifa.records.ledger import canonical_bytes, decode_frontier, encode_frontier, frontier_push
     from zhifa.records.models import LedgerHead
 
     head = LedgerHead.objects.get(pk=1)
@@ -122,15 +123,7 @@ def build_large_tree(n: int) -> None:
                                     "payload": {"i": seq}})
             leaf = merkle.leaf_hash(data)
             batch_e.append((seq, "bench.bulk", f"bench:{seq % 1000}", None, "2026-11-22 00:00:00", data, leaf))
-            batch_n.append((node_key(0, seq), leaf))
-            frontier.append((0, leaf))
-            index = seq
-            while len(frontier) >= 2 and frontier[-1][0] == frontier[-2][0]:
-                (level, right), (_l, left) = frontier.pop(), frontier.pop()
-                combined = merkle.node_hash(left, right)
-                index //= 2
-                frontier.append((level + 1, combined))
-                batch_n.append((node_key(level + 1, index), combined))
+            batch_n.extend(frontier_push(frontier, seq, leaf))
             if len(batch_e) >= 20000 or seq == n - 1:
                 with transaction.atomic():
                     cur.executemany(

@@ -22,6 +22,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from pydantic import BaseModel
 
+from zhifa.common.errors import InvalidInput
+
 EARLIEST_FACT = date(1949, 10, 1)
 EARLIEST_PROCEDURE = date(1996, 10, 1)  # 《中华人民共和国行政处罚法》施行之日
 FUTURE_LIMIT_YEARS = 5
@@ -92,8 +94,6 @@ def date_problems(data: object, *, today: date) -> list[dict[str, Any]]:
 
 def check_dates(data: object, *, today: date) -> None:
     """Raise InvalidInput (422, the reason in Chinese) if any date in `data` is implausible."""
-    from zhifa.cases.engine import InvalidInput
-
     problems = date_problems(data, today=today)
     if problems:
         raise InvalidInput("；".join(p["message"] for p in problems), errors=problems)

@@ -12,6 +12,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from zhifa.cases.models import Case, Party, PartyKind
+from zhifa.documents.services import agency_context
 from zhifa.workdays.calendar import load_calendar
 
 
@@ -66,9 +67,7 @@ def document_context(case: Case, doc_type: str, *, on: date, **extra: Any) -> di
     officers = [{"name": o.staff.name, "certificate_number": o.certificate_number}
                 for o in case.officers.filter(active=True).select_related("staff")]
     context: dict[str, Any] = {
-        "agency": {"name": agency.name, "short_name": agency.short_name, "address": agency.address,
-                   "phone": agency.phone, "reconsideration_body": agency.reconsideration_body,
-                   "litigation_court": agency.litigation_court},
+        "agency": agency_context(agency),
         "issued_on": on,
         "case": {"reference": case.reference, "title": case.title, "cause": case.title, "filed_on": case.filed_on,
                  "source": case.get_source_kind_display(), "place": case.violation_place, "act_date": case.act_date,

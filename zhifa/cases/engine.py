@@ -27,8 +27,9 @@ from django.utils.translation import gettext as _
 from ninja import Schema
 from pydantic import ValidationError
 
+from zhifa.cases.dates import check_dates
 from zhifa.cases.models import Case
-from zhifa.common.errors import InvalidState, NotAllowed, ServiceError
+from zhifa.common.errors import InvalidInput, InvalidState, NotAllowed, ServiceError
 from zhifa.common.scoping import writable_agency_ids
 from zhifa.records import ledger
 from zhifa.workdays.calendar import WorkCalendar, load_calendar
@@ -43,15 +44,6 @@ class GateBlocked(ServiceError):
 
     code = "gate_blocked"
     status = 409
-
-
-class InvalidInput(ServiceError):
-    code = "invalid"
-    status = 422
-
-    def __init__(self, message: str, *, errors: list[dict[str, Any]] | None = None) -> None:
-        super().__init__(message)
-        self.errors = errors or []
 
 
 def today_in_china() -> date:
@@ -164,6 +156,20 @@ def may_take(user: User, case: Case, action: Action) -> bool:
     return bool(user.is_system_admin is False and user.has_role(*action.roles))
 
 
+def refusal(user: User, case: Case, action: Action) -> ServiceError | None:
+    """Why `user` cannot take `action` on `case` now, or None: the case's state (CASE-59), then the user's role.
+    `case_act` raises it; the action page shows its message before anything is sent."""
+    if case.state not in action.sources:
+        return InvalidState(
+            _("案件当前处于“%(state)s”，不能“%(action)s”。") % {"state": kind_of(case).state_label(case.state),
+                                                               "action": action.label},
+            rule="CASE-59",
+        )
+    if not may_take(user, case, action):
+        return NotAllowed(_("您的角色不能“%(action)s”。") % {"action": action.label})
+    return None
+
+
 def allowed_actions(user: User, case: Case) -> list[Action]:
     """The actions the user may take next (the UI shows only these)."""
     return [a for a in kind_of(case).actions_from(case.state) if may_take(user, case, a)]
@@ -199,7 +205,6 @@ def case_act(*, actor: User, case_id: UUID | str, action: str, data: Mapping[str
              today: date | None = None) -> Case:
     """Take `action` on a case: lock, check state, role, input and gates, change, record. All or nothing."""
     from zhifa.cases import recording
-    from zhifa.cases.dates import check_dates
 
     with transaction.atomic():
         case = _locked_case(actor, case_id)
@@ -207,14 +212,9 @@ def case_act(*, actor: User, case_id: UUID | str, action: str, data: Mapping[str
         act = kind.actions.get(action)
         if act is None:
             raise InvalidState(_("没有这个办案操作：%(a)s") % {"a": action}, code="unknown_action")
-        if case.state not in act.sources:
-            raise InvalidState(
-                _("案件当前处于“%(state)s”，不能“%(action)s”。") % {"state": kind.state_label(case.state),
-                                                                   "action": act.label},
-                rule="CASE-59",
-            )
-        if not may_take(actor, case, act):
-            raise NotAllowed(_("您的角色不能“%(action)s”。") % {"action": act.label})
+        refused = refusal(actor, case, act)
+        if refused is not None:
+            raise refused
         inputs = validate_input(act.schema, data)
         ctx = Ctx(case=case, actor=actor, data=inputs, today=today or today_in_china(),
                   calendar=load_calendar(case.agency.region_code), action=act, target=act.target)

@@ -27,7 +27,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from zhifa.cases import engine, selectors
-from zhifa.cases.engine import KINDS, Action, InvalidInput, allowed_actions, kind_of, may_take
+from zhifa.cases.engine import KINDS, Action, InvalidInput, allowed_actions, kind_of
 from zhifa.cases.forms import (
     NEW_CASE_KINDS,
     PARTY_FIELD_HELP,
@@ -39,6 +39,7 @@ from zhifa.cases.forms import (
 from zhifa.cases.kinds.common import OFFICERS
 from zhifa.cases.models import Case, Deadline, DeadlineState, Party
 from zhifa.cases.services import case_create
+from zhifa.common.countdown import Countdown
 from zhifa.common.errors import ServiceError
 from zhifa.common.paging import page_number
 from zhifa.records import evidence as ev
@@ -63,32 +64,12 @@ def _case_url(case: Case, anchor: str = "") -> str:
     return reverse("cases:detail", args=[case.public_id]) + (f"#{anchor}" if anchor else "")
 
 
-@dataclass
-class Countdown:
-    """A deadline as the pages show it: days left (negative when overdue)."""
-
-    deadline: Deadline
-    days_left: int
-
-    @property
-    def overdue(self) -> bool:
-        return self.days_left < 0
-
-    @property
-    def days_overdue(self) -> int:
-        return -self.days_left
-
-    @property
-    def urgent(self) -> bool:
-        return 0 <= self.days_left <= 3
-
-    @property
-    def day_kind_label(self) -> str:
-        return str(DAY_KINDS.get(self.deadline.day_kind, self.deadline.day_kind))
+URGENT_DAYS = 3  # a legal deadline is shown urgent from 3 days before it
 
 
 def _countdown(deadline: Deadline, today: date) -> Countdown:
-    return Countdown(deadline, deadline.days_left(today))
+    return Countdown(deadline.days_left(today), URGENT_DAYS, deadline,
+                     str(DAY_KINDS.get(deadline.day_kind, deadline.day_kind)))
 
 
 def _all_states() -> dict[str, str]:
@@ -357,14 +338,9 @@ def _layout(form: Any) -> tuple[list[Any], list[ChecklistRow], list[Any]]:
 
 
 def _refusal(user: Any, case: Case, action: Action) -> str:
-    """Why the action cannot be taken now (the same words `case_act` would use), or ""."""
-    table = kind_of(case)
-    if case.state not in action.sources:
-        return _("案件当前处于“%(state)s”，不能“%(action)s”。") % {"state": table.state_label(case.state),
-                                                               "action": action.label}
-    if not may_take(user, case, action):
-        return _("您的角色不能“%(action)s”。") % {"action": action.label}
-    return ""
+    """Why the action cannot be taken now (the words `case_act` would use), or ""."""
+    refused = engine.refusal(user, case, action)
+    return refused.message if refused is not None else ""
 
 
 def _new_documents(case: Case, before: set[Any]) -> list[Any]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class ServiceError(Exception):
     """A refused action. `code` is stable for API clients; `message` is shown to the user."""
@@ -29,3 +31,19 @@ class InvalidState(ServiceError):
 
     code = "invalid_state"
     status = 409
+
+
+class InvalidInput(ServiceError):
+    """What was sent is wrong (a field missing, malformed, implausible or out of range): HTTP 422 by default.
+
+    `errors` names the fields, as `{field, message}` items the API returns and forms attach to their fields. The
+    status is a class attribute: the records app's uploads and evidence forms answer 400, as they have since their
+    first release (`zhifa.records.evidence.InvalidInput`)."""
+
+    code = "invalid"
+    status = 422
+
+    def __init__(self, message: str, *, code: str | None = None, rule: str = "",
+                 errors: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(message, code=code, rule=rule)
+        self.errors = errors or []

@@ -30,10 +30,17 @@ def visible_agency_ids(user: User) -> frozenset[int] | None:
         return frozenset()
     ids = {user.agency_id}
     if user.has_role(Role.SUPERVISOR):
-        from zhifa.registry.models import Agency
-
-        ids.update(Agency.objects.filter(supervisor_id=user.agency_id).values_list("pk", flat=True))
+        ids.update(supervised_agency_ids(user))
     return frozenset(ids)
+
+
+def supervised_agency_ids(user: User) -> frozenset[int]:
+    """The agencies the user's agency supervises (a justice bureau's 监督 scope), whatever the user's roles."""
+    if user.agency_id is None:
+        return frozenset()
+    from zhifa.registry.models import Agency
+
+    return frozenset(Agency.objects.filter(supervisor_id=user.agency_id).values_list("pk", flat=True))
 
 
 def writable_agency_ids(user: User) -> frozenset[int] | None:

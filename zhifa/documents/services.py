@@ -59,6 +59,7 @@ def get_document_type(code: str) -> DocumentType:
 
 
 def agency_context(agency: Agency) -> dict[str, Any]:
+    """The `agency` block of every document context (the issuing agency's names, contacts and remedy bodies)."""
     return {
         "name": agency.name, "short_name": agency.short_name, "address": agency.address, "phone": agency.phone,
         "reconsideration_body": agency.reconsideration_body, "litigation_court": agency.litigation_court,

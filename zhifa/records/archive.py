@@ -41,7 +41,7 @@ from django.utils import timezone
 
 from zhifa.accounts.roles import Role
 from zhifa.records import ledger, merkle, personal, verify
-from zhifa.records.blobstore import BlobStore, default_store
+from zhifa.records.blobstore import BlobStore, default_store, human_size
 from zhifa.records.checkpoints import checkpoint_create, public_key, sm2_public_key
 from zhifa.records.models import LedgerEntry, LedgerNode, PersonalRecord
 
@@ -191,15 +191,6 @@ def _summary(payload: Any, limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _human_size(n: int) -> str:
-    size = float(n)
-    for unit in ("字节", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "字节" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{n} 字节"  # pragma: no cover
-
-
 _STYLE = """
 body{font-family:"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:2em;color:#222;line-height:1.5}
 h1{font-size:1.5em}table{border-collapse:collapse;width:100%;margin:1em 0}
@@ -249,7 +240,7 @@ def _index_row(seq: int, content: Any) -> str:
         if not verify.SHA256_RE.match(str(sha)):
             continue
         name = payload.get("original_filename") if isinstance(payload, dict) and len(content["blobs"]) == 1 else ""
-        text = f"{name or sha[:16] + '…'}（{ref.get('content_type', '')}，{_human_size(int(ref.get('size') or 0))}）"
+        text = f"{name or sha[:16] + '…'}（{ref.get('content_type', '')}，{human_size(int(ref.get('size') or 0))}）"
         links.append(f"<a href=\"blobs/{sha}\">{e(text)}</a>")
     kind_cell = f"{e(label)}<br><code>{e(kind)}</code>" if label else f"<code>{e(kind)}</code>"
     return (

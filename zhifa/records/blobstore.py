@@ -175,6 +175,7 @@ def too_large_message(limit: int) -> str:
 
 
 def human_size(n: int) -> str:
+    """A byte count as staff pages and archive index pages show it: "512 B", "1.5 KB", "2.0 MB", "3.1 GB"."""
     value = float(n)
     for unit in ("B", "KB", "MB", "GB"):
         if value < 1024 or unit == "GB":

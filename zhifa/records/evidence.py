@@ -28,8 +28,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhifa.accounts.roles import Role
-from zhifa.common.errors import NotAllowed, ServiceError
-from zhifa.common.scoping import ALL_AGENCIES, visible_agency_ids
+from zhifa.common import errors
+from zhifa.common.errors import NotAllowed
+from zhifa.common.scoping import ALL_AGENCIES, supervised_agency_ids, visible_agency_ids
 from zhifa.records import access, ledger, merkle, signednote, streams
 from zhifa.records.blobstore import TYPES, BlobStore, Staged, default_store, human_size
 from zhifa.records.checkpoints import latest_checkpoint, log_signer
@@ -57,8 +58,10 @@ STREAM_MAX = 128
 TIMELINE_PAGE = 100
 
 
-class InvalidInput(ServiceError):
-    code = "invalid"
+class InvalidInput(errors.InvalidInput):
+    """Wrong input to an upload or an evidence form: HTTP 400 (the common class answers 422)."""
+
+    status = 400
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -77,9 +80,7 @@ def evidence_agency_ids(user: User) -> frozenset[int]:
     if user.has_role(Role.SUPERVISOR) and user.agency_id is not None:
         visible = visible_agency_ids(user)
         if visible is ALL_AGENCIES:  # a supervisor who is also a system administrator: still only supervised ones
-            from zhifa.registry.models import Agency
-
-            visible = frozenset(Agency.objects.filter(supervisor_id=user.agency_id).values_list("pk", flat=True))
+            visible = supervised_agency_ids(user)
         ids.update(visible)
     return frozenset(ids)
 

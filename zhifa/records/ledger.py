@@ -41,6 +41,22 @@ def decode_frontier(raw: bytes | memoryview) -> list[tuple[int, bytes]]:
     return [(raw[i], raw[i + 1 : i + 33]) for i in range(0, len(raw), 33)]
 
 
+def frontier_push(frontier: list[tuple[int, bytes]], seq: int, leaf: bytes) -> list[tuple[int, bytes]]:
+    """Add leaf `seq` to `frontier` (the tree's right edge: its perfect subtrees as (level, hash), largest first),
+    folding equal-sized subtrees together. Returns the stored nodes this creates, as (node_key, hash): the leaf and
+    each new perfect subtree."""
+    nodes = [(node_key(0, seq), leaf)]
+    frontier.append((0, leaf))
+    index = seq
+    while len(frontier) >= 2 and frontier[-1][0] == frontier[-2][0]:
+        (level, right), (_lvl, left) = frontier.pop(), frontier.pop()
+        combined = merkle.node_hash(left, right)
+        index //= 2
+        frontier.append((level + 1, combined))
+        nodes.append((node_key(level + 1, index), combined))
+    return nodes
+
+
 def canonical_bytes(entry: Mapping[str, Any]) -> bytes:
     """Canonical JSON: sorted keys, no insignificant white space, UTF-8, no NaN. The exact bytes are stored."""
     return json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
@@ -172,15 +188,7 @@ def ledger_append(
         data = canonical_bytes(entry)
         leaf = merkle.leaf_hash(data)
         frontier = decode_frontier(frontier_raw)
-        nodes = [(node_key(0, seq), leaf)]
-        frontier.append((0, leaf))
-        index = seq
-        while len(frontier) >= 2 and frontier[-1][0] == frontier[-2][0]:
-            (level, right), (_lvl, left) = frontier.pop(), frontier.pop()
-            combined = merkle.node_hash(left, right)
-            index //= 2
-            frontier.append((level + 1, combined))
-            nodes.append((node_key(level + 1, index), combined))
+        nodes = frontier_push(frontier, seq, leaf)
         sql.run(sql.insert_entry, [seq, kind, stream, agency_id, sql.timestamp(recorded_at), data, leaf])
         sql.run_many(sql.insert_node, nodes)
         sql.run(sql.update_head, [seq + 1, encode_frontier(frontier)])

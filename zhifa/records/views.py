@@ -315,31 +315,32 @@ def evidence_media(request: HttpRequest, public_id: uuid.UUID) -> HttpResponseBa
     evidence = ev.evidence_get_for(user=request.user, public_id=public_id)  # type: ignore[arg-type]
     if evidence.media_kind == "document":  # documents are never shown inline (a PDF may carry script)
         return redirect("records:evidence_download", public_id=evidence.public_id)
-    servable = is_servable(evidence)
-    if str(evidence.public_id) not in _grants(request) or not servable:
-        try:
-            ev.evidence_record_read(user=request.user, evidence=evidence, action="play",  # type: ignore[arg-type]
-                                    request=request, result="ok" if servable else "refused_integrity")
-        except AccessLogUnavailable:
-            return unavailable_response()
-    if not servable:
-        return _integrity_refusal()
-    return blob_response(request, evidence, attachment=False)
+    granted = str(evidence.public_id) in _grants(request)
+    return _serve(request, evidence, action="play", attachment=False, log=not granted)
 
 
 @login_required
 @require_http_methods(["GET", "HEAD"])
 def evidence_download(request: HttpRequest, public_id: uuid.UUID) -> HttpResponseBase:
     evidence = ev.evidence_get_for(user=request.user, public_id=public_id)  # type: ignore[arg-type]
+    return _serve(request, evidence, action="download", attachment=True, log=True)
+
+
+def _serve(request: HttpRequest, evidence: Evidence, *, action: str, attachment: bool, log: bool) -> HttpResponseBase:
+    """Check the file, write the 调阅 entry (result ok or refused_integrity), then send the file or refuse it.
+
+    `log` false (playback within the viewer's grant) skips the entry of a file that is served, never of a refusal.
+    The entry comes first: if it cannot be written, not one byte of the file leaves (FC-5)."""
     servable = is_servable(evidence)
-    try:  # the 调阅 entry first: if it cannot be written, not one byte of the file leaves (FC-5)
-        ev.evidence_record_read(user=request.user, evidence=evidence, action="download",  # type: ignore[arg-type]
-                                request=request, result="ok" if servable else "refused_integrity")
-    except AccessLogUnavailable:
-        return unavailable_response()
+    if log or not servable:
+        try:
+            ev.evidence_record_read(user=request.user, evidence=evidence, action=action,  # type: ignore[arg-type]
+                                    request=request, result="ok" if servable else "refused_integrity")
+        except AccessLogUnavailable:
+            return unavailable_response()
     if not servable:
         return _integrity_refusal()
-    return blob_response(request, evidence, attachment=True)
+    return blob_response(request, evidence, attachment=attachment)
 
 
 class _RangeFile:

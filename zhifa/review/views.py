@@ -27,12 +27,14 @@ from django.views.decorators.http import require_GET
 
 from zhifa.accounts.roles import Role
 from zhifa.cases import engine
+from zhifa.common.countdown import Countdown
 from zhifa.common.paging import page_number
 from zhifa.records.access import fail_closed, record_list_access
 from zhifa.review import selectors
 from zhifa.review.models import CheckItem, ReviewRound, ReviewState
 
 PAGE_SIZE = 20
+URGENT_DAYS = 1  # a review round's due date is shown urgent from the day before it
 QUEUE_ROLES = (Role.LEGAL_REVIEWER, Role.AGENCY_HEAD)
 SUPERVISION_ROLES = (Role.SUPERVISOR, Role.AGENCY_HEAD)
 ASSIGNER_ROLES = (Role.LEGAL_REVIEWER, Role.AGENCY_HEAD)  # as review.actions.ASSIGNERS
@@ -56,34 +58,10 @@ def _today() -> date:
     return engine.today_in_china()
 
 
-@dataclass
-class DueCountdown:
-    """A review round's due date as cases/_countdown.html shows it (calendar days, negative when overdue)."""
-
-    due: date
-    today: date
-
-    @property
-    def days_left(self) -> int:
-        return (self.due - self.today).days
-
-    @property
-    def overdue(self) -> bool:
-        return self.days_left < 0
-
-    @property
-    def days_overdue(self) -> int:
-        return -self.days_left
-
-    @property
-    def urgent(self) -> bool:
-        return 0 <= self.days_left <= 1
-
-
-def _countdown(rnd: ReviewRound, today: date) -> DueCountdown | None:
+def _countdown(rnd: ReviewRound, today: date) -> Countdown | None:
     if rnd.due is None or not rnd.is_open or rnd.state == ReviewState.MATERIALS_REQUESTED:
         return None  # no clock yet, decided, or paused while materials are completed (REV-6)
-    return DueCountdown(rnd.due, today)
+    return Countdown.until(rnd.due, today, urgent_days=URGENT_DAYS)
 
 
 # ----------------------------------------------------------------------------------------------- case page card
@@ -93,7 +71,7 @@ def _countdown(rnd: ReviewRound, today: date) -> DueCountdown | None:
 class RoundCard:
     round: ReviewRound
     badge: str
-    countdown: DueCountdown | None
+    countdown: Countdown | None
     checks: list[Any] = field(default_factory=list)  # CheckResult rows in checklist order
     document: Any = None  # its 法制审核意见书
 

@@ -19,7 +19,7 @@ from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
 from zhifa.accounts.roles import Role
-from zhifa.common.errors import NotAllowed
+from zhifa.common.errors import InvalidInput, NotAllowed
 from zhifa.records import evidence as ev
 from zhifa.records.blobstore import (
     BlobCorrupted,
@@ -27,6 +27,7 @@ from zhifa.records.blobstore import (
     UploadTooLarge,
     check_type,
     default_store,
+    human_size,
     upload_limit,
 )
 from zhifa.records.models import Blob, Evidence, LedgerEntry
@@ -246,6 +247,19 @@ def test_docx_is_detected_from_its_zip_directory(tmp_path: Path) -> None:
         z.writestr("payload.exe", "MZ")
     with pytest.raises(UnsupportedType):
         check_type(other.read_bytes()[:4096], other)
+
+
+def test_records_invalid_input_is_the_common_class_answering_400() -> None:
+    exc = ev.InvalidInput("x", code="invalid_stream", errors=[{"field": "stream", "message": "x"}])
+    assert isinstance(exc, InvalidInput) and exc.status == 400 and InvalidInput("x").status == 422
+    assert exc.code == "invalid_stream" and exc.errors == [{"field": "stream", "message": "x"}]
+
+
+@pytest.mark.parametrize(("n", "text"), [
+    (0, "0 B"), (1023, "1023 B"), (1536, "1.5 KB"), (2 * 1024**2, "2.0 MB"), (5 * 1024**4, "5120.0 GB"),
+])
+def test_human_size_is_the_one_size_label_of_pages_and_archive_index(n: int, text: str) -> None:
+    assert human_size(n) == text
 
 
 @pytest.mark.parametrize(("content", "word"), [
