@@ -23,7 +23,7 @@ class Command(BaseCommand):
     help = "迁移数据库、运行启动检查；首次运行时创建初始管理员（或用 --demo 载入演示数据），并在 127.0.0.1:8000 提供服务（waitress）。"
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--bind", default=os.environ.get("ZHIFA_BIND", "127.0.0.1:8000"))
+        parser.add_argument("--bind", default=settings.ZHIFA_BIND)
         parser.add_argument("--threads", type=int, default=None, help="处理请求的线程数（默认 ZHIFA_THREADS 或 8）")
         parser.add_argument("--workers", type=int, default=None, help="已不再使用（waitress 为单进程多线程），保留以兼容旧脚本")
         parser.add_argument("--demo", action="store_true", help="载入演示数据（仅用于演示与开发，生产配置下拒绝）")
