@@ -39,14 +39,14 @@ class Command(BaseCommand):
         call_command("restore", "--check", stdout=self.stdout, stderr=self.stderr)
         self.stdout.write(f"数据库已迁移：{settings.DATABASES['default']['NAME']}")
         if options["demo"]:
-            if getattr(settings, "ZHIFA_PRODUCTION", False):
+            if settings.ZHIFA_PRODUCTION:
                 raise CommandError("生产配置下不能载入演示数据（演示账号的密码是公开的）。")
             call_command("demo", stdout=self.stdout)
             call_command("demo_cases", stdout=self.stdout)
         elif not User.objects.exists():
             call_command("first_admin", stdout=self.stdout)
         # Refuse to serve on a failed check, e.g. demo accounts under production settings (zhifa.E016).
-        call_command("check", deploy=getattr(settings, "ZHIFA_PRODUCTION", False), stdout=self.stdout)
+        call_command("check", deploy=settings.ZHIFA_PRODUCTION, stdout=self.stdout)
         call_command("checkpoint", stdout=self.stdout)  # creates the log key on first start; signs the tree head
         call_command("collectstatic", interactive=False, verbosity=0)
         self.stdout.write(self.style.SUCCESS(f"正在启动服务：http://{options['bind']}/ （按 Ctrl+C 停止）"))
