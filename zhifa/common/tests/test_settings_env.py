@@ -84,7 +84,7 @@ def test_defaults_are_unchanged(tmp_path):
                      "s.ALLOWED_HOSTS, str(s.DATA_DIR), str(s.ZHIFA_SEAL_DIR), s.ZHIFA_UPLOAD_SESSION_HOURS, "
                      "s.ZHIFA_BIND, s.ZHIFA_THREADS, s.LOGGING['root']['level']]))")
     assert result.returncode == 0, result.stderr
-    data = tmp_path / "data"
+    data = (tmp_path / "data").resolve()
     assert result.stdout.strip() == repr([
         False, 8 * 1024**3, None, "quick", ["127.0.0.1", "localhost", "[::1]", "testserver"], str(data),
         str(data / "keys" / "seals"), 72, "127.0.0.1:8000", 8, "WARNING",
