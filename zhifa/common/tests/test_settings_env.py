@@ -177,11 +177,11 @@ def test_no_environment_variable_is_read_outside_the_settings():
                       and node.func.value.id == "os"):
                     name = _first_arg(node)
             elif isinstance(node, ast.Subscript) and _is_os_environ(node.value) and isinstance(node.ctx, ast.Load):
-                name = node.slice.value if isinstance(node.slice, ast.Constant) else "?"
+                name = str(node.slice.value) if isinstance(node.slice, ast.Constant) else "?"
             elif isinstance(node, ast.Compare) and any(_is_os_environ(c) for c in node.comparators):
-                name = node.left.value if isinstance(node.left, ast.Constant) else "?"
+                name = str(node.left.value) if isinstance(node.left, ast.Constant) else "?"
             if name is not None:
-                found.append(f"{path.relative_to(REPO)}:{node.lineno} reads {name}")
+                found.append(f"{path.relative_to(REPO)}:{getattr(node, 'lineno', '?')} reads {name}")
     assert not found, "read these in zhifa/settings instead:\n" + "\n".join(found)
 
 
@@ -199,17 +199,17 @@ def test_every_zhifa_setting_used_is_declared_in_the_settings():
             elif isinstance(node, ast.Attribute) and pattern.match(node.attr):
                 name = node.attr
             if name is not None and name not in declared:
-                found.append(f"{path.relative_to(REPO)}:{node.lineno} uses {name}")
+                found.append(f"{path.relative_to(REPO)}:{getattr(node, 'lineno', '?')} uses {name}")
     assert not found, "declare these in zhifa/settings/__init__.py:\n" + "\n".join(found)
 
 
 def _variables_read_by_settings() -> set[str]:
-    names = set()
+    names: set[str] = set()
     for path in SETTINGS_FILES:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id.startswith("env_")
                     and node.args and isinstance(node.args[0], ast.Constant)):
-                names.add(node.args[0].value)
+                names.add(str(node.args[0].value))
     return {name for name in names if name.startswith(("ZHIFA_", "DATABASE_"))}
 
 
