@@ -17,7 +17,7 @@ from django.db import DatabaseError
 
 @register("security")
 def demo_accounts_in_production(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    if not getattr(settings, "ZHIFA_PRODUCTION", False):
+    if not settings.ZHIFA_PRODUCTION:
         return []
     from zhifa.accounts.models import User
 

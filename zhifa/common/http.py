@@ -36,7 +36,7 @@ def client_ip(request: HttpRequest) -> str:
     For a list header (X-Forwarded-For) the last entry counts: it is the one the trusted proxy appended; entries
     before it are whatever the client sent. A missing or malformed header value falls back to REMOTE_ADDR.
     """
-    header = getattr(settings, "ZHIFA_CLIENT_IP_HEADER", "")
+    header = settings.ZHIFA_CLIENT_IP_HEADER
     if header:
         key = header.upper().replace("-", "_")
         if not key.startswith("HTTP_"):
@@ -68,7 +68,7 @@ class SecurityHeadersMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        csp = getattr(settings, "ZHIFA_CSP", "")
+        csp = settings.ZHIFA_CSP
         if csp and "Content-Security-Policy" not in response:
             response["Content-Security-Policy"] = csp
         response.headers.setdefault("X-Content-Type-Options", "nosniff")

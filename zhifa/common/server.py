@@ -11,7 +11,6 @@ deadlines and TLS, and waitress trusts its X-Forwarded-* headers only when ZHIFA
 
 from __future__ import annotations
 
-import os
 import sys
 import tempfile
 import time
@@ -19,10 +18,6 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.conf import settings
-
-DEFAULT_THREADS = 8
-DEFAULT_CHANNEL_TIMEOUT = 120  # seconds a connection may stay silent (no byte in either direction)
-DEFAULT_CONNECTION_LIMIT = 1000
 
 
 def _access_log(app: Callable[..., Iterable[bytes]]) -> Callable[..., Iterable[bytes]]:
@@ -48,20 +43,20 @@ def _access_log(app: Callable[..., Iterable[bytes]]) -> Callable[..., Iterable[b
 
 
 def server_options(bind: str, *, threads: int | None = None) -> dict[str, Any]:
-    """waitress's settings for `bind` ("host:port"), from the environment (names and defaults in ADR 0019)."""
+    """waitress's settings for `bind` ("host:port"), from the settings (ZHIFA_THREADS etc.; defaults in ADR 0019)."""
     options: dict[str, Any] = {
         "listen": bind,
-        "threads": threads or int(os.environ.get("ZHIFA_THREADS", DEFAULT_THREADS)),
-        "channel_timeout": int(os.environ.get("ZHIFA_CHANNEL_TIMEOUT", DEFAULT_CHANNEL_TIMEOUT)),
-        "connection_limit": int(os.environ.get("ZHIFA_CONNECTION_LIMIT", DEFAULT_CONNECTION_LIMIT)),
+        "threads": threads or settings.ZHIFA_THREADS,
+        "channel_timeout": settings.ZHIFA_CHANNEL_TIMEOUT,  # seconds a connection may stay silent
+        "connection_limit": settings.ZHIFA_CONNECTION_LIMIT,
         # poll(), not select(): select() fails once a descriptor number passes 1024, i.e. with many connections.
         "asyncore_use_poll": True,
         # A single-request evidence upload may be as large as the upload cap (resumable sessions send chunks).
-        "max_request_body_size": int(getattr(settings, "ZHIFA_UPLOAD_MAX_BYTES", 8 * 1024**3)) + 1024**2,
+        "max_request_body_size": settings.ZHIFA_UPLOAD_MAX_BYTES + 1024**2,
         "ident": "zhifa",
         "clear_untrusted_proxy_headers": True,
     }
-    proxy = os.environ.get("ZHIFA_TRUSTED_PROXY", "")
+    proxy = settings.ZHIFA_TRUSTED_PROXY
     if proxy:
         options.update(trusted_proxy=proxy, trusted_proxy_count=1,
                        trusted_proxy_headers="x-forwarded-for x-forwarded-proto x-forwarded-host")
@@ -74,9 +69,9 @@ def serve(bind: str, *, threads: int | None = None) -> None:
 
     from zhifa.wsgi import application
 
-    # Request bodies waitress buffers go to the data disk, not a (possibly RAM-backed) /tmp.
-    if not os.environ.get("TMPDIR"):
-        buffers = settings.DATA_DIR / "server-tmp"
+    # Request bodies waitress buffers go to the data disk, not a (possibly RAM-backed) /tmp, unless TMPDIR is set.
+    buffers = settings.ZHIFA_SERVER_TMP_DIR
+    if buffers is not None:
         buffers.mkdir(parents=True, exist_ok=True)
         tempfile.tempdir = str(buffers)
     waitress_serve(_access_log(application), **server_options(bind, threads=threads))

@@ -31,7 +31,7 @@ CERT_YEARS = 10
 
 
 def seal_dir() -> Path:
-    return Path(getattr(settings, "ZHIFA_SEAL_DIR", Path(settings.DATA_DIR) / "keys" / "seals"))
+    return Path(settings.ZHIFA_SEAL_DIR)
 
 
 @dataclass(frozen=True)

@@ -49,7 +49,7 @@ def _seekable(fd: int) -> bool:
 def log_signer() -> signednote.Signer:
     """The log's Ed25519 key, kept outside the database: a file (mode 0600, created on first use) or, with
     ZHIFA_LEDGER_KEY_FD, a file descriptor the supervisor passed in (ADR 0017)."""
-    fd = getattr(settings, "ZHIFA_LEDGER_KEY_FD", None)
+    fd = settings.ZHIFA_LEDGER_KEY_FD
     if fd is not None:
         return _fd_signer(int(fd), settings.ZHIFA_LEDGER_ORIGIN)
     return _signer(str(settings.ZHIFA_LEDGER_KEY_FILE), settings.ZHIFA_LEDGER_ORIGIN)
@@ -59,7 +59,7 @@ def export_checkpoint(checkpoint: Checkpoint) -> Path | None:
     """Copy a signed checkpoint to ZHIFA_CHECKPOINT_EXPORT_DIR (meant to be off the box; ADR 0017) as
     `<origin-slug>-<size>.txt`, written whole (temporary file, fsync, rename). None when no folder is configured.
     A copy that already exists is left alone (one checkpoint per size)."""
-    folder = str(getattr(settings, "ZHIFA_CHECKPOINT_EXPORT_DIR", "") or "")
+    folder = str(settings.ZHIFA_CHECKPOINT_EXPORT_DIR or "")
     if not folder:
         return None
     from zhifa.records.witness import write_atomic

@@ -51,8 +51,8 @@ def tamper_problems() -> list[CheckMessage]:
     """The production rules of ADR 0017, whatever the settings module (the check below applies them in production)."""
     data_dir = Path(settings.DATA_DIR)
     problems: list[CheckMessage] = []
-    witness = str(getattr(settings, "ZHIFA_WITNESS_STATE_DIR", "") or "")
-    export = str(getattr(settings, "ZHIFA_CHECKPOINT_EXPORT_DIR", "") or "")
+    witness = str(settings.ZHIFA_WITNESS_STATE_DIR or "")
+    export = str(settings.ZHIFA_CHECKPOINT_EXPORT_DIR or "")
     if not witness and not export:
         problems.append(Error(
             "未配置见证方（ZHIFA_WITNESS_STATE_DIR）或检查点外送目录（ZHIFA_CHECKPOINT_EXPORT_DIR）：账本尾部被截短或"
@@ -69,7 +69,7 @@ def tamper_problems() -> list[CheckMessage]:
         if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
             problems.append(Error(f"检查点外送目录 {export} 不存在或不可写。",
                                   hint="创建该目录并授予运行本系统的用户写权限。", id="zhifa.E017"))
-    fd = getattr(settings, "ZHIFA_LEDGER_KEY_FD", None)
+    fd = settings.ZHIFA_LEDGER_KEY_FD
     if fd is not None:
         try:
             os.fstat(int(fd))
@@ -94,7 +94,7 @@ def tamper_problems() -> list[CheckMessage]:
 @register(Tags.security)
 def tamper_protection(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """Production only: refuse to run without off-box checkpoints and with the log key beside the data."""
-    if not getattr(settings, "ZHIFA_PRODUCTION", False):
+    if not settings.ZHIFA_PRODUCTION:
         return []
     return tamper_problems()
 
@@ -119,7 +119,7 @@ def personal_data_key(app_configs: Any = None, **kwargs: Any) -> list[CheckMessa
 
     path = Path(settings.ZHIFA_PII_KEY_FILE)
     if not path.exists():
-        if getattr(settings, "ZHIFA_PII_KEY_REQUIRED", False):
+        if settings.ZHIFA_PII_KEY_REQUIRED:
             return [Error(f"个人信息主密钥文件 {path} 不存在。", hint="生成 32 字节随机密钥（十六进制）并设为 0600（ADR 0018）。",
                           id="zhifa.E022")]
         return []

@@ -25,7 +25,7 @@ INTEGRITY_KIND = "evidence.integrity"
 
 
 def verify_limit() -> int:
-    return int(getattr(settings, "ZHIFA_VERIFY_ON_READ_MAX_BYTES", 20 * 1024**2))
+    return int(settings.ZHIFA_VERIFY_ON_READ_MAX_BYTES)
 
 
 def read_problem(sha256: str, size: int, *, store: BlobStore | None = None) -> str | None:

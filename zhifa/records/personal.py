@@ -138,7 +138,7 @@ def current_key() -> MasterKey:
     """The master key, created (0600) on first use unless ZHIFA_PII_KEY_REQUIRED (production) forbids it."""
     path = key_file()
     if not path.exists():
-        if getattr(settings, "ZHIFA_PII_KEY_REQUIRED", False):
+        if settings.ZHIFA_PII_KEY_REQUIRED:
             raise ImproperlyConfigured(f"个人信息主密钥文件 {path} 不存在：生产部署须事先生成并配置 ZHIFA_PII_KEY_FILE。")
         try:
             _write_key(path, MasterKey(secrets.token_bytes(32)))
@@ -374,7 +374,7 @@ def personal_status() -> dict[str, Any]:
 
     path = key_file()
     live = PersonalRecord.objects.filter(wrapped_key__isnull=False)
-    current = current_key().key_id if path.exists() or not getattr(settings, "ZHIFA_PII_KEY_REQUIRED", False) else ""
+    current = current_key().key_id if path.exists() or not settings.ZHIFA_PII_KEY_REQUIRED else ""
     by_key = dict(live.values_list("key_id").annotate(n=Count("pk")).values_list("key_id", "n"))
     mode = oct(path.stat().st_mode & 0o777) if path.exists() else ""
     return {

@@ -57,7 +57,7 @@ class RestoreRefused(Exception):
 
 
 def configured_witness_dir() -> Path | None:
-    value = getattr(settings, "ZHIFA_WITNESS_STATE_DIR", "")
+    value = settings.ZHIFA_WITNESS_STATE_DIR
     return Path(value) if value else None
 
 
@@ -70,7 +70,7 @@ def restore_dir() -> Path:
 
 
 def log_key_available() -> bool:
-    if getattr(settings, "ZHIFA_LEDGER_KEY_FD", None) is not None:
+    if settings.ZHIFA_LEDGER_KEY_FD is not None:
         return True
     return Path(settings.ZHIFA_LEDGER_KEY_FILE).exists()
 
@@ -189,7 +189,7 @@ def exported_state() -> LogState | None:
     """The newest checkpoint in ZHIFA_CHECKPOINT_EXPORT_DIR as a witness state (size, root), or None when no folder
     is configured or it holds none. A file that does not carry a valid signature by the log key raises
     WitnessError: someone wrote into the folder."""
-    folder = str(getattr(settings, "ZHIFA_CHECKPOINT_EXPORT_DIR", "") or "")
+    folder = str(settings.ZHIFA_CHECKPOINT_EXPORT_DIR or "")
     if not folder or not Path(folder).is_dir():
         return None
     files = sorted(Path(folder).glob("checkpoint-*.txt"))

@@ -50,7 +50,7 @@ class ScanResult:
 
 
 def configured_socket() -> str:
-    return str(getattr(settings, "ZHIFA_CLAMD_SOCKET", "") or "").strip()
+    return str(settings.ZHIFA_CLAMD_SOCKET or "").strip()
 
 
 def _connect(address: str, timeout: float) -> tuple[socket.socket, bool]:

@@ -85,7 +85,7 @@ def sm_mode() -> bool:
     """ZHIFA_SM_MODE (off by default): SM3 beside SHA-256, SM2 co-signatures beside Ed25519."""
     from django.conf import settings
 
-    return bool(getattr(settings, "ZHIFA_SM_MODE", False))
+    return bool(settings.ZHIFA_SM_MODE)
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ EXIT_CORRUPT = 78  # EX_CONFIG: do not restart (systemd RestartPreventExitStatus
 
 def integrity_gate() -> None:
     """Refuse to start on a database that fails its own integrity check (ZHIFA_STARTUP_DB_CHECK: quick, full, off)."""
-    mode = str(getattr(settings, "ZHIFA_STARTUP_DB_CHECK", "quick"))
+    mode = str(settings.ZHIFA_STARTUP_DB_CHECK)
     if mode == "off":
         return
     problems = dbcheck.integrity_problems(full=mode == "full")

@@ -69,7 +69,7 @@ SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 
 def session_ttl() -> timedelta:
     """Open sessions idle longer than this expire and their part files are removed (FC-4 sweep window)."""
-    return timedelta(hours=int(getattr(settings, "ZHIFA_UPLOAD_SESSION_HOURS", 72)))
+    return timedelta(hours=settings.ZHIFA_UPLOAD_SESSION_HOURS)
 
 
 def check_staged(staged: Staged, *, filename: str, declared_type: str, user: object = None) -> None:

@@ -1,7 +1,9 @@
 """Settings for the embedded deployment (SQLite, local folders), read from the environment.
 
-Every value comes from an environment variable with a safe default for `make run` (architecture rule 11).
-A bad value fails at start with a clear message. `zhifa.settings.production` tightens these for servers.
+Every value comes from an environment variable with a safe default for `make run` (architecture rule 11), read here
+and only here through the typed readers of `zhifa.settings.env` (ADR 0022): a bad value stops start-up with one
+message naming the variable and the expected form; secrets may come from files (`ZHIFA_SECRET_KEY_FILE`,
+`DATABASE_URL_FILE`, `DATABASE_PASSWORD_FILE`). `zhifa.settings.production` tightens these for servers.
 """
 
 from __future__ import annotations
@@ -14,12 +16,22 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from zhifa.settings.env import (
+    env_bool,
+    env_choice,
+    env_float,
+    env_int,
+    env_list,
+    env_optional_int,
+    env_path,
+    env_secret,
+    env_str,
+)
+
 BASE_DIR = Path(__file__).resolve().parent.parent  # the zhifa package
 PROJECT_DIR = BASE_DIR.parent
 
-env = environ.Env()
-
-DATA_DIR = Path(env.str("ZHIFA_DATA_DIR", default=str(PROJECT_DIR / "var"))).resolve()
+DATA_DIR = env_path("ZHIFA_DATA_DIR", PROJECT_DIR / "var").resolve()
 
 
 def _private_data_dir() -> None:
@@ -41,8 +53,9 @@ _private_data_dir()
 
 
 def _secret_key() -> str:
-    """An explicit ZHIFA_SECRET_KEY wins; otherwise a random key kept in the data folder (mode 0600)."""
-    explicit = env.str("ZHIFA_SECRET_KEY", default="")
+    """An explicit ZHIFA_SECRET_KEY (or ZHIFA_SECRET_KEY_FILE) wins; otherwise a random key kept in the data folder
+    (mode 0600)."""
+    explicit = env_secret("ZHIFA_SECRET_KEY")
     if explicit:
         return explicit
     key_file = DATA_DIR / "secret_key"
@@ -55,9 +68,9 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
-DEBUG = env.bool("ZHIFA_DEBUG", default=False)
-ALLOWED_HOSTS = env.list("ZHIFA_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
-CSRF_TRUSTED_ORIGINS = env.list("ZHIFA_CSRF_TRUSTED_ORIGINS", default=[])
+DEBUG = env_bool("ZHIFA_DEBUG", False)
+ALLOWED_HOSTS = env_list("ZHIFA_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
+CSRF_TRUSTED_ORIGINS = env_list("ZHIFA_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -128,7 +141,7 @@ SQLITE_OPTIONS = {
 
 
 def _databases() -> dict:
-    url = env.str("DATABASE_URL", default="")
+    url = env_secret("DATABASE_URL")
     if not url:
         return {
             "default": {
@@ -138,11 +151,22 @@ def _databases() -> dict:
             }
         }
     try:
-        db = env.db_url_config(url)
-    except (ImproperlyConfigured, KeyError, ValueError) as exc:
-        raise ImproperlyConfigured(f"DATABASE_URL is not a database URL Django understands: {exc}") from exc
+        db = environ.Env.db_url_config(url)
+    except (ImproperlyConfigured, KeyError, ValueError):  # the URL holds the password: it is not repeated
+        raise ImproperlyConfigured(
+            "配置错误：DATABASE_URL 不是可识别的数据库地址，"
+            "应为 postgres://用户:密码@主机:端口/库名 或 sqlite:///路径。"
+            " (Configuration error: DATABASE_URL is not a database URL Django understands;"
+            " expected postgres://user:password@host:port/name or sqlite:///path.)"
+        ) from None
     if db["ENGINE"] not in ("django.db.backends.postgresql", "django.db.backends.sqlite3"):
-        raise ImproperlyConfigured("DATABASE_URL must point to PostgreSQL (postgres://) or SQLite (sqlite:///).")
+        raise ImproperlyConfigured(
+            "配置错误：DATABASE_URL 只能指向 PostgreSQL（postgres://）或 SQLite（sqlite:///）。"
+            " (Configuration error: DATABASE_URL must point to PostgreSQL (postgres://) or SQLite (sqlite:///).)"
+        )
+    password = env_secret("DATABASE_PASSWORD")  # or DATABASE_PASSWORD_FILE: replaces the URL's password
+    if password:
+        db["PASSWORD"] = password
     if db["ENGINE"] == "django.db.backends.sqlite3":
         db["OPTIONS"] = {**db.get("OPTIONS", {}), **SQLITE_OPTIONS}  # the durability settings are not optional
     return {"default": db}
@@ -172,8 +196,8 @@ AUTHENTICATION_BACKENDS = [
 # locks only their own source out, and the real user elsewhere still signs in. From one source, each failure makes
 # the next attempt wait longer (ZHIFA_LOGIN_DELAY_SECONDS, doubling: 1, 2, 4, 8 s, answered 429 with Retry-After);
 # the fifth locks that source out of that account for ZHIFA_LOCKOUT_MINUTES.
-AXES_FAILURE_LIMIT = env.int("ZHIFA_LOGIN_FAILURE_LIMIT", default=5)
-AXES_COOLOFF_TIME = timedelta(minutes=env.int("ZHIFA_LOCKOUT_MINUTES", default=30))
+AXES_FAILURE_LIMIT = env_int("ZHIFA_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("ZHIFA_LOCKOUT_MINUTES", 30, minimum=1))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
@@ -181,18 +205,18 @@ AXES_LOCKOUT_CALLABLE = "zhifa.accounts.throttle.lockout_response"
 AXES_VERBOSE = False
 AXES_CLIENT_IP_CALLABLE = "zhifa.common.http.client_ip"
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
-ZHIFA_LOGIN_DELAY_SECONDS = env.float("ZHIFA_LOGIN_DELAY_SECONDS", default=1.0)
+ZHIFA_LOGIN_DELAY_SECONDS = env_float("ZHIFA_LOGIN_DELAY_SECONDS", 1.0)
 # Behind a reverse proxy: the request header that carries the client's address (e.g. X-Real-IP, or X-Forwarded-For,
 # whose last entry is taken: the one the proxy added). Empty: the TCP peer (REMOTE_ADDR). Set it only when every
 # request comes through that proxy, or clients could choose their own address.
-ZHIFA_CLIENT_IP_HEADER = env.str("ZHIFA_CLIENT_IP_HEADER", default="")
+ZHIFA_CLIENT_IP_HEADER = env_str("ZHIFA_CLIENT_IP_HEADER")
 # API tokens expire this many days after creation; they stop at once on deactivation or a lockout of their source.
-ZHIFA_API_TOKEN_DAYS = env.int("ZHIFA_API_TOKEN_DAYS", default=90)
+ZHIFA_API_TOKEN_DAYS = env_int("ZHIFA_API_TOKEN_DAYS", 90, minimum=1)
 SILENCED_SYSTEM_CHECKS: list[str] = []
 # Idle timeout: the session expires after this many seconds without a request.
-SESSION_COOKIE_AGE = env.int("ZHIFA_IDLE_TIMEOUT_SECONDS", default=30 * 60)
+SESSION_COOKIE_AGE = env_int("ZHIFA_IDLE_TIMEOUT_SECONDS", 30 * 60, minimum=1)
 # Absolute lifetime: a session ends this long after sign-in, however active (SessionPolicyMiddleware).
-ZHIFA_SESSION_MAX_AGE_SECONDS = env.int("ZHIFA_SESSION_MAX_AGE_SECONDS", default=12 * 3600)
+ZHIFA_SESSION_MAX_AGE_SECONDS = env_int("ZHIFA_SESSION_MAX_AGE_SECONDS", 12 * 3600, minimum=1)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
@@ -222,7 +246,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 # Content-Security-Policy on every response (SecurityHeadersMiddleware, issue 9 defect 14): no inline script or
 # style anywhere; Bootstrap's CSS draws its form icons from data: URIs.
-ZHIFA_CSP = env.str("ZHIFA_CSP", default=(
+ZHIFA_CSP = env_str("ZHIFA_CSP", (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 ))
@@ -233,54 +257,74 @@ ZHIFA_PRODUCTION = False
 NINJA_PAGINATION_PER_PAGE = 50
 
 # Records (docs/decisions/0009-ledger.md): the log's signing key lives outside the database; the origin names the log.
-ZHIFA_LEDGER_KEY_FILE = Path(env.str("ZHIFA_LEDGER_KEY_FILE", default=str(DATA_DIR / "keys" / "ledger-ed25519.pem")))
-ZHIFA_LEDGER_ORIGIN = env.str("ZHIFA_LEDGER_ORIGIN", default="zhifa.local/ledger")
-ZHIFA_BLOB_DIR = Path(env.str("ZHIFA_BLOB_DIR", default=str(DATA_DIR / "blobs")))
-ZHIFA_UPLOAD_TMP_DIR = Path(env.str("ZHIFA_UPLOAD_TMP_DIR", default=str(DATA_DIR / "upload-tmp")))
-ZHIFA_UPLOAD_MAX_BYTES = env.int("ZHIFA_UPLOAD_MAX_BYTES", default=8 * 1024**3)
-ZHIFA_WITNESS_STATE_DIR = env.str("ZHIFA_WITNESS_STATE_DIR", default="")
+ZHIFA_LEDGER_KEY_FILE = env_path("ZHIFA_LEDGER_KEY_FILE", DATA_DIR / "keys" / "ledger-ed25519.pem")
+ZHIFA_LEDGER_ORIGIN = env_str("ZHIFA_LEDGER_ORIGIN", "zhifa.local/ledger")
+ZHIFA_BLOB_DIR = env_path("ZHIFA_BLOB_DIR", DATA_DIR / "blobs")
+ZHIFA_UPLOAD_TMP_DIR = env_path("ZHIFA_UPLOAD_TMP_DIR", DATA_DIR / "upload-tmp")
+ZHIFA_UPLOAD_MAX_BYTES = env_int("ZHIFA_UPLOAD_MAX_BYTES", 8 * 1024**3, minimum=1)
+# Open resumable upload sessions idle longer than this many hours expire; their part files are removed (FC-4).
+ZHIFA_UPLOAD_SESSION_HOURS = env_int("ZHIFA_UPLOAD_SESSION_HOURS", 72, minimum=1)
+ZHIFA_WITNESS_STATE_DIR = env_str("ZHIFA_WITNESS_STATE_DIR")
 # Tamper protection by default (issue 9 defect 3, ADR 0017). The log key may come from an inherited file descriptor
 # (e.g. systemd LoadCredential/an fd passed by the supervisor) instead of a file: ZHIFA_LEDGER_KEY_FD=3.
-ZHIFA_LEDGER_KEY_FD = env.int("ZHIFA_LEDGER_KEY_FD", default=None)
+ZHIFA_LEDGER_KEY_FD = env_optional_int("ZHIFA_LEDGER_KEY_FD")
 # Every signed checkpoint is also written to this folder (meant to be off the box: an NFS/SMB mount of the bureau,
 # a WORM share). Empty: none. Production refuses to start with neither this nor a witness (zhifa.E017).
-ZHIFA_CHECKPOINT_EXPORT_DIR = env.str("ZHIFA_CHECKPOINT_EXPORT_DIR", default="")
+ZHIFA_CHECKPOINT_EXPORT_DIR = env_str("ZHIFA_CHECKPOINT_EXPORT_DIR")
 # Files up to this size are re-hashed on every download (defect 5); larger ones rely on the scheduled fixity run.
-ZHIFA_VERIFY_ON_READ_MAX_BYTES = env.int("ZHIFA_VERIFY_ON_READ_MAX_BYTES", default=20 * 1024**2)
+ZHIFA_VERIFY_ON_READ_MAX_BYTES = env_int("ZHIFA_VERIFY_ON_READ_MAX_BYTES", 20 * 1024**2)
 # `zhifa run` start-up: the database's own integrity check (defect 11): quick (PRAGMA quick_check), full
 # (integrity_check, also the indexes) or off (a very large SQLite file where the check takes too long at start).
-ZHIFA_STARTUP_DB_CHECK = env.str("ZHIFA_STARTUP_DB_CHECK", default="quick")
+ZHIFA_STARTUP_DB_CHECK = env_choice("ZHIFA_STARTUP_DB_CHECK", "quick", ["quick", "full", "off"])
 # `zhifa run`: fixity every this many hours, deep verification every this many hours (0: off).
-ZHIFA_FIXITY_EVERY_HOURS = env.int("ZHIFA_FIXITY_EVERY_HOURS", default=24)
-ZHIFA_DEEP_VERIFY_EVERY_HOURS = env.int("ZHIFA_DEEP_VERIFY_EVERY_HOURS", default=24)
+ZHIFA_FIXITY_EVERY_HOURS = env_int("ZHIFA_FIXITY_EVERY_HOURS", 24)
+ZHIFA_DEEP_VERIFY_EVERY_HOURS = env_int("ZHIFA_DEEP_VERIFY_EVERY_HOURS", 24)
 
 # Upload hardening (issue 9 defect 13, ADR 0020). Request bodies: Django's own caps, stated so they are visible
 # (a body over them is a 400; file bytes of evidence uploads are capped by ZHIFA_UPLOAD_MAX_BYTES instead).
-DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("ZHIFA_DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("ZHIFA_DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440, minimum=1)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 DATA_UPLOAD_MAX_NUMBER_FILES = 100
 # Zip containers (DOCX): refused on their directory above these; images above this many pixels.
-ZHIFA_ZIP_MAX_ENTRIES = env.int("ZHIFA_ZIP_MAX_ENTRIES", default=1000)
-ZHIFA_ZIP_MAX_UNCOMPRESSED = env.int("ZHIFA_ZIP_MAX_UNCOMPRESSED", default=256 * 1024**2)
-ZHIFA_ZIP_MAX_RATIO = env.int("ZHIFA_ZIP_MAX_RATIO", default=100)
-ZHIFA_IMAGE_MAX_PIXELS = env.int("ZHIFA_IMAGE_MAX_PIXELS", default=89_478_485)
+ZHIFA_ZIP_MAX_ENTRIES = env_int("ZHIFA_ZIP_MAX_ENTRIES", 1000, minimum=1)
+ZHIFA_ZIP_MAX_UNCOMPRESSED = env_int("ZHIFA_ZIP_MAX_UNCOMPRESSED", 256 * 1024**2, minimum=1)
+ZHIFA_ZIP_MAX_RATIO = env_int("ZHIFA_ZIP_MAX_RATIO", 100, minimum=1)
+ZHIFA_IMAGE_MAX_PIXELS = env_int("ZHIFA_IMAGE_MAX_PIXELS", 89_478_485, minimum=1)
 # clamd's socket: a path (unix socket) or tcp://host:port. Empty: no virus scanning. Set: scan every upload and
 # refuse when clamd flags the file or cannot be reached (fail closed).
-ZHIFA_CLAMD_SOCKET = env.str("ZHIFA_CLAMD_SOCKET", default="")
+ZHIFA_CLAMD_SOCKET = env_str("ZHIFA_CLAMD_SOCKET")
 
 # SM mode (issue 9 defect 15, ADR 0020), off by default: SM3 beside SHA-256 for evidence and document files, an SM2
 # co-signature on checkpoints (Ed25519 stays primary) and a detached SM2 signature on sealed documents.
-ZHIFA_SM_MODE = env.bool("ZHIFA_SM_MODE", default=False)
-ZHIFA_SM2_KEY_FILE = Path(env.str("ZHIFA_SM2_KEY_FILE", default=str(ZHIFA_LEDGER_KEY_FILE.parent / "ledger-sm2.pem")))
+ZHIFA_SM_MODE = env_bool("ZHIFA_SM_MODE", False)
+ZHIFA_SM2_KEY_FILE = env_path("ZHIFA_SM2_KEY_FILE", ZHIFA_LEDGER_KEY_FILE.parent / "ledger-sm2.pem")
 
 # Personal-data vault (issue 9 defect 8, ADR 0018): the master key that wraps every personal record's data key.
 # Outside the database; created 0600 on first use here, required (and never created) in production.
-ZHIFA_PII_KEY_FILE = Path(env.str("ZHIFA_PII_KEY_FILE", default=str(DATA_DIR / "keys" / "pii-master.key")))
+ZHIFA_PII_KEY_FILE = env_path("ZHIFA_PII_KEY_FILE", DATA_DIR / "keys" / "pii-master.key")
 ZHIFA_PII_KEY_REQUIRED = False
+
+# Seal keys and certificates of the agencies (documents app), one PEM per agency.
+ZHIFA_SEAL_DIR = env_path("ZHIFA_SEAL_DIR", DATA_DIR / "keys" / "seals")
+
+# `zhifa run`'s HTTP server, waitress (ADR 0019): listen address, worker threads, seconds a silent connection may
+# stay, connections at most; ZHIFA_TRUSTED_PROXY names the proxy (nginx) whose X-Forwarded-* headers are believed.
+ZHIFA_BIND = env_str("ZHIFA_BIND", "127.0.0.1:8000")
+ZHIFA_THREADS = env_int("ZHIFA_THREADS", 8, minimum=1)
+ZHIFA_CHANNEL_TIMEOUT = env_int("ZHIFA_CHANNEL_TIMEOUT", 120, minimum=1)
+ZHIFA_CONNECTION_LIMIT = env_int("ZHIFA_CONNECTION_LIMIT", 1000, minimum=1)
+ZHIFA_TRUSTED_PROXY = env_str("ZHIFA_TRUSTED_PROXY")
+# Where waitress buffers large request bodies: the data disk, not a (possibly RAM-backed) /tmp; when TMPDIR is set,
+# the system's temporary folder it names (None here).
+ZHIFA_SERVER_TMP_DIR: Path | None = None if env_str("TMPDIR") else DATA_DIR / "server-tmp"
+
+ZHIFA_LOG_LEVEL = env_choice(
+    "ZHIFA_LOG_LEVEL", "WARNING", ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"], upper=True
+)
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("ZHIFA_LOG_LEVEL", default="WARNING")},
+    "root": {"handlers": ["console"], "level": ZHIFA_LOG_LEVEL},
 }

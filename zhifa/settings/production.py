@@ -1,7 +1,7 @@
 """Server deployment: everything of the embedded settings, plus HTTPS-only cookies and headers.
 
 Use with DJANGO_SETTINGS_MODULE=zhifa.settings.production behind a TLS-terminating proxy (nginx).
-ZHIFA_SECRET_KEY must then be set explicitly, so that every app process shares one key.
+ZHIFA_SECRET_KEY (or ZHIFA_SECRET_KEY_FILE) must then be set explicitly, so that every app process shares one key.
 """
 
 from __future__ import annotations
@@ -9,12 +9,15 @@ from __future__ import annotations
 from django.core.exceptions import ImproperlyConfigured
 
 from zhifa.settings import *  # noqa: F403
-from zhifa.settings import env
+from zhifa.settings.env import env_bool, env_int, env_secret, env_str
 
-if not env.str("ZHIFA_SECRET_KEY", default=""):
-    raise ImproperlyConfigured("生产部署必须设置环境变量 ZHIFA_SECRET_KEY (ZHIFA_SECRET_KEY must be set in production).")
+if not env_secret("ZHIFA_SECRET_KEY"):
+    raise ImproperlyConfigured(
+        "生产部署必须设置环境变量 ZHIFA_SECRET_KEY 或 ZHIFA_SECRET_KEY_FILE "
+        "(ZHIFA_SECRET_KEY or ZHIFA_SECRET_KEY_FILE must be set in production)."
+    )
 
-if not env.str("ZHIFA_PII_KEY_FILE", default=""):
+if not env_str("ZHIFA_PII_KEY_FILE").strip():
     raise ImproperlyConfigured(
         "生产部署必须设置 ZHIFA_PII_KEY_FILE（个人信息主密钥文件，不得放在数据库中） "
         "(ZHIFA_PII_KEY_FILE must be set in production)."
@@ -24,11 +27,11 @@ ZHIFA_PII_KEY_REQUIRED = True
 DEBUG = False
 ZHIFA_PRODUCTION = True
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_SSL_REDIRECT = env.bool("ZHIFA_SSL_REDIRECT", default=True)
-SECURE_HSTS_SECONDS = env.int("ZHIFA_HSTS_SECONDS", default=31536000)
+SECURE_SSL_REDIRECT = env_bool("ZHIFA_SSL_REDIRECT", True)
+SECURE_HSTS_SECONDS = env_int("ZHIFA_HSTS_SECONDS", 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 # Preloading is for public internet domains; an intranet host name cannot be on browsers' preload list.
-SECURE_HSTS_PRELOAD = env.bool("ZHIFA_HSTS_PRELOAD", default=False)
+SECURE_HSTS_PRELOAD = env_bool("ZHIFA_HSTS_PRELOAD", False)
 SILENCED_SYSTEM_CHECKS = [*SILENCED_SYSTEM_CHECKS, "security.W021"]  # noqa: F405
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True

@@ -23,7 +23,7 @@ class Command(BaseCommand):
     help = "迁移数据库、运行启动检查；首次运行时创建初始管理员（或用 --demo 载入演示数据），并在 127.0.0.1:8000 提供服务（waitress）。"
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--bind", default=os.environ.get("ZHIFA_BIND", "127.0.0.1:8000"))
+        parser.add_argument("--bind", default=settings.ZHIFA_BIND)
         parser.add_argument("--threads", type=int, default=None, help="处理请求的线程数（默认 ZHIFA_THREADS 或 8）")
         parser.add_argument("--workers", type=int, default=None, help="已不再使用（waitress 为单进程多线程），保留以兼容旧脚本")
         parser.add_argument("--demo", action="store_true", help="载入演示数据（仅用于演示与开发，生产配置下拒绝）")
@@ -39,14 +39,14 @@ class Command(BaseCommand):
         call_command("restore", "--check", stdout=self.stdout, stderr=self.stderr)
         self.stdout.write(f"数据库已迁移：{settings.DATABASES['default']['NAME']}")
         if options["demo"]:
-            if getattr(settings, "ZHIFA_PRODUCTION", False):
+            if settings.ZHIFA_PRODUCTION:
                 raise CommandError("生产配置下不能载入演示数据（演示账号的密码是公开的）。")
             call_command("demo", stdout=self.stdout)
             call_command("demo_cases", stdout=self.stdout)
         elif not User.objects.exists():
             call_command("first_admin", stdout=self.stdout)
         # Refuse to serve on a failed check, e.g. demo accounts under production settings (zhifa.E016).
-        call_command("check", deploy=getattr(settings, "ZHIFA_PRODUCTION", False), stdout=self.stdout)
+        call_command("check", deploy=settings.ZHIFA_PRODUCTION, stdout=self.stdout)
         call_command("checkpoint", stdout=self.stdout)  # creates the log key on first start; signs the tree head
         call_command("collectstatic", interactive=False, verbosity=0)
         self.stdout.write(self.style.SUCCESS(f"正在启动服务：http://{options['bind']}/ （按 Ctrl+C 停止）"))

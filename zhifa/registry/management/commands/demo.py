@@ -33,7 +33,7 @@ class Command(BaseCommand):
     help = "向空数据库载入演示数据（示范市司法局及其监督的五个执法主体），并列出演示账号。重复运行不会改变数据。"
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if getattr(settings, "ZHIFA_PRODUCTION", False):  # issue 9 defect 2: the demo password is public
+        if settings.ZHIFA_PRODUCTION:  # issue 9 defect 2: the demo password is public
             raise CommandError("生产配置下不能载入演示数据（演示账号的密码是公开的）。")
         state = demo_state()
         if state == LOADED:
