@@ -18,16 +18,17 @@ from pydantic import create_model
 
 from zhifa.accounts.auth import ApiTokenAuth
 from zhifa.accounts.http import AuthedRequest
+from zhifa.common.fields import model_field
 from zhifa.common.paging import offset_query
 from zhifa.registry import models as reg
 from zhifa.registry import selectors, services
-from zhifa.registry.entries import ENTRY_TYPES, EntryType, entry_field
+from zhifa.registry.entries import ENTRY_TYPES, EntryType
 
 router = Router(tags=["登记信息（需令牌）"], auth=[ApiTokenAuth(), django_auth])
 
 
 def _field_type(model: type[Model], name: str) -> Any:
-    field = entry_field(model, name)
+    field = model_field(model, name)
     if field.many_to_many:
         return list[uuid.UUID]
     if field.is_relation:
@@ -46,13 +47,13 @@ def _input_schema(etype: EntryType, *, partial: bool) -> type[Schema]:
     if etype.parent and not partial:
         fields["parent"] = (uuid.UUID, Field(..., description=f"上级{ENTRY_TYPES[etype.parent].label}的 public_id"))
     for name in etype.fields:
-        model_field = entry_field(etype.model, name)
+        declared = model_field(etype.model, name)
         typ = _field_type(etype.model, name)
         required = (
-            not partial and not model_field.blank and not model_field.has_default() and not model_field.many_to_many
+            not partial and not declared.blank and not declared.has_default() and not declared.many_to_many
         )
         default = ... if required else None
-        fields[name] = (typ if required else typ | None, Field(default, description=str(model_field.verbose_name)))
+        fields[name] = (typ if required else typ | None, Field(default, description=str(declared.verbose_name)))
     suffix = "Patch" if partial else "In"
     return create_model(f"{_camel(etype.slug)}{suffix}", __base__=Schema, **fields)
 
@@ -81,7 +82,7 @@ def _camel(slug: str) -> str:
 
 
 def _value(obj: Model, name: str) -> Any:
-    field = entry_field(type(obj), name)
+    field = model_field(type(obj), name)
     if field.many_to_many:
         return [x.public_id for x in getattr(obj, name).all()]
     if field.is_relation:
@@ -115,9 +116,9 @@ def _form_data(etype: EntryType, payload: dict[str, Any], *, base: Model | None 
             data[name] = _value(base, name)
     else:  # a field left out of a create request takes the model's default, as in the UI form
         for name in etype.fields:
-            model_field = entry_field(etype.model, name)
-            if name not in payload and model_field.has_default() and not callable(model_field.default):
-                data[name] = model_field.default
+            declared = model_field(etype.model, name)
+            if name not in payload and declared.has_default() and not callable(declared.default):
+                data[name] = declared.default
     data.update({k: v for k, v in payload.items() if k in etype.fields and (base is None or v is not None)})
     clean: dict[str, Any] = {}
     for name, value in data.items():

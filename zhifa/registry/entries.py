@@ -8,9 +8,8 @@ the rules (agency scoping, re-review after a change, publication) are written on
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
-from django.db.models import Field, Model
+from django.db.models import Model
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -140,15 +139,6 @@ TOP_LEVEL_TYPES = [t for t in _TYPES if t.parent is None]
 
 def entry_type(slug: str) -> EntryType:
     return ENTRY_TYPES[slug]
-
-
-def entry_field(model: type[Model], name: str) -> Field[Any, Any]:
-    """The model field `name` of an entry: a column, a foreign key or a many-to-many field, never a reverse
-    relation (which `_meta.get_field` may also return)."""
-    found = model._meta.get_field(name)
-    if not isinstance(found, Field):
-        raise TypeError(f"{model.__name__}.{name} is a reverse relation, not an entry field")
-    return found
 
 
 def agency_of(obj: Model) -> reg.Agency | None:

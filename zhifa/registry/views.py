@@ -21,10 +21,11 @@ from django.views.decorators.http import require_POST
 from zhifa.accounts.http import AuthedRequest
 from zhifa.accounts.roles import LEGALITY_REVIEWERS, PUBLISHERS, Role
 from zhifa.common.errors import ServiceError
+from zhifa.common.fields import model_field
 from zhifa.common.scoping import ALL_AGENCIES, visible_agency_ids, writable_agency_ids
 from zhifa.registry import models as reg
 from zhifa.registry import selectors, services
-from zhifa.registry.entries import ENTRY_TYPES, EntryType, agency_of, entry_field
+from zhifa.registry.entries import ENTRY_TYPES, EntryType, agency_of
 from zhifa.registry.flowchart import flowchart_svg
 from zhifa.registry.forms import entry_form
 
@@ -49,7 +50,7 @@ def _can_write(user: Any, etype: EntryType, agency: reg.Agency | None, *, create
 
 
 def _display(obj: Model, name: str) -> Any:
-    field = entry_field(type(obj), name)
+    field = model_field(type(obj), name)
     if field.many_to_many:
         return "；".join(str(x) for x in getattr(obj, name).all()) or "—"
     if getattr(field, "choices", None):
@@ -63,7 +64,7 @@ def _display(obj: Model, name: str) -> Any:
 
 
 def _rows(obj: Model, names: tuple[str, ...]) -> list[tuple[str, Any]]:
-    return [(str(entry_field(type(obj), n).verbose_name), _display(obj, n)) for n in names]
+    return [(str(model_field(type(obj), n).verbose_name), _display(obj, n)) for n in names]
 
 
 @login_required
@@ -107,7 +108,7 @@ def entry_list(request: AuthedRequest, slug: str) -> HttpResponse:
         request, "staff/entry_list.html",
         {
             "etype": etype, "page": page, "query": query, "status": status,
-            "columns": [str(entry_field(etype.model, c).verbose_name) for c in etype.list_columns],
+            "columns": [str(model_field(etype.model, c).verbose_name) for c in etype.list_columns],
             "rows": [(obj, [_display(obj, c) for c in etype.list_columns]) for obj in page],
             "can_create": can_create, "statuses": reg.PublicationStatus.choices if etype.publishable else [],
             "agencies": selectors.agencies_visible_to(user=request.user) if visible is ALL_AGENCIES or (
@@ -132,7 +133,7 @@ def entry_detail(request: AuthedRequest, slug: str, public_id: str) -> HttpRespo
         rows = selectors.children_for(user=request.user, parent=obj, slug=child_slug)
         children.append({
             "etype": child,
-            "columns": [str(entry_field(child.model, c).verbose_name) for c in child.list_columns],
+            "columns": [str(model_field(child.model, c).verbose_name) for c in child.list_columns],
             "rows": [(c, [_display(c, col) for col in child.list_columns]) for c in rows],
             "can_create": _can_write(request.user, child, agency, create=True) and (
                 bool(child.parent) or agency == request.user.agency),
