@@ -6,32 +6,34 @@ import pytest
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 
+from zhifa.accounts.models import User
 from zhifa.common.testing import AgencyPersonas, make_agency, make_personas, make_user
 from zhifa.records.testing import ledger_db, restore_ledger_triggers  # noqa: F401  (fixtures)
+from zhifa.registry.models import Agency
 
 
 @pytest.fixture
-def bureau(db):  # type: ignore[no-untyped-def]
+def bureau(db: None) -> Agency:
     return make_agency("示范市司法局", justice=True)
 
 
 @pytest.fixture
-def agency_a(bureau) -> AgencyPersonas:  # type: ignore[no-untyped-def]
+def agency_a(bureau: Agency) -> AgencyPersonas:
     return make_personas("A", supervisor=bureau)
 
 
 @pytest.fixture
-def agency_b(bureau) -> AgencyPersonas:  # type: ignore[no-untyped-def]
+def agency_b(bureau: Agency) -> AgencyPersonas:
     return make_personas("B", supervisor=bureau)
 
 
 @pytest.fixture
-def supervisor(bureau):  # type: ignore[no-untyped-def]
+def supervisor(bureau: Agency) -> User:
     return make_user(bureau, "supervisor", username="supervisor")
 
 
 @pytest.fixture
-def system_admin(db):  # type: ignore[no-untyped-def]
+def system_admin(db: None) -> User:
     return make_user(None, "system_admin", username="sysadmin")
 
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
@@ -11,7 +13,7 @@ class LoginForm(AuthenticationForm):
         "inactive": _("该账户已停用，请联系本机关管理员。"),
     }
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["username"].label = _("用户名")
         self.fields["password"].label = _("密码")
@@ -35,7 +37,7 @@ class PasswordChangeForm(forms.Form):
     new_password2 = forms.CharField(label=_("再次输入新密码"), strip=False, widget=forms.PasswordInput(
         attrs={"autocomplete": "new-password", "class": "form-control"}))
 
-    def clean(self) -> dict:  # type: ignore[override]
+    def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("new_password1") and data.get("new_password1") != data.get("new_password2"):
             raise forms.ValidationError(_("两次输入的新密码不一致。"))

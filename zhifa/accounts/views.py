@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from zhifa.accounts import selectors, services, throttle
 from zhifa.accounts.forms import LoginForm, PasswordChangeForm
+from zhifa.accounts.http import AuthedRequest
 from zhifa.common.errors import ServiceError
 from zhifa.common.http import client_ip
 
@@ -50,7 +51,7 @@ class LoginView(auth_views.LoginView):
 
 
 @login_required
-def password_change(request: HttpRequest) -> HttpResponse:
+def password_change(request: AuthedRequest) -> HttpResponse:
     """Change one's own password; a user with a one-time password is kept here until it is done."""
     form = PasswordChangeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -71,7 +72,7 @@ logout_view = auth_views.LogoutView.as_view()
 
 
 @login_required
-def tokens(request: HttpRequest) -> HttpResponse:
+def tokens(request: AuthedRequest) -> HttpResponse:
     new_token = None
     if request.method == "POST":
         try:
@@ -86,7 +87,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+def token_revoke(request: AuthedRequest, token_id: int) -> HttpResponse:
     try:
         services.api_token_revoke(user=request.user, token_id=token_id)
         messages.success(request, "令牌已吊销。")

@@ -49,10 +49,12 @@ def _agency(key: str) -> DemoAgency | None:
         return None
     agency = officer.agency
     today = timezone.localdate()
-    own = getattr(officer, "staff", None)
-    others = [s for s in certified_officers(agency, today).exclude(pk=getattr(own, "pk", None))
-              if not s.is_legal_reviewer and s.unit_id == getattr(own, "unit_id", None)]
-    if own is None or not others:
+    own: reg.Staff | None = getattr(officer, "staff", None)  # the reverse one-to-one; absent → no staff row
+    if own is None:
+        return None
+    others = [s for s in certified_officers(agency, today).exclude(pk=own.pk)
+              if not s.is_legal_reviewer and s.unit_id == own.unit_id]
+    if not others:
         return None
     needs = reg.AvRecordingItem.objects.filter(agency=agency, requirement=reg.RecordingRequirement.REQUIRED,
                                                publication_status=reg.PublicationStatus.PUBLISHED).exists()

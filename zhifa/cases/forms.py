@@ -8,10 +8,11 @@ The meaning (legal gates) is checked by `case_act`. `ActionForm.payload()` is th
 from __future__ import annotations
 
 import types
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import Any, ClassVar, Literal, Union, get_args, get_origin
 from uuid import UUID
 
 from django import forms
@@ -19,6 +20,7 @@ from django.core.validators import RegexValidator
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
@@ -217,15 +219,20 @@ def form_field(name: str, info: FieldInfo) -> forms.Field:
         max_length = meta.get("max_length")
         widget = forms.Textarea(attrs={"rows": 4}) if max_length is not None and max_length > 300 else None
         field = forms.CharField(max_length=max_length, min_length=meta.get("min_length"), strip=True,
-                                **({"widget": widget} if widget else {}), **common)
+                                widget=widget, **common)  # widget None: the field's default TextInput
         if "pattern" in meta:
             field.validators.append(RegexValidator(meta["pattern"], message=_("格式不正确。")))
     field.help_text = help_text
     if not required and info.default is not None and info.default is not PydanticUndefined:
         field.initial = info.default
-    object_field = annotation is UUID or (origin is list and _is_uuid_list(annotation))
-    field.source = name if name in SOURCED and object_field else ""  # type: ignore[attr-defined]
     return field
+
+
+def field_source(name: str, info: FieldInfo) -> str:
+    """Where the choices of an object field come from (see `_choices`), or "" for a field without any."""
+    annotation, _optional = _unwrap_optional(info.annotation)
+    object_field = annotation is UUID or (get_origin(annotation) is list and _is_uuid_list(annotation))
+    return name if name in SOURCED and object_field else ""
 
 
 def _is_uuid_list(annotation: Any) -> bool:
@@ -284,8 +291,8 @@ def _choices(source: str, *, case: Case | None, agency: Any, today: date) -> lis
     if agency is None:
         return []
     if source in ("staff", "host"):
-        rows = reg.Staff.objects.filter(agency=agency, active=True).prefetch_related("certificates").order_by("name")
-        return [(str(s.public_id), staff_label(s, today)) for s in rows]
+        staff = reg.Staff.objects.filter(agency=agency, active=True).prefetch_related("certificates").order_by("name")
+        return [(str(s.public_id), staff_label(s, today)) for s in staff]
     if source == "reviewer":
         return reviewer_choices(agency=agency, case=case)
     if source == "power_item":
@@ -301,10 +308,10 @@ def _choices(source: str, *, case: Case | None, agency: Any, today: date) -> lis
     if case is None:
         return []
     if source == "recordings":
-        rows = Evidence.objects.filter(agency_id=case.agency_id, stream=case.stream).order_by("captured_at")
+        evidence = Evidence.objects.filter(agency_id=case.agency_id, stream=case.stream).order_by("captured_at")
         return [(str(e.public_id), f"{e.original_filename or e.public_id} · "
                                    f"{timezone.localtime(e.captured_at):%Y-%m-%d %H:%M}")
-                for e in rows if e.media_kind in ("audio", "video")]
+                for e in evidence if e.media_kind in ("audio", "video")]
     if source == "preservation":
         out = []
         for p in case.preservations.all():
@@ -313,10 +320,11 @@ def _choices(source: str, *, case: Case | None, agency: Any, today: date) -> lis
             out.append((str(p.public_id), f"{'、'.join(p.items)}（{status}）"))
         return out
     if source == "articles":
-        if case.power_item_id is None:
+        power_item = case.power_item
+        if power_item is None:
             return []
-        rows = case.power_item.legal_basis.select_related("law").order_by("law__title", "number")
-        return [(str(a.public_id), f"《{a.law.title}》{a.label}") for a in rows]
+        articles = power_item.legal_basis.select_related("law").order_by("law__title", "number")
+        return [(str(a.public_id), f"《{a.law.title}》{a.label}") for a in articles]
     return []
 
 
@@ -329,6 +337,7 @@ class ActionForm(forms.Form):
     required_css_class = "required"
     schema: Any = None
     exclude: tuple[str, ...] = ()
+    sources: ClassVar[Mapping[str, str]] = {}  # field name → source of its choices (`field_source`)
 
     def __init__(self, *args: Any, case: Case | None = None, agency: Any = None, today: date | None = None,
                  **kwargs: Any) -> None:
@@ -338,8 +347,8 @@ class ActionForm(forms.Form):
         day = today or timezone.localdate()
         for name in list(self.fields):
             field = self.fields[name]
-            source = getattr(field, "source", "")
-            if source:
+            source = self.sources.get(name, "")
+            if source and isinstance(field, forms.ChoiceField):  # a sourced field is always a (multiple) choice
                 choices = _choices(source, case=case, agency=agency, today=day)
                 if source == "articles" and not choices:
                     del self.fields[name]
@@ -397,13 +406,16 @@ def style_fields(form: forms.Form) -> None:
 
 
 @cache
-def schema_form_class(schema: type, exclude: tuple[str, ...] = ()) -> type[ActionForm]:
+def schema_form_class(schema: type[BaseModel], exclude: tuple[str, ...] = ()) -> type[ActionForm]:
     """The form class of a pydantic schema (cached: one class per schema)."""
-    attrs: dict[str, Any] = {"schema": schema, "exclude": exclude, "__module__": __name__}
+    sources: dict[str, str] = {}
+    attrs: dict[str, Any] = {"schema": schema, "exclude": exclude, "sources": sources, "__module__": __name__}
     for name, info in schema.model_fields.items():
         if name in exclude:
             continue
         attrs[name] = form_field(name, info)
+        if source := field_source(name, info):
+            sources[name] = source
     return type(f"{schema.__name__}Form", (ActionForm,), attrs)
 
 

@@ -143,6 +143,7 @@ def record_input(world: CaseWorld, on: date = DAY, **extra: Any) -> dict[str, An
 # The shortest path to each state of the general procedure: (action, input builder) pairs.
 def _penalty_path(world: CaseWorld, day: date) -> list[tuple[str, str, dict[str, Any], date]]:
     hearing_day = date(2026, 6, 15)
+    assert world.host is not None, "make_case_world names a hearing host"
     return [
         ("filed", "approve_filing", {"filed_on": day}, day),
         ("investigating", "assign_officers", {"staff": world.officer_ids, "on": day}, day),

@@ -41,6 +41,7 @@ from zhifa.cases.models import Case, Deadline, DeadlineState, Party
 from zhifa.cases.services import case_create
 from zhifa.common.countdown import Countdown
 from zhifa.common.errors import ServiceError
+from zhifa.common.fields import model_field
 from zhifa.common.paging import page_number
 from zhifa.records import evidence as ev
 from zhifa.records.access import fail_closed, record_access, record_list_access
@@ -252,7 +253,7 @@ INFO_FIELDS = ("source_kind", "registered_on", "filed_on", "power_item", "handli
 def _case_info(case: Case) -> list[tuple[str, Any]]:
     rows = []
     for name in INFO_FIELDS:
-        field = case._meta.get_field(name)
+        field = model_field(Case, name)
         value = getattr(case, name)
         if value in (None, ""):
             continue
@@ -372,7 +373,7 @@ def case_action(request: HttpRequest, public_id: UUID, action: str) -> HttpRespo
         if form.is_valid():
             from zhifa.documents.models import Document
 
-            before = set(Document.objects.filter(subject_id=case.public_id).values_list("pk", flat=True))
+            existing = set(Document.objects.filter(subject_id=case.public_id).values_list("pk", flat=True))
             try:
                 engine.case_act(actor=user, case_id=case.public_id, action=act.name, data=form.payload())  # type: ignore[arg-type]
             except InvalidInput as exc:
@@ -382,7 +383,7 @@ def case_action(request: HttpRequest, public_id: UUID, action: str) -> HttpRespo
                 error, status = chinese_message(exc.message), exc.status
                 error_items = [str(e) for e in getattr(exc, "errors", None) or [] if isinstance(e, str)]
             else:
-                issued = _new_documents(case, before)
+                issued = _new_documents(case, existing)
                 text = _("已完成“%(label)s”。") % {"label": act.label}
                 if issued:
                     text += _("已出具：%(docs)s。") % {"docs": "、".join(

@@ -247,7 +247,7 @@ def create_backup(output_dir: Path | None = None, *, link_blobs: bool = False) -
                        for p in _regular_files(cosigned_dir())]
         for src, dst, link in copies:
             _copy_file(src, dst, link=link)
-        files = {}
+        files: dict[str, dict[str, Any]] = {}
         for path in _regular_files(work):
             rel = path.relative_to(work).as_posix()
             files[rel] = {"sha256": _sha256_file(path), "size": path.stat().st_size}

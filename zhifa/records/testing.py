@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from django.apps import apps
 from django.db import connection
+from pytest_django import DjangoDbBlocker
 
 
 def triggers() -> list[tuple[str, str, str]]:
@@ -40,7 +41,7 @@ _saved: list[tuple[str, str, str]] | None = None
 
 
 @pytest.fixture(autouse=True)
-def restore_ledger_triggers(django_db_blocker) -> Iterator[None]:  # type: ignore[no-untyped-def]
+def restore_ledger_triggers(django_db_blocker: DjangoDbBlocker) -> Iterator[None]:
     """Autouse, so it runs before any other fixture of the next test: put back the triggers (and the ledger head
     row) that the previous test's flush needed gone. Fixture order around live_server makes restoring them in the
     same test's teardown unreliable."""
@@ -57,7 +58,7 @@ def restore_ledger_triggers(django_db_blocker) -> Iterator[None]:  # type: ignor
 
 
 @pytest.fixture
-def ledger_db(transactional_db) -> Iterator[None]:  # type: ignore[no-untyped-def]
+def ledger_db(transactional_db: None) -> Iterator[None]:
     """A transactional database whose ledger rows can be flushed after the test: the triggers are dropped at
     teardown (before pytest-django's flush) and restored when the next test starts."""
     global _saved

@@ -8,15 +8,17 @@ description of each entry. References to other objects are their UUID `public_id
 import datetime
 import uuid
 from decimal import Decimal
+from types import GenericAlias
 from typing import Any
 
 from django.db.models import Model
-from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from ninja.security import django_auth
 from pydantic import create_model
 
 from zhifa.accounts.auth import ApiTokenAuth
+from zhifa.accounts.http import AuthedRequest
+from zhifa.common.fields import model_field
 from zhifa.common.paging import offset_query
 from zhifa.registry import models as reg
 from zhifa.registry import selectors, services
@@ -26,7 +28,7 @@ router = Router(tags=["登记信息（需令牌）"], auth=[ApiTokenAuth(), djan
 
 
 def _field_type(model: type[Model], name: str) -> Any:
-    field = model._meta.get_field(name)
+    field = model_field(model, name)
     if field.many_to_many:
         return list[uuid.UUID]
     if field.is_relation:
@@ -45,13 +47,13 @@ def _input_schema(etype: EntryType, *, partial: bool) -> type[Schema]:
     if etype.parent and not partial:
         fields["parent"] = (uuid.UUID, Field(..., description=f"上级{ENTRY_TYPES[etype.parent].label}的 public_id"))
     for name in etype.fields:
-        model_field = etype.model._meta.get_field(name)
+        declared = model_field(etype.model, name)
         typ = _field_type(etype.model, name)
         required = (
-            not partial and not model_field.blank and not model_field.has_default() and not model_field.many_to_many
+            not partial and not declared.blank and not declared.has_default() and not declared.many_to_many
         )
         default = ... if required else None
-        fields[name] = (typ if required else typ | None, Field(default, description=str(model_field.verbose_name)))
+        fields[name] = (typ if required else typ | None, Field(default, description=str(declared.verbose_name)))
     suffix = "Patch" if partial else "In"
     return create_model(f"{_camel(etype.slug)}{suffix}", __base__=Schema, **fields)
 
@@ -80,7 +82,7 @@ def _camel(slug: str) -> str:
 
 
 def _value(obj: Model, name: str) -> Any:
-    field = obj._meta.get_field(name)
+    field = model_field(type(obj), name)
     if field.many_to_many:
         return [x.public_id for x in getattr(obj, name).all()]
     if field.is_relation:
@@ -94,7 +96,7 @@ def serialize(etype: EntryType, obj: Model) -> dict[str, Any]:
     if etype.parent:
         data["parent"] = getattr(obj, etype.parent_field).public_id
     if etype.slug != "agency" and not etype.global_scope:
-        data["agency"] = obj.agency.public_id if hasattr(obj, "agency") else getattr(  # type: ignore[attr-defined]
+        data["agency"] = obj.agency.public_id if hasattr(obj, "agency") else getattr(
             obj, etype.parent_field).agency.public_id
     for name in etype.fields:
         data[name] = _value(obj, name)
@@ -114,9 +116,9 @@ def _form_data(etype: EntryType, payload: dict[str, Any], *, base: Model | None 
             data[name] = _value(base, name)
     else:  # a field left out of a create request takes the model's default, as in the UI form
         for name in etype.fields:
-            model_field = etype.model._meta.get_field(name)
-            if name not in payload and model_field.has_default() and not callable(model_field.default):
-                data[name] = model_field.default
+            declared = model_field(etype.model, name)
+            if name not in payload and declared.has_default() and not callable(declared.default):
+                data[name] = declared.default
     data.update({k: v for k, v in payload.items() if k in etype.fields and (base is None or v is not None)})
     clean: dict[str, Any] = {}
     for name, value in data.items():
@@ -159,53 +161,55 @@ def _register(etype: EntryType) -> None:
     patch_in = _input_schema(etype, partial=True)
     label = str(etype.label)
 
-    page = create_model(f"{_camel(slug)}Page", __base__=Schema, count=(int, ...), items=(list[out], ...))
+    # `list[out]` spelled as the GenericAlias it is: `out` is a class built at run time, not a static type
+    page_fields: dict[str, Any] = {"count": (int, ...), "items": (GenericAlias(list, out), ...)}
+    page = create_model(f"{_camel(slug)}Page", __base__=Schema, **page_fields)
 
     @router.get(f"/{slug}", response=page, operation_id=f"{slug}_list", summary=f"{label}列表")
     def list_entries(
-        request: HttpRequest, q: str = "", limit: int = Query(50, ge=1, le=200), offset: int = offset_query()
+        request: AuthedRequest, q: str = "", limit: int = Query(50, ge=1, le=200), offset: int = offset_query()
     ) -> Any:
-        qs = selectors.entry_list_for(user=request.user, slug=slug, query=q[:100])  # type: ignore[arg-type]
+        qs = selectors.entry_list_for(user=request.user, slug=slug, query=q[:100])
         rows = qs.order_by("pk")[offset : offset + limit]
         return {"count": qs.count(), "items": [serialize(etype, obj) for obj in rows]}
 
     @router.get(f"/{slug}/{{public_id}}", response=out, operation_id=f"{slug}_get", summary=f"{label}详情")
-    def get_entry(request: HttpRequest, public_id: uuid.UUID) -> Any:
-        obj = selectors.entry_get_for(user=request.user, slug=slug, public_id=public_id)  # type: ignore[arg-type]
+    def get_entry(request: AuthedRequest, public_id: uuid.UUID) -> Any:
+        obj = selectors.entry_get_for(user=request.user, slug=slug, public_id=public_id)
         return serialize(etype, obj)
 
     @router.post(f"/{slug}", response={201: out}, operation_id=f"{slug}_create", summary=f"新增{label}")
-    def create_entry(request: HttpRequest, payload: create_in) -> Any:  # type: ignore[valid-type]
+    def create_entry(request: AuthedRequest, payload: create_in) -> Any:  # type: ignore[valid-type]
         body = payload.dict()  # type: ignore[attr-defined]
         parent = None
         if etype.parent:
             parent = selectors.entry_get_for(
-                user=request.user, slug=etype.parent, public_id=body.pop("parent")  # type: ignore[arg-type]
+                user=request.user, slug=etype.parent, public_id=body.pop("parent")
             )
         obj = services.entry_create(
-            actor=request.user, slug=slug, data=_Data(_form_data(etype, body)), parent=parent  # type: ignore[arg-type]
+            actor=request.user, slug=slug, data=_Data(_form_data(etype, body)), parent=parent
         )
         return Status(201, serialize(etype, obj))
 
     @router.patch(f"/{slug}/{{public_id}}", response=out, operation_id=f"{slug}_update", summary=f"修改{label}")
-    def update_entry(request: HttpRequest, public_id: uuid.UUID, payload: patch_in) -> Any:  # type: ignore[valid-type]
-        obj = selectors.entry_get_for(user=request.user, slug=slug, public_id=public_id)  # type: ignore[arg-type]
+    def update_entry(request: AuthedRequest, public_id: uuid.UUID, payload: patch_in) -> Any:  # type: ignore[valid-type]
+        obj = selectors.entry_get_for(user=request.user, slug=slug, public_id=public_id)
         data = _Data(_form_data(etype, payload.dict(exclude_unset=True), base=obj))  # type: ignore[attr-defined]
-        obj = services.entry_update(actor=request.user, slug=slug, obj=obj, data=data)  # type: ignore[arg-type]
+        obj = services.entry_update(actor=request.user, slug=slug, obj=obj, data=data)
         return serialize(etype, obj)
 
     @router.delete(f"/{slug}/{{public_id}}", response={204: None}, operation_id=f"{slug}_delete",
                    summary=f"删除{label}（仅限从未发布的条目）")
-    def delete_entry(request: HttpRequest, public_id: uuid.UUID) -> Any:
-        obj = selectors.entry_get_for(user=request.user, slug=slug, public_id=public_id)  # type: ignore[arg-type]
-        services.entry_delete(actor=request.user, slug=slug, obj=obj)  # type: ignore[arg-type]
+    def delete_entry(request: AuthedRequest, public_id: uuid.UUID) -> Any:
+        obj = selectors.entry_get_for(user=request.user, slug=slug, public_id=public_id)
+        services.entry_delete(actor=request.user, slug=slug, obj=obj)
         return Status(204, None)
 
     if not etype.publishable:
         return
 
-    def _publication(request: HttpRequest, public_id: uuid.UUID) -> reg.Publication:
-        obj = selectors.entry_get_for(user=request.user, slug=slug, public_id=public_id)  # type: ignore[arg-type]
+    def _publication(request: AuthedRequest, public_id: uuid.UUID) -> reg.Publication:
+        obj = selectors.entry_get_for(user=request.user, slug=slug, public_id=public_id)
         assert isinstance(obj, reg.Publication)
         return obj
 
@@ -216,29 +220,29 @@ def _register(etype: EntryType) -> None:
     if etype.needs_legality_review:
         @router.post(f"/{slug}/{{public_id}}/submit", response=ActionResult, operation_id=f"{slug}_submit",
                      summary=f"{label}提交合法性审核")
-        def submit(request: HttpRequest, public_id: uuid.UUID) -> Any:
-            obj = services.entry_submit(actor=request.user, obj=_publication(request, public_id))  # type: ignore[arg-type]
+        def submit(request: AuthedRequest, public_id: uuid.UUID) -> Any:
+            obj = services.entry_submit(actor=request.user, obj=_publication(request, public_id))
             return _result(obj)
 
         @router.post(f"/{slug}/{{public_id}}/review", response=ActionResult, operation_id=f"{slug}_review",
                      summary=f"{label}合法性审核（REG-2）")
-        def review(request: HttpRequest, public_id: uuid.UUID, payload: ReviewIn) -> Any:
+        def review(request: AuthedRequest, public_id: uuid.UUID, payload: ReviewIn) -> Any:
             obj = services.entry_review(
-                actor=request.user, obj=_publication(request, public_id),  # type: ignore[arg-type]
+                actor=request.user, obj=_publication(request, public_id),
                 approve=payload.approve, opinion=payload.opinion,
             )
             return _result(obj)
 
     @router.post(f"/{slug}/{{public_id}}/publish", response=ActionResult, operation_id=f"{slug}_publish",
                  summary=f"发布{label}")
-    def publish(request: HttpRequest, public_id: uuid.UUID) -> Any:
-        obj = services.entry_publish(actor=request.user, obj=_publication(request, public_id))  # type: ignore[arg-type]
+    def publish(request: AuthedRequest, public_id: uuid.UUID) -> Any:
+        obj = services.entry_publish(actor=request.user, obj=_publication(request, public_id))
         return _result(obj)
 
     @router.post(f"/{slug}/{{public_id}}/withdraw", response=ActionResult, operation_id=f"{slug}_withdraw",
                  summary=f"撤回{label}")
-    def withdraw(request: HttpRequest, public_id: uuid.UUID) -> Any:
-        obj = services.entry_withdraw(actor=request.user, obj=_publication(request, public_id))  # type: ignore[arg-type]
+    def withdraw(request: AuthedRequest, public_id: uuid.UUID) -> Any:
+        obj = services.entry_withdraw(actor=request.user, obj=_publication(request, public_id))
         return _result(obj)
 
 
@@ -264,8 +268,8 @@ class SupervisionOut(Schema):
 
 @router.post("/agency/{public_id}/supervision", response=SupervisionOut, operation_id="agency_supervision_set",
              summary="设置执法主体的监督机关（仅系统管理员或现监督机关；记入监督机关可见的账本）")
-def agency_supervision(request: HttpRequest, public_id: uuid.UUID, payload: SupervisionIn) -> Any:
-    agency = selectors.supervision_agency_for(user=request.user, public_id=public_id)  # type: ignore[arg-type]
+def agency_supervision(request: AuthedRequest, public_id: uuid.UUID, payload: SupervisionIn) -> Any:
+    agency = selectors.supervision_agency_for(user=request.user, public_id=public_id)
     bureau = None
     if payload.supervisor is not None:
         bureau = reg.Agency.objects.filter(public_id=payload.supervisor, is_justice_bureau=True).first()
@@ -274,7 +278,7 @@ def agency_supervision(request: HttpRequest, public_id: uuid.UUID, payload: Supe
 
             raise ServiceError("监督机关必须是已登记的司法行政机关。", code="invalid_supervisor")
     agency = services.agency_supervision_set(
-        actor=request.user, agency=agency, supervisor=bureau,  # type: ignore[arg-type]
+        actor=request.user, agency=agency, supervisor=bureau,
         is_justice_bureau=payload.is_justice_bureau, reason=payload.reason,
     )
     return {"public_id": agency.public_id, "supervisor": agency.supervisor.public_id if agency.supervisor else None,
@@ -290,7 +294,7 @@ class SupervisionEventOut(Schema):
 
 @router.get("/supervision-events", response=list[SupervisionEventOut], operation_id="supervision_events",
             summary="监督关系变更记录（本监督机关可见）")
-def supervision_events(request: HttpRequest) -> Any:
+def supervision_events(request: AuthedRequest) -> Any:
     from zhifa.registry.views import supervision_event_rows
 
-    return supervision_event_rows(selectors.supervision_events_for(user=request.user))  # type: ignore[arg-type]
+    return supervision_event_rows(selectors.supervision_events_for(user=request.user))

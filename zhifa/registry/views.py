@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Model
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.dateparse import parse_datetime
@@ -18,8 +18,10 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from zhifa.accounts.http import AuthedRequest
 from zhifa.accounts.roles import LEGALITY_REVIEWERS, PUBLISHERS, Role
 from zhifa.common.errors import ServiceError
+from zhifa.common.fields import model_field
 from zhifa.common.scoping import ALL_AGENCIES, visible_agency_ids, writable_agency_ids
 from zhifa.registry import models as reg
 from zhifa.registry import selectors, services
@@ -48,7 +50,7 @@ def _can_write(user: Any, etype: EntryType, agency: reg.Agency | None, *, create
 
 
 def _display(obj: Model, name: str) -> Any:
-    field = obj._meta.get_field(name)
+    field = model_field(type(obj), name)
     if field.many_to_many:
         return "；".join(str(x) for x in getattr(obj, name).all()) or "—"
     if getattr(field, "choices", None):
@@ -62,11 +64,11 @@ def _display(obj: Model, name: str) -> Any:
 
 
 def _rows(obj: Model, names: tuple[str, ...]) -> list[tuple[str, Any]]:
-    return [(str(obj._meta.get_field(n).verbose_name), _display(obj, n)) for n in names]
+    return [(str(model_field(type(obj), n).verbose_name), _display(obj, n)) for n in names]
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthedRequest) -> HttpResponse:
     user = request.user
     agencies = selectors.agencies_visible_to(user=user)
     compliance = [selectors.agency_compliance(user=user, agency=a) for a in agencies if not a.is_justice_bureau]
@@ -87,7 +89,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def entry_list(request: HttpRequest, slug: str) -> HttpResponse:
+def entry_list(request: AuthedRequest, slug: str) -> HttpResponse:
     etype = _etype(slug)
     if etype.parent:
         raise Http404
@@ -106,7 +108,7 @@ def entry_list(request: HttpRequest, slug: str) -> HttpResponse:
         request, "staff/entry_list.html",
         {
             "etype": etype, "page": page, "query": query, "status": status,
-            "columns": [str(etype.model._meta.get_field(c).verbose_name) for c in etype.list_columns],
+            "columns": [str(model_field(etype.model, c).verbose_name) for c in etype.list_columns],
             "rows": [(obj, [_display(obj, c) for c in etype.list_columns]) for obj in page],
             "can_create": can_create, "statuses": reg.PublicationStatus.choices if etype.publishable else [],
             "agencies": selectors.agencies_visible_to(user=request.user) if visible is ALL_AGENCIES or (
@@ -121,7 +123,7 @@ def _detail_url(slug: str, obj: Model) -> str:
 
 
 @login_required
-def entry_detail(request: HttpRequest, slug: str, public_id: str) -> HttpResponse:
+def entry_detail(request: AuthedRequest, slug: str, public_id: str) -> HttpResponse:
     etype = _etype(slug)
     obj = selectors.entry_get_for(user=request.user, slug=slug, public_id=public_id)
     agency = agency_of(obj)
@@ -131,7 +133,7 @@ def entry_detail(request: HttpRequest, slug: str, public_id: str) -> HttpRespons
         rows = selectors.children_for(user=request.user, parent=obj, slug=child_slug)
         children.append({
             "etype": child,
-            "columns": [str(child.model._meta.get_field(c).verbose_name) for c in child.list_columns],
+            "columns": [str(model_field(child.model, c).verbose_name) for c in child.list_columns],
             "rows": [(c, [_display(c, col) for col in child.list_columns]) for c in rows],
             "can_create": _can_write(request.user, child, agency, create=True) and (
                 bool(child.parent) or agency == request.user.agency),
@@ -168,7 +170,7 @@ def entry_detail(request: HttpRequest, slug: str, public_id: str) -> HttpRespons
         {"etype": etype, "obj": obj, "rows": _rows(obj, etype.fields), "children": children, "parent": parent,
          "flowchart": flowchart, "can_edit": can_edit, "actions": actions, "deletable": deletable,
          "agency": agency,
-         "can_set_supervision": isinstance(obj, reg.Agency) and services.may_set_supervision(user, obj)},  # type: ignore[arg-type]
+         "can_set_supervision": isinstance(obj, reg.Agency) and services.may_set_supervision(user, obj)},
     )
 
 
@@ -178,7 +180,7 @@ def _can_write_agency(user: Any, agency: reg.Agency | None) -> bool:
 
 
 def _form_page(
-    request: HttpRequest, etype: EntryType, *, agency: reg.Agency | None, instance: Model | None,
+    request: AuthedRequest, etype: EntryType, *, agency: reg.Agency | None, instance: Model | None,
     save: Callable[[Any], Model], cancel_url: str, heading: str,
 ) -> HttpResponse:
     form = entry_form(etype, agency=agency, instance=instance)
@@ -199,7 +201,7 @@ def _form_page(
 
 
 @login_required
-def entry_create(request: HttpRequest, slug: str, parent_id: str | None = None) -> HttpResponse:
+def entry_create(request: AuthedRequest, slug: str, parent_id: str | None = None) -> HttpResponse:
     etype = _etype(slug)
     parent = None
     if etype.parent:
@@ -218,7 +220,7 @@ def entry_create(request: HttpRequest, slug: str, parent_id: str | None = None) 
 
 
 @login_required
-def entry_edit(request: HttpRequest, slug: str, public_id: str) -> HttpResponse:
+def entry_edit(request: AuthedRequest, slug: str, public_id: str) -> HttpResponse:
     etype = _etype(slug)
     obj = selectors.entry_get_for(user=request.user, slug=slug, public_id=public_id)
     agency = agency_of(obj)
@@ -231,7 +233,7 @@ def entry_edit(request: HttpRequest, slug: str, public_id: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def entry_action(request: HttpRequest, slug: str, public_id: str, action: str) -> HttpResponse:
+def entry_action(request: AuthedRequest, slug: str, public_id: str, action: str) -> HttpResponse:
     etype = _etype(slug)
     obj = selectors.entry_get_for(user=request.user, slug=slug, public_id=public_id)
     user = request.user
@@ -285,13 +287,13 @@ def supervision_event_rows(entries: list[Any]) -> list[dict[str, Any]]:
 
 
 @login_required
-def agency_supervision(request: HttpRequest, public_id: str) -> HttpResponse:
+def agency_supervision(request: AuthedRequest, public_id: str) -> HttpResponse:
     """The supervising bureau's (or the system administrator's) page to hand an agency over or release it."""
-    agency = selectors.supervision_agency_for(user=request.user, public_id=public_id)  # type: ignore[arg-type]
-    if not services.may_set_supervision(request.user, agency):  # type: ignore[arg-type]
+    agency = selectors.supervision_agency_for(user=request.user, public_id=public_id)
+    if not services.may_set_supervision(request.user, agency):
         raise PermissionDenied
     bureaus = reg.Agency.objects.filter(is_justice_bureau=True).exclude(pk=agency.pk).order_by("name")
-    is_admin = request.user.has_role(Role.SYSTEM_ADMIN)  # type: ignore[union-attr]
+    is_admin = request.user.has_role(Role.SYSTEM_ADMIN)
     status = 200
     if request.method == "POST":
         raw = request.POST.get("supervisor", "")
@@ -302,14 +304,14 @@ def agency_supervision(request: HttpRequest, public_id: str) -> HttpResponse:
         try:
             if raw and bureau is None:
                 raise ServiceError(_("监督机关必须是已登记的司法行政机关。"))
-            services.agency_supervision_set(actor=request.user, agency=agency, supervisor=bureau,  # type: ignore[arg-type]
+            services.agency_supervision_set(actor=request.user, agency=agency, supervisor=bureau,
                                             is_justice_bureau=justice, reason=request.POST.get("reason", ""))
         except ServiceError as exc:
             messages.error(request, exc.message)
             status = exc.status
         else:
             messages.success(request, _("监督关系已更新，并已记入账本。"))
-            if services.may_set_supervision(request.user, agency) or is_admin:  # type: ignore[arg-type]
+            if services.may_set_supervision(request.user, agency) or is_admin:
                 return redirect(_detail_url("agency", agency))
             return redirect("staff:supervision_events")
     return render(request, "staff/agency_supervision.html",
@@ -317,12 +319,12 @@ def agency_supervision(request: HttpRequest, public_id: str) -> HttpResponse:
 
 
 @login_required
-def supervision_events(request: HttpRequest) -> HttpResponse:
+def supervision_events(request: AuthedRequest) -> HttpResponse:
     """Supervision changes in the user's bureau's stream (all of them for the system administrator)."""
     user = request.user
-    bureau_user = (user.has_role(*services.BUREAU_SUPERVISION_ROLES)  # type: ignore[union-attr]
-                   and getattr(user.agency, "is_justice_bureau", False))  # type: ignore[union-attr]
-    if not (user.has_role(Role.SYSTEM_ADMIN) or bureau_user):  # type: ignore[union-attr]
+    bureau_user = (user.has_role(*services.BUREAU_SUPERVISION_ROLES)
+                   and getattr(user.agency, "is_justice_bureau", False))
+    if not (user.has_role(Role.SYSTEM_ADMIN) or bureau_user):
         raise PermissionDenied
-    rows = supervision_event_rows(selectors.supervision_events_for(user=user))  # type: ignore[arg-type]
+    rows = supervision_event_rows(selectors.supervision_events_for(user=user))
     return render(request, "staff/supervision_events.html", {"rows": rows})

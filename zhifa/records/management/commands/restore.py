@@ -54,20 +54,20 @@ class Command(BaseCommand):
         if options["backup"] is None:
             raise CommandError("请指定备份目录，或使用 --check / --verify。")
         try:
-            report = restore_backup(options["backup"], force=options["force"], log_vkey=options["log_key"])
+            restored = restore_backup(options["backup"], force=options["force"], log_vkey=options["log_key"])
         except BackupError as exc:
             raise CommandError(str(exc)) from exc
         except DatabaseError as exc:
             raise CommandError(f"恢复时数据库报错（备份或目标数据库可能已损坏）：{exc}") from exc
-        if not report.ok:
-            raise CommandError("已恢复，但账本校验未通过，写入保持拒绝状态：\n" + "\n".join(report.problems))
+        if not restored.ok:
+            raise CommandError("已恢复，但账本校验未通过，写入保持拒绝状态：\n" + "\n".join(restored.problems))
         size, root = ledger.tree_head()
         self.stdout.write(self.style.SUCCESS(f"恢复完成，账本校验通过：{size} 条，根哈希 {root.hex()}"))
-        if report.rollback is not None:
-            self._print_status(report.rollback)
-            if report.rollback.refused:
-                raise CommandError(report.rollback.message)
-        if report.writes_refused:
+        if restored.rollback is not None:
+            self._print_status(restored.rollback)
+            if restored.rollback.refused:
+                raise CommandError(restored.rollback.message)
+        if restored.writes_refused:
             raise CommandError("备份中的账本本身处于拒绝写入状态（备份前已被拒绝写入）：核实后运行 zhifa record_restore。")
 
     def _print_status(self, status: RollbackStatus) -> None:

@@ -87,8 +87,8 @@ class Command(BaseCommand):
                 else:
                     self.stdout.write(approval, ending="")
             else:
-                approval = _read(options["approval"]) if options["approval"] else None
-                new = witness.accept_restore(_read(options["statement"]), options["log_key"], approval=approval)
+                given = _read(options["approval"]) if options["approval"] else None
+                new = witness.accept_restore(_read(options["statement"]), options["log_key"], approval=given)
                 self.stdout.write(f"已接受恢复声明：{new.origin} 从大小 {new.size} 继续见证。")
         except WitnessRefused as exc:
             raise CommandError(f"见证方拒绝（{exc.code}，{exc.http_status}）：{exc.message}") from exc
