@@ -5,6 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 
+class ServiceUnavailable(Exception):
+    """A store the request needs refuses writes for now (e.g. the ledger after a restore): HTTP 503, nothing saved.
+    Lower apps raise subclasses (records' `LedgerError`); the request guard in `common` answers them."""
+
+
 class ServiceError(Exception):
     """A refused action. `code` is stable for API clients; `message` is shown to the user."""
 

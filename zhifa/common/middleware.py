@@ -20,6 +20,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from ninja.parser import Parser
 
+from zhifa.common.errors import ServiceUnavailable
+
 UNSAFE = re.compile("[\x00\ud800-\udfff]")
 UNSAFE_MESSAGE = "请求中含有不允许的字符（空字符 U+0000 或孤立的 UTF-16 代理项），请删除后重新提交。"
 CONFLICT_MESSAGE = "与已有记录冲突（例如名称或编号重复），没有保存。请修改后重试。"
@@ -96,7 +98,8 @@ def ledger_unavailable_response(request: HttpRequest) -> HttpResponse:
 
 
 class RequestGuardMiddleware:
-    """NUL / lone surrogates in parameters → 400; `LedgerError` raised by a view → 503, `IntegrityError` → 409
+    """NUL / lone surrogates in parameters → 400; `ServiceUnavailable` (the ledger's `LedgerError`) raised by a view
+    → 503, `IntegrityError` → 409
     (see the module doc)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -111,9 +114,7 @@ class RequestGuardMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        from zhifa.records.ledger import LedgerError
-
-        if isinstance(exception, LedgerError):
+        if isinstance(exception, ServiceUnavailable):
             return ledger_unavailable_response(request)
         if isinstance(exception, IntegrityError):
             return conflict_response(request)

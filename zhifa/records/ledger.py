@@ -18,13 +18,14 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
+from zhifa.common.errors import ServiceUnavailable
 from zhifa.records import merkle
 from zhifa.records.models import LedgerEntry, LedgerHead, LedgerNode
 
 LEVEL_SHIFT = 40  # node key = level << 40 | index: up to 2^40 leaves
 
 
-class LedgerError(Exception):
+class LedgerError(ServiceUnavailable):
     """The ledger refuses to write (for example a restored backup shorter than the witnessed log)."""
 
 

@@ -4,15 +4,12 @@ run.py serves so either can change on its own:
 - `integrity_gate()` before anything touches the database: the database's own integrity check; on corruption a
   clear Chinese message and exit status 78 (EX_CONFIG), which the systemd unit lists in `RestartPreventExitStatus`,
   so a corrupt database stops the service instead of crash-looping.
-- `start_integrity_schedule(parent_pid)`: a child process (`zhifa integrity_watch`) that runs fixity daily and the
-  deep verification nightly, and stops when the server does.
+  `zhifa dbcheck` runs it; `zhifa run` calls that first.
+- `zhifa run` also starts `zhifa integrity_watch`, a child process that runs fixity daily and the deep verification
+  nightly, and stops when the server does.
 """
 
 from __future__ import annotations
-
-import os
-import subprocess
-import sys
 
 from django.conf import settings
 from django.core.management.base import CommandError
@@ -35,8 +32,3 @@ def integrity_gate() -> None:
             returncode=EXIT_CORRUPT,
         )
 
-
-def start_integrity_schedule(parent_pid: int) -> subprocess.Popen[bytes]:
-    """Fixity daily, deep verification nightly, beside the server (ends by itself when `parent_pid` is gone)."""
-    zhifa = os.path.join(os.path.dirname(sys.executable), "zhifa")
-    return subprocess.Popen([zhifa, "integrity_watch", "--parent", str(parent_pid)])

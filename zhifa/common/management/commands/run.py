@@ -13,10 +13,9 @@ import sys
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-
-from zhifa.accounts.models import User
 
 
 class Command(BaseCommand):
@@ -31,9 +30,7 @@ class Command(BaseCommand):
         parser.add_argument("--checkpoint-every", type=int, default=300, help="每隔多少秒签署一次账本检查点")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from zhifa.records.startup import integrity_gate, start_integrity_schedule
-
-        integrity_gate()  # a corrupt database stops here, with the reason (defect 11)
+        call_command("dbcheck")  # a corrupt database stops here, with the reason (defect 11)
         call_command("migrate", interactive=False, verbosity=0)
         # Refuse ledger writes if this database is an old backup behind what the witness co-signed (FC-7).
         call_command("restore", "--check", stdout=self.stdout, stderr=self.stderr)
@@ -43,7 +40,7 @@ class Command(BaseCommand):
                 raise CommandError("生产配置下不能载入演示数据（演示账号的密码是公开的）。")
             call_command("demo", stdout=self.stdout)
             call_command("demo_cases", stdout=self.stdout)
-        elif not User.objects.exists():
+        elif not get_user_model().objects.exists():
             call_command("first_admin", stdout=self.stdout)
         # Refuse to serve on a failed check, e.g. demo accounts under production settings (zhifa.E016).
         call_command("check", deploy=settings.ZHIFA_PRODUCTION, stdout=self.stdout)
@@ -58,7 +55,7 @@ class Command(BaseCommand):
         # Mark missed case deadlines hourly (the first pass runs now).
         subprocess.Popen([zhifa, "tick", "--every", "3600", "--parent", str(os.getpid())])
         # Fixity daily and deep verification nightly (defects 3 and 5; ADR 0017).
-        start_integrity_schedule(os.getpid())
+        subprocess.Popen([zhifa, "integrity_watch", "--parent", str(os.getpid())])
         self._serve(options)
 
     def _serve(self, options: dict[str, Any]) -> None:
