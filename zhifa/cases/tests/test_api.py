@@ -236,7 +236,7 @@ def test_every_action_has_its_route_documented_in_openapi(world):
 
 @pytest.mark.django_db
 def test_detail_and_list_append_access_entries(case, world):
-    """AC-6, issue 9 defect 9: the list names the cases it shows (never the search words); the detail and the
+    """REC-12, AC-6, issue 9 defect 9: the list names the cases it shows (never the search words); the detail and the
     timeline each write their own 调阅 entry."""
     client = client_for(world["officer"])
     assert client.get(f"{BASE}/", {"q": "采砂"}).json()["total"] == 1
@@ -337,7 +337,7 @@ def test_openapi_components_of_the_cases_routes_are_not_shadowed(world):
 
 @pytest.mark.django_db
 def test_lists_fail_closed_when_the_access_log_is_down(case, world, monkeypatch):
-    """AC-6, FC-5, issue 9 defect 9: the case list and the deadline lists show case numbers and titles, so they
+    """REC-12, AC-6, FC-5, issue 9 defect 9: the case list and the deadline lists show case numbers and titles, so they
     answer 503 without them when their 调阅 entry cannot be written."""
     from zhifa.records.access import AccessLogUnavailable
 
