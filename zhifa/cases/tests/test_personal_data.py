@@ -162,10 +162,11 @@ def test_pv5_erasing_a_case_makes_its_values_unreadable_and_the_ledger_still_ver
 
 @pytest.mark.django_db
 def test_archive_package_carries_personal_data_only_for_archivist_or_agency_head(agency_a, settings, tmp_path):
-    """REC-13, issue 9 defect 8 (archive packages: records holding privacy get restricted access): the package
-    carries the parties' personal data (data/personal.json, with the salts that open the ledger's commitments) only for an archivist or the agency head, and its
-    bag-info.txt says which; for an officer (or nobody in particular) no ID number or phone is anywhere in the
-    package's entries, index or manifest. Both kinds pass the offline verifier."""
+    """REC-13, issue 9 defect 8 (archive packages: records holding privacy get restricted access): the package carries
+    the parties' personal data (data/personal.json, with the salts that open the ledger's commitments) only for
+    an archivist or the agency head, and its bag-info.txt says which; for an officer (or nobody in particular)
+    no ID number or phone is anywhere in the package's entries, index or manifest. Both kinds pass the offline
+    verifier."""
     from zhifa.accounts.roles import Role
     from zhifa.records.archive import archive_export
     from zhifa.records.checkpoints import public_key
