@@ -7,8 +7,10 @@ separate process (the suite's own database is not touched), then takes the snaps
 `zhifa verify --deep` (the ledger verifies and the business rows still match what it records).
 
 When a change moves a field, change where `snapshot()` reads it, never the stored JSON: the point is that the same
-facts come back. Regenerate both files only when starting a new baseline: `python -m zhifa.cases.tests.test_migrate_demo
---make DIR` on the old commit with a demo data folder in DIR.
+facts come back. To start a new baseline (only when an old release's schema is retired): on that commit, make a
+demo data folder (`ZHIFA_DATA_DIR=D zhifa migrate && zhifa demo && zhifa demo_cases`, plus any extra steps such as
+decided review rounds), pack `zhifa.sqlite3`, `keys/` and `secret_key` into the archive and write
+`python -m zhifa.cases.tests.test_migrate_demo --snapshot` (run with that data folder) into the JSON.
 """
 
 from __future__ import annotations
