@@ -197,6 +197,7 @@ def grow(b: Bench, target: int, entries_per_case: int, *, deadline: float | None
     from django.db import transaction
 
     from zhifa.cases.models import Case, CaseOfficer, Deadline, DeadlineState, Party
+    from zhifa.cases.personal import party_store_personal
     from zhifa.cases.testing import person_party
     from zhifa.common.testing import make_uscc
     from zhifa.records.ledger import ledger_append
@@ -237,11 +238,16 @@ def grow(b: Bench, target: int, entries_per_case: int, *, deadline: float | None
                 for p in range(1 + (rng.random() < 0.3)):
                     if rng.random() < 0.6:
                         data = person_party(name=f"张{i % 1000}{p}")
-                        parties.append(Party(case=case, kind="person", name=data["name"], id_number=data["id_number"],
-                                             address=data["address"], phone=data["phone"]))
+                        person = Party(case=case, kind="person", name=data["name"])
+                        # ID number, phone and address go to the personal-data vault, as the service does (ADR 0018).
+                        party_store_personal(person, id_number=data["id_number"], phone=data["phone"],
+                                             address=data["address"])
+                        parties.append(person)
                     else:
-                        parties.append(Party(case=case, kind="organization", name=f"临湘市第{i}{p}砂石有限公司",
-                                             uscc=make_uscc(), legal_representative="李四", address="临湘市江南镇"))
+                        org = Party(case=case, kind="organization", name=f"临湘市第{i}{p}砂石有限公司",
+                                    uscc=make_uscc(), legal_representative="李四")
+                        party_store_personal(org, address="临湘市江南镇")
+                        parties.append(org)
                 first = me if case.created_by_id == world["officer"].pk else rng.choice(b.staff_pool)
                 second = rng.choice(b.staff_pool)
                 while second.pk == first.pk:
