@@ -31,4 +31,3 @@ def integrity_gate() -> None:
             + "\n请停止服务，保留损坏的数据库文件以便调查，并用 zhifa restore 从最近的完好备份恢复。",
             returncode=EXIT_CORRUPT,
         )
-

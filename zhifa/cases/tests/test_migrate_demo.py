@@ -37,15 +37,16 @@ def snapshot() -> dict[str, Any]:
     from zhifa.documents.models import Document
     from zhifa.review.models import ReviewPause, ReviewRound
 
-    refs = {c.pk: c.reference for c in Case.objects.all()}
-    refs_by_public = {str(c.public_id): c.reference for c in Case.objects.all()}
+    keys = list(Case.objects.values_list("pk", "public_id", "reference"))
+    refs = {pk: ref for pk, _, ref in keys}
+    refs_by_public = {str(public_id): ref for _, public_id, ref in keys}
     cases = [
         {"reference": c.reference, "kind": c.kind, "state": c.state, "title": c.title, "agency": c.agency.uscc,
          "registered_on": str(c.registered_on), "filed_on": str(c.filed_on), "parties": c.parties.count()}
         for c in Case.objects.select_related("agency").order_by("reference")
     ]
     deadlines = sorted(
-        [refs[d.case_id], d.code if ":" not in d.code else d.code.split(":")[0], d.rule, str(d.start), str(d.due),
+        [refs[d.case_id], d.code.split(":")[0], d.rule, str(d.start), str(d.due),
          d.day_kind, d.state]
         for d in Deadline.objects.all()
     )
