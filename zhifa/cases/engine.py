@@ -27,10 +27,10 @@ from django.utils.translation import gettext as _
 from ninja import Schema
 from pydantic import ValidationError
 
+from zhifa.accounts.scoping import writable_agency_ids
 from zhifa.cases.dates import check_dates
 from zhifa.cases.models import Case
 from zhifa.common.errors import InvalidInput, InvalidState, NotAllowed, ServiceError
-from zhifa.common.scoping import writable_agency_ids
 from zhifa.records import ledger
 from zhifa.workdays.calendar import WorkCalendar, load_calendar
 

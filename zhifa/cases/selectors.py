@@ -11,8 +11,8 @@ from uuid import UUID
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 
+from zhifa.accounts.scoping import scope_to_agencies, visible_agency_ids
 from zhifa.cases.models import Case, CaseOfficer, Deadline, DeadlineState
-from zhifa.common.scoping import scope_to_agencies, visible_agency_ids
 from zhifa.records.access import record_access
 from zhifa.records.models import LedgerEntry
 

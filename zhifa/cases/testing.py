@@ -16,8 +16,8 @@ from zhifa.cases.engine import case_act
 from zhifa.cases.models import AgencyCaseSettings, Case
 from zhifa.cases.services import case_create
 from zhifa.common.identifiers import resident_id_check_char
-from zhifa.common.testing import AgencyPersonas, make_uscc
 from zhifa.registry import models as reg
+from zhifa.registry.testing import AgencyPersonas, make_uscc
 from zhifa.review.actions import ALL_CHECKS_PASSED
 
 _serial = itertools.count(1)
