@@ -158,8 +158,8 @@ DOC_NAMES = ["立案审批表", "指派执法人员通知", "现场检查笔录"
 def build_world() -> Bench:
     from zhifa.cases import engine
     from zhifa.cases.testing import make_case_world
-    from zhifa.common.testing import make_agency, make_personas, make_user
     from zhifa.registry import models as reg
+    from zhifa.registry.testing import make_agency, make_personas, make_user
 
     bureau = make_agency("示范市司法局", justice=True)
     world = make_case_world(make_personas("A", supervisor=bureau))
@@ -199,8 +199,8 @@ def grow(b: Bench, target: int, entries_per_case: int, *, deadline: float | None
     from zhifa.cases.models import Case, CaseOfficer, Deadline, DeadlineState, Party
     from zhifa.cases.personal import party_store_personal
     from zhifa.cases.testing import person_party
-    from zhifa.common.testing import make_uscc
     from zhifa.records.ledger import ledger_append
+    from zhifa.registry.testing import make_uscc
 
     world, rng, today = b.world, b.rng, b.today
     agency = world.agency

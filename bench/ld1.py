@@ -41,7 +41,7 @@ import json
 from zhifa.accounts.services import api_token_create
 from zhifa.cases.engine import today_in_china
 from zhifa.cases.testing import make_case_world, new_penalty_case
-from zhifa.common.testing import make_personas, make_user
+from zhifa.registry.testing import make_personas, make_user
 p = make_personas("L")
 w = make_case_world(p)
 t = today_in_china()

@@ -92,8 +92,8 @@ def build_world() -> Bench:
 
     from zhifa.accounts.roles import Role
     from zhifa.cases.testing import make_case_world
-    from zhifa.common.testing import make_agency, make_personas, make_user
     from zhifa.registry import models as reg
+    from zhifa.registry.testing import make_agency, make_personas, make_user
 
     bureau = make_agency("示范市司法局", justice=True)
     supervisor = make_user(bureau, Role.SUPERVISOR, username="bureau_supervisor")

@@ -56,7 +56,7 @@ MB = 1e6
 SETUP = """
 import json
 from zhifa.accounts.services import api_token_create
-from zhifa.common.testing import make_agency, make_user
+from zhifa.registry.testing import make_agency, make_user
 agency = make_agency("基准测试水利局")
 user = make_user(agency, "officer", username="bench.officer")
 print(json.dumps({"token": api_token_create(user=user, name="upload bench")[1]}))

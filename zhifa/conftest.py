@@ -7,9 +7,9 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 
 from zhifa.accounts.models import User
-from zhifa.common.testing import AgencyPersonas, make_agency, make_personas, make_user
 from zhifa.records.testing import ledger_db, restore_ledger_triggers  # noqa: F401  (fixtures)
 from zhifa.registry.models import Agency
+from zhifa.registry.testing import AgencyPersonas, make_agency, make_personas, make_user
 
 
 @pytest.fixture

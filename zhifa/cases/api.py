@@ -40,8 +40,9 @@ from zhifa.cases.kinds.common import CaseIn
 from zhifa.cases.models import Case, Deadline, DeadlineState
 from zhifa.cases.services import case_create
 from zhifa.common.paging import offset_query
+from zhifa.documents.models import Document
 from zhifa.records.access import api_fail_closed, record_list_access
-from zhifa.records.models import LedgerEntry
+from zhifa.records.models import Evidence, LedgerEntry
 
 router = Router(tags=["案件办理（需令牌）"], auth=[ApiTokenAuth(), django_auth])
 
@@ -414,9 +415,6 @@ def _detail(user: Any, page: selectors.CasePage) -> dict[str, Any]:
 
 def _page_after_write(user: Any, case_id: uuid.UUID) -> selectors.CasePage:
     """The detail a write returns: the same data as `case_page_for`, without a 调阅 entry (see the module doc)."""
-    from zhifa.documents.models import Document
-    from zhifa.records.models import Evidence
-
     case = selectors.case_get_for(user=user, case_id=case_id)
     return selectors.CasePage(
         case=case,

@@ -6,6 +6,7 @@ class CasesConfig(AppConfig):
     label = "cases"
 
     def ready(self) -> None:
+        # Imported here, not at module level: these modules load models, which needs a ready app registry.
         from zhifa.cases import streams
         from zhifa.cases.deepcheck import check_cases
         from zhifa.records import deep

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from zhifa.cases.models import Case, Party, PartyKind
 from zhifa.documents.services import agency_context
-from zhifa.workdays.calendar import load_calendar
+from zhifa.workdays.calendar import Direction, load_calendar
 
 
 def party_context(party: Party | None, act_date: date | None = None) -> dict[str, Any]:
@@ -88,7 +88,6 @@ def document_context(case: Case, doc_type: str, *, on: date, **extra: Any) -> di
     if doc_type in ("prior_notice", "hearing_right_notice") and case.notice_served_on:
         cal = load_calendar(agency.region_code)
         from zhifa.cases.gates import case_settings
-        from zhifa.workdays.calendar import Direction
 
         days = 5 if doc_type == "hearing_right_notice" else case_settings(agency).defense_days
         context["deadline"] = cal.add_working_days(case.notice_served_on, days,

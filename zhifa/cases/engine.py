@@ -27,10 +27,11 @@ from django.utils.translation import gettext as _
 from ninja import Schema
 from pydantic import ValidationError
 
+from zhifa.accounts.scoping import writable_agency_ids
 from zhifa.cases.dates import check_dates
 from zhifa.cases.models import Case
 from zhifa.common.errors import InvalidInput, InvalidState, NotAllowed, ServiceError
-from zhifa.common.scoping import writable_agency_ids
+from zhifa.documents.services import document_issue
 from zhifa.records import ledger
 from zhifa.workdays.calendar import WorkCalendar, load_calendar
 
@@ -70,7 +71,6 @@ class Ctx:
     def issue(self, doc_type: str, *, on: date | None = None, **extra: Any) -> Document:
         """Issue a document of this case now (numbered, rendered, hashed into the ledger; docs app)."""
         from zhifa.cases.doccontext import document_context
-        from zhifa.documents.services import document_issue
 
         context = document_context(self.case, doc_type, on=on or self.today, **extra)
         document = document_issue(

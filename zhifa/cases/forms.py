@@ -24,8 +24,11 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
+from zhifa.accounts.models import User
 from zhifa.cases.gates import PENALTY_KINDS
 from zhifa.cases.models import Case, PauseKind, ServiceMethod, SourceKind
+from zhifa.records.models import Evidence
+from zhifa.registry import models as reg
 
 # Choice labels where a schema's Literal field has no "code 标签；code 标签" description.
 CHOICE_LABELS: dict[str, str] = {
@@ -266,7 +269,6 @@ def staff_label(staff: Any, today: date) -> str:
 def reviewer_choices(*, agency: Any, case: Case | None) -> list[tuple[str, str]]:
     """The agency's active legal reviewers with their workload and qualification (REG-21), and a warning on
     those who handled, approved or investigated the case (REG-19: the engine refuses them)."""
-    from zhifa.accounts.models import User
     from zhifa.review.selectors import reviewer_workloads
     from zhifa.review.services import case_participants
 
@@ -285,9 +287,6 @@ def reviewer_choices(*, agency: Any, case: Case | None) -> list[tuple[str, str]]
 
 
 def _choices(source: str, *, case: Case | None, agency: Any, today: date) -> list[tuple[str, str]]:
-    from zhifa.records.models import Evidence
-    from zhifa.registry import models as reg
-
     if agency is None:
         return []
     if source in ("staff", "host"):

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from zhifa.cases.engine import Ctx
 from zhifa.cases.models import AgencyCaseSettings, Case, CaseOfficer, Party, PartyKind, RecusalDecision
+from zhifa.common.identifiers import age_on
 from zhifa.registry import models as reg
 from zhifa.workdays.periods import add_years
 
@@ -114,8 +115,6 @@ def require_party(ctx: Ctx) -> None:
 
 def refresh_ages(case: Case) -> None:
     """CASE-19: age on the date of the act, in completed years (the day after the birthday counts)."""
-    from zhifa.common.identifiers import age_on
-
     if case.act_date is None:
         return
     for party in case.parties.filter(kind=PartyKind.PERSON, birth_date__isnull=False):

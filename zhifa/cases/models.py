@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from zhifa.common.identifiers import validate_uscc_field
+from zhifa.records.personal import VAULT_FIELDS, PersonalDataErased, personal_values
 
 
 class CaseKind(models.TextChoices):
@@ -195,8 +196,6 @@ class Party(models.Model):
         """The vault's values (ID number, phone, address), decrypted once per instance; empty after erasure."""
         cached: dict[str, str] | None = getattr(self, "_personal_cache", None)
         if cached is None:
-            from zhifa.records.personal import VAULT_FIELDS, PersonalDataErased, personal_values
-
             try:
                 record = self.personal
                 cached = personal_values(record) if record is not None else dict.fromkeys(VAULT_FIELDS, "")

@@ -11,10 +11,11 @@ from uuid import UUID
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 
+from zhifa.accounts.scoping import scope_to_agencies, visible_agency_ids
 from zhifa.cases.models import Case, CaseOfficer, Deadline, DeadlineState
-from zhifa.common.scoping import scope_to_agencies, visible_agency_ids
+from zhifa.documents.models import Document
 from zhifa.records.access import record_access
-from zhifa.records.models import LedgerEntry
+from zhifa.records.models import Evidence, LedgerEntry
 
 if TYPE_CHECKING:
     from zhifa.accounts.models import User
@@ -91,9 +92,6 @@ class CasePage:
 def case_page_for(*, user: User, case_id: UUID | str, request: HttpRequest | None = None,
                   timeline_limit: int = 100) -> CasePage:
     """Everything the case page shows, in a fixed number of queries."""
-    from zhifa.documents.models import Document
-    from zhifa.records.models import Evidence
-
     case = case_read_for(user=user, case_id=case_id, request=request)
     return CasePage(
         case=case,

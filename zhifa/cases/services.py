@@ -18,6 +18,7 @@ from zhifa.cases.kinds.common import OFFICERS, CaseIn, add_parties, apply_case_f
 from zhifa.cases.models import Case, CaseKind, Party, ReferenceCounter, SourceKind
 from zhifa.cases.personal import party_ledger_view, party_store_personal
 from zhifa.common.errors import NotAllowed
+from zhifa.records.personal import mask_name, personal_erase
 from zhifa.registry import models as reg
 from zhifa.workdays.calendar import load_calendar
 
@@ -117,8 +118,6 @@ def case_personal_erase(*, case: Case, reason: str, actor: User | None = None, f
     persons' names on the party rows are masked (张某). The ledger still verifies; what it holds about the parties
     (masked names, commitments) can no longer be linked to anyone. Only for an archived case unless `force`.
     Returns the number of vault records erased."""
-    from zhifa.records.personal import mask_name, personal_erase
-
     if not force and case.state not in kind_of(case).terminal:
         raise InvalidInput(_("案件尚未归档，不能删除当事人个人信息（如确需删除，请使用 --force 并写明理由）。"))
     if not reason.strip():

@@ -16,8 +16,10 @@ from zhifa.cases.engine import case_act
 from zhifa.cases.models import AgencyCaseSettings, Case
 from zhifa.cases.services import case_create
 from zhifa.common.identifiers import resident_id_check_char
-from zhifa.common.testing import AgencyPersonas, make_uscc
+from zhifa.records.blobstore import default_store
+from zhifa.records.evidence import CaptureInfo, evidence_create
 from zhifa.registry import models as reg
+from zhifa.registry.testing import AgencyPersonas, make_uscc
 from zhifa.review.actions import ALL_CHECKS_PASSED
 
 _serial = itertools.count(1)
@@ -230,9 +232,6 @@ def wav_bytes(seconds: int = 1, rate: int = 8000) -> bytes:
 
 def upload_recording(user: User, case: Case, captured_at: datetime | None = None, *, name: str = "执法记录仪.wav"):  # noqa: ANN201
     """Store a recording in the case's stream through the evidence service (as an upload would)."""
-    from zhifa.records.blobstore import default_store
-    from zhifa.records.evidence import CaptureInfo, evidence_create
-
     store = default_store()
     writer = store.writer(limit=10 * 1024 * 1024, prefix="test-")
     try:

@@ -43,7 +43,9 @@ from zhifa.common.countdown import Countdown
 from zhifa.common.errors import ServiceError
 from zhifa.common.fields import model_field
 from zhifa.common.paging import page_number
+from zhifa.documents.models import Document
 from zhifa.records import evidence as ev
+from zhifa.records import views as records_views
 from zhifa.records.access import fail_closed, record_access, record_list_access
 from zhifa.records.blobstore import allowed_types_text, human_size, upload_limit
 
@@ -345,8 +347,6 @@ def _refusal(user: Any, case: Case, action: Action) -> str:
 
 
 def _new_documents(case: Case, before: set[Any]) -> list[Any]:
-    from zhifa.documents.models import Document
-
     return [d for d in Document.objects.filter(subject_id=case.public_id).order_by("issued_at", "id")
             if d.pk not in before]
 
@@ -371,8 +371,6 @@ def case_action(request: HttpRequest, public_id: UUID, action: str) -> HttpRespo
     if request.method == "POST":
         form = form_class(request.POST, case=case, today=today, initial=initial)
         if form.is_valid():
-            from zhifa.documents.models import Document
-
             existing = set(Document.objects.filter(subject_id=case.public_id).values_list("pk", flat=True))
             try:
                 engine.case_act(actor=user, case_id=case.public_id, action=act.name, data=form.payload())  # type: ignore[arg-type]
@@ -424,8 +422,6 @@ def _upload_case(request: HttpRequest, public_id: UUID) -> Case:
 def case_upload(request: HttpRequest, public_id: UUID) -> HttpResponse:
     case = _upload_case(request, public_id)
     if request.method == "POST":
-        from zhifa.records import views as records_views
-
         response = records_views.upload(request)
         if response.status_code == 302 and "/evidence/" in response.get("Location", ""):
             return redirect(_case_url(case, "evidence"))
@@ -442,8 +438,6 @@ def case_upload(request: HttpRequest, public_id: UUID) -> HttpResponse:
 @require_POST
 def case_upload_session(request: HttpRequest, public_id: UUID) -> HttpResponse:
     case = _upload_case(request, public_id)
-    from zhifa.records import views as records_views
-
     response = records_views.upload_session_create(request)
     if response.status_code != 201:
         return response
@@ -456,8 +450,6 @@ def case_upload_session(request: HttpRequest, public_id: UUID) -> HttpResponse:
 @require_POST
 def case_upload_finish(request: HttpRequest, public_id: UUID, session_id: UUID) -> HttpResponse:
     case = _upload_case(request, public_id)
-    from zhifa.records import views as records_views
-
     response = records_views.upload_session_finish(request, public_id=session_id)
     if response.status_code != 201:
         return response

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Callable
+from functools import wraps
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -18,6 +20,24 @@ from django.http import HttpRequest, HttpResponse
 PRIVATE_PREFIXES = ("/staff/", "/accounts/", "/admin/", "/api/")
 # Under /api/: what anyone may read without a token (the portal's data, the transparency checkpoint, the docs).
 PUBLIC_API_PREFIXES = ("/api/v1/public/", "/api/v1/records/checkpoint", "/api/v1/docs", "/api/v1/openapi.json")
+
+# The public pages' policy (the portal and the transparency page): no inline script, nothing from elsewhere.
+PORTAL_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def portal_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Add the portal's security headers to a public page (disclosure's portal, records' transparency page)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        response.headers.setdefault("Content-Security-Policy", PORTAL_CSP)
+        return response
+
+    return wrapper
 
 
 def _valid_ip(value: str) -> str:

@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class DisclosureConfig(AppConfig):
     name = "zhifa.disclosure"
     label = "disclosure"
+
+    def ready(self) -> None:
+        # Imported here, not at module level: models may be imported only once the app registry is ready.
+        from zhifa.disclosure.services import SNAPSHOTS
+        from zhifa.registry import publication
+
+        publication.listen(SNAPSHOTS)  # the portal pulls: registry entries published/withdrawn → snapshots (ADR 0023)

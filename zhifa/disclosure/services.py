@@ -1,4 +1,6 @@
-"""Writes of public snapshots. Called by the registry's publication services inside their transaction."""
+"""Writes of public snapshots. The registry's publication services call `SnapshotListener` inside their transaction;
+`DisclosureConfig.ready()` registers it with `zhifa.registry.publication` (the registry never imports the portal,
+ADR 0023)."""
 
 from __future__ import annotations
 
@@ -42,3 +44,16 @@ def public_entry_withdraw(*, obj: Model) -> int:
     )
     transaction.on_commit(invalidate_search_index)
     return count
+
+
+class SnapshotListener:
+    """Keeps the portal's snapshots in step with the registry's publish and withdraw services."""
+
+    def published(self, *, obj: Model, agency_id: int, version: int, actor: User) -> None:
+        public_entry_publish(obj=obj, agency_id=agency_id, version=version, actor=actor)
+
+    def withdrawn(self, *, obj: Model) -> None:
+        public_entry_withdraw(obj=obj)
+
+
+SNAPSHOTS = SnapshotListener()

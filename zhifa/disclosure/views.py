@@ -8,9 +8,7 @@ script, and nothing on it needs script at all (links and GET forms only).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
-from functools import wraps
 from typing import Any
 from uuid import UUID
 
@@ -24,6 +22,7 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from zhifa.common.http import portal_page
 from zhifa.disclosure import selectors
 from zhifa.disclosure.models import EntryKind, PublicEntry
 from zhifa.disclosure.search import tokenize
@@ -32,10 +31,6 @@ SEARCH_PAGE_SIZE = 20
 SECTION_PAGE_SIZE = 50
 MAX_QUERY_LENGTH = 100
 
-PORTAL_CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
-    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-)
 SVG_CSP = "default-src 'none'; frame-ancestors 'self'"
 
 # Example keywords offered when a search is empty or finds nothing.
@@ -76,18 +71,6 @@ ENTRY_TEMPLATES: dict[str, str] = {
     EntryKind.INSPECTION_ITEM: "portal/entries/inspection_item.html",
     EntryKind.SERVICE_GUIDE: "portal/entries/service_guide.html",
 }
-
-
-def portal_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Add the portal's security headers to a public page."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        response = view(request, *args, **kwargs)
-        response.headers.setdefault("Content-Security-Policy", PORTAL_CSP)
-        return response
-
-    return wrapper
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ class DocumentsConfig(AppConfig):
     label = "documents"
 
     def ready(self) -> None:
+        # Imported here, not at module level: these modules load models, which needs a ready app registry.
         from zhifa.documents.deepcheck import check_documents
         from zhifa.records import deep
 

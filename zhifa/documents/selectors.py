@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, BinaryIO
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 
+from zhifa.accounts.scoping import scope_to_agencies, visible_agency_ids
 from zhifa.common.errors import InvalidState
-from zhifa.common.scoping import scope_to_agencies, visible_agency_ids
 from zhifa.documents.models import Document
 from zhifa.records import access
 from zhifa.records.blobstore import default_store

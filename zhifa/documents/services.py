@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 from django.utils import timezone
 
+from zhifa.accounts.scoping import ALL_AGENCIES, writable_agency_ids
 from zhifa.common.errors import NotAllowed, ServiceError
-from zhifa.common.scoping import ALL_AGENCIES, writable_agency_ids
 from zhifa.documents import rendering, signing
 from zhifa.documents.models import Document, DocumentCounter
 from zhifa.documents.types import DOCUMENT_TYPES, DocumentType, missing_fields, missing_rules

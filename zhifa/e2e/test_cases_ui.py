@@ -18,9 +18,9 @@ from playwright.sync_api import Page, expect
 from zhifa.cases import engine
 from zhifa.cases.models import Case
 from zhifa.cases.testing import make_case_world, new_penalty_case, person_party, walk_to
-from zhifa.common.testing import AgencyPersonas
 from zhifa.documents.models import Document
 from zhifa.e2e.conftest import PHONE
+from zhifa.registry.testing import AgencyPersonas
 
 pytestmark = pytest.mark.browser
 

@@ -14,8 +14,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from zhifa.cases.testing import make_case_world, new_penalty_case
-from zhifa.common.testing import AgencyPersonas
 from zhifa.e2e.test_cases_ui import case_dirs, outside_the_event_loop  # noqa: F401
+from zhifa.registry.testing import AgencyPersonas
 
 pytestmark = pytest.mark.browser
 

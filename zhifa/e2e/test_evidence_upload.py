@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from zhifa.common.testing import AgencyPersonas
 from zhifa.records.models import Evidence
+from zhifa.registry.testing import AgencyPersonas
 
 pytestmark = pytest.mark.browser
 

@@ -12,8 +12,8 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from zhifa.common.testing import PASSWORD, make_agency, make_user
 from zhifa.e2e.conftest import fill_login_form
+from zhifa.registry.testing import PASSWORD, make_agency, make_user
 
 pytestmark = pytest.mark.browser
 

@@ -9,10 +9,10 @@ from urllib.parse import quote
 import pytest
 from playwright.sync_api import Page, expect
 
-from zhifa.common.testing import AgencyPersonas
 from zhifa.e2e.conftest import PHONE
 from zhifa.registry import models as reg
 from zhifa.registry import services
+from zhifa.registry.testing import AgencyPersonas
 
 pytestmark = pytest.mark.browser
 

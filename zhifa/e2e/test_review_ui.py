@@ -17,10 +17,10 @@ from zhifa.cases import engine
 from zhifa.cases.engine import case_act
 from zhifa.cases.models import Case
 from zhifa.cases.testing import DAY, make_case_world, new_penalty_case, proposal, walk_to
-from zhifa.common.testing import AgencyPersonas
 from zhifa.documents.models import Document
 from zhifa.e2e.conftest import PHONE
 from zhifa.e2e.test_cases_ui import case_dirs, no_horizontal_scroll, outside_the_event_loop  # noqa: F401
+from zhifa.registry.testing import AgencyPersonas
 
 pytestmark = pytest.mark.browser
 

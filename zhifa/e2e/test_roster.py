@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from zhifa.common.testing import AgencyPersonas
 from zhifa.registry import models as reg
 from zhifa.registry import services
+from zhifa.registry.testing import AgencyPersonas
 
 pytestmark = pytest.mark.browser
 

@@ -28,9 +28,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhifa.accounts.roles import Role
+from zhifa.accounts.scoping import ALL_AGENCIES, supervised_agency_ids, visible_agency_ids
 from zhifa.common import errors
 from zhifa.common.errors import NotAllowed
-from zhifa.common.scoping import ALL_AGENCIES, supervised_agency_ids, visible_agency_ids
 from zhifa.records import access, ledger, merkle, signednote, streams
 from zhifa.records.blobstore import TYPES, BlobStore, Staged, default_store, human_size
 from zhifa.records.checkpoints import latest_checkpoint, log_signer
@@ -38,7 +38,6 @@ from zhifa.records.models import Blob, BlobSm3, Checkpoint, Evidence, IntegrityS
 
 if TYPE_CHECKING:
     from zhifa.accounts.models import User
-    from zhifa.registry.models import Agency
 
 EVIDENCE_KIND = "evidence.added"
 INTEGRITY_KIND = "evidence.integrity"
@@ -93,11 +92,13 @@ def can_upload(user: User) -> bool:
     return bool(user.is_authenticated and user.is_active and user.agency_id and user.has_role(*EVIDENCE_UPLOADERS))
 
 
-def require_uploader(user: User) -> Agency:
-    """The agency the upload belongs to: always the uploader's own (a body naming another agency is ignored)."""
+def require_uploader(user: User) -> int:
+    """The id of the agency the upload belongs to: always the uploader's own (a body naming another agency is
+    ignored)."""
     if not can_upload(user):
         raise NotAllowed(_("只有本机关的执法人员或承办机构负责人可以上传证据。"))
-    return user.agency  # type: ignore[return-value]
+    assert user.agency_id is not None  # can_upload checked it
+    return user.agency_id
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -240,7 +241,7 @@ def evidence_create(
     method: str = "single", store: BlobStore | None = None, at: datetime | None = None,
 ) -> Evidence:
     """Store `staged` and record it. The caller discards the staged temp file afterwards, whatever happens."""
-    agency = require_uploader(actor)
+    agency_id = require_uploader(actor)
     stream = stream_clean(stream)
     streams.require_writable(actor, stream)  # another agency's or an unknown subject's stream: 404 (defect 1)
     if capture.captured_at is None:
@@ -266,11 +267,11 @@ def evidence_create(
     with transaction.atomic():
         blob = blob_record(staged, at=uploaded_at)
         entry = ledger.ledger_append(
-            kind=EVIDENCE_KIND, stream=stream, agency_id=agency.pk, actor=actor, payload=payload,
+            kind=EVIDENCE_KIND, stream=stream, agency_id=agency_id, actor=actor, payload=payload,
             blobs=[ledger.BlobRef(staged.sha256, staged.size, staged.content_type, staged.sm3)], at=uploaded_at,
         )
         evidence = Evidence.objects.create(
-            public_id=public_id, agency=agency, stream=stream, blob=blob, ledger_entry=entry,
+            public_id=public_id, agency_id=agency_id, stream=stream, blob=blob, ledger_entry=entry,
             original_filename=filename, content_type=staged.content_type, size=staged.size,
             captured_at=capture.captured_at, uploaded_at=uploaded_at, uploaded_by=actor,
             captured_by=capture.captured_by, device_serial=capture.device_serial, gps_lat=capture.gps_lat,

@@ -211,7 +211,7 @@ class SessionRequest:
 
 
 def upload_session_create(*, actor: User, request: SessionRequest, store: BlobStore | None = None) -> UploadSession:
-    agency = require_uploader(actor)
+    agency_id = require_uploader(actor)
     stream = stream_clean(request.stream)
     require_writable(actor, stream)  # another agency's or an unknown subject's stream: 404 (issue 9 defect 1)
     captured_at = request.capture.captured_at
@@ -230,7 +230,7 @@ def upload_session_create(*, actor: User, request: SessionRequest, store: BlobSt
     c = request.capture
     with transaction.atomic():
         session = UploadSession.objects.create(
-            agency=agency, created_by=actor, stream=stream, filename=filename_clean(request.filename),
+            agency_id=agency_id, created_by=actor, stream=stream, filename=filename_clean(request.filename),
             declared_type=request.declared_type[:100], expected_size=request.size, expected_sha256=sha256,
             captured_at=captured_at, captured_by=c.captured_by, device_serial=c.device_serial, gps_lat=c.gps_lat,
             gps_lon=c.gps_lon, duration_seconds=c.duration_seconds, created_at=now, updated_at=now,

@@ -33,6 +33,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from zhifa.common.errors import ServiceError
+from zhifa.common.http import PORTAL_CSP
 from zhifa.common.paging import page_number
 from zhifa.records import evidence as ev
 from zhifa.records import uploads
@@ -479,8 +480,6 @@ def checkpoint_context() -> dict[str, Any]:
 
 
 def _public(response: HttpResponse) -> HttpResponse:
-    from zhifa.disclosure.views import PORTAL_CSP
-
     response.headers.setdefault("Content-Security-Policy", PORTAL_CSP)
     return response
 

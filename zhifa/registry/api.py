@@ -18,6 +18,7 @@ from pydantic import create_model
 
 from zhifa.accounts.auth import ApiTokenAuth
 from zhifa.accounts.http import AuthedRequest
+from zhifa.common.errors import ServiceError
 from zhifa.common.fields import model_field
 from zhifa.common.paging import offset_query
 from zhifa.registry import models as reg
@@ -274,8 +275,6 @@ def agency_supervision(request: AuthedRequest, public_id: uuid.UUID, payload: Su
     if payload.supervisor is not None:
         bureau = reg.Agency.objects.filter(public_id=payload.supervisor, is_justice_bureau=True).first()
         if bureau is None:
-            from zhifa.common.errors import ServiceError
-
             raise ServiceError("监督机关必须是已登记的司法行政机关。", code="invalid_supervisor")
     agency = services.agency_supervision_set(
         actor=request.user, agency=agency, supervisor=bureau,

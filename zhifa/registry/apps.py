@@ -6,6 +6,7 @@ class RegistryConfig(AppConfig):
     label = "registry"
 
     def ready(self) -> None:
+        # Imported here, not at module level: these modules load models, which needs a ready app registry.
         from zhifa.records import deep
         from zhifa.registry.deepcheck import check_registry
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from zhifa.accounts.models import User
 from zhifa.accounts.roles import Role
-from zhifa.common.scoping import ALL_AGENCIES, visible_agency_ids
+from zhifa.accounts.scoping import ALL_AGENCIES, visible_agency_ids
 from zhifa.records.models import LedgerEntry
 from zhifa.registry import models as reg
 from zhifa.registry.entries import ENTRY_TYPES, EntryType

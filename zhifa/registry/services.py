@@ -17,13 +17,13 @@ from django.utils.translation import gettext as _
 
 from zhifa.accounts.models import User
 from zhifa.accounts.roles import LEGALITY_REVIEWERS, PUBLISHERS, Role
+from zhifa.accounts.scoping import writable_agency_ids
 from zhifa.common.errors import InvalidState, NotAllowed, ServiceError
-from zhifa.common.scoping import writable_agency_ids
-from zhifa.disclosure.services import public_entry_publish, public_entry_withdraw
 from zhifa.records.ledger import ledger_append
 from zhifa.registry import models as reg
 from zhifa.registry.entries import ENTRY_TYPES, EntryType, agency_of, entry_type
 from zhifa.registry.forms import entry_form
+from zhifa.registry.publication import notify_published, notify_withdrawn
 
 Status = reg.PublicationStatus
 
@@ -258,7 +258,7 @@ def entry_publish(*, actor: User, obj: reg.Publication) -> reg.Publication:
     obj.published_at = timezone.now()
     obj.published_version += 1
     obj.save(update_fields=["publication_status", "published_by", "published_at", "published_version", "updated_at"])
-    public_entry_publish(obj=obj, agency_id=agency.pk, version=obj.published_version, actor=actor)
+    notify_published(obj=obj, agency_id=agency.pk, version=obj.published_version, actor=actor)  # the portal's snapshot
     _record(actor=actor, obj=obj, event="published", version=obj.published_version)
     return obj
 
@@ -273,7 +273,7 @@ def entry_withdraw(*, actor: User, obj: reg.Publication) -> reg.Publication:
         raise InvalidState(_("该条目当前没有公开的版本。"))
     obj.publication_status = Status.WITHDRAWN
     obj.save(update_fields=["publication_status", "updated_at"])
-    public_entry_withdraw(obj=obj)
+    notify_withdrawn(obj=obj)  # the portal takes its snapshot down
     _record(actor=actor, obj=obj, event="withdrawn", version=obj.published_version)
     return obj
 

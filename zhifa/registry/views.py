@@ -20,9 +20,9 @@ from django.views.decorators.http import require_POST
 
 from zhifa.accounts.http import AuthedRequest
 from zhifa.accounts.roles import LEGALITY_REVIEWERS, PUBLISHERS, Role
+from zhifa.accounts.scoping import ALL_AGENCIES, visible_agency_ids, writable_agency_ids
 from zhifa.common.errors import ServiceError
 from zhifa.common.fields import model_field
-from zhifa.common.scoping import ALL_AGENCIES, visible_agency_ids, writable_agency_ids
 from zhifa.registry import models as reg
 from zhifa.registry import selectors, services
 from zhifa.registry.entries import ENTRY_TYPES, EntryType, agency_of

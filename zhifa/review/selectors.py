@@ -11,7 +11,7 @@ from django.db.models import Avg, Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from zhifa.accounts.roles import Role
-from zhifa.common.scoping import scope_to_agencies, visible_agency_ids
+from zhifa.accounts.scoping import scope_to_agencies, visible_agency_ids
 from zhifa.review.models import OPEN_STATES, CheckItem, CheckResult, ReviewRound, ReviewState
 
 RUNNING_STATES = (ReviewState.PENDING, ReviewState.IN_REVIEW)  # open rounds whose clock runs

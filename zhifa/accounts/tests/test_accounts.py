@@ -11,7 +11,7 @@ from django.test import Client
 from zhifa.accounts.models import ApiToken
 from zhifa.accounts.services import api_token_create
 from zhifa.common.errors import ServiceError
-from zhifa.common.testing import PASSWORD, make_user
+from zhifa.registry.testing import PASSWORD, make_user
 
 
 def test_production_settings_hash_passwords_with_argon2() -> None:

@@ -21,7 +21,7 @@ from django.utils import timezone
 from zhifa.accounts.middleware import LOGIN_AT
 from zhifa.accounts.models import ApiToken, User
 from zhifa.accounts.services import api_token_create
-from zhifa.common.testing import PASSWORD, make_user
+from zhifa.registry.testing import PASSWORD, make_user
 
 API = "/api/v1/cases/kinds"
 

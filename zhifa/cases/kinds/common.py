@@ -26,6 +26,7 @@ from zhifa.cases.models import (
 )
 from zhifa.cases.personal import party_ledger_view, party_store_personal
 from zhifa.common.identifiers import IdentifierError, parse_resident_id, parse_uscc
+from zhifa.records.archive import archive_export, default_output
 from zhifa.records.personal import mask_name
 
 OFFICERS = frozenset({Role.OFFICER, Role.UNIT_HEAD})
@@ -299,8 +300,6 @@ def run_close(ctx: Ctx) -> None:
 
 def run_archive(ctx: Ctx) -> None:
     """REC-14: the case's whole stream as a BagIt package (entries, files, proofs, checkpoint, key)."""
-    from zhifa.records.archive import archive_export, default_output
-
     # Without the whole-ledger leaf list: at 2 million entries it is 145 MB per case (bench/README.md). Each entry
     # still carries its inclusion proof against the package's signed checkpoint (ADR 0012).
     # No recipient: the package stays in the data folder beyond the retention of personal data, so it holds the

@@ -70,6 +70,7 @@ from zhifa.cases.models import (
     Service,
     ServiceMethod,
 )
+from zhifa.documents.models import Document
 from zhifa.registry import models as reg
 from zhifa.review.actions import review_actions
 from zhifa.workdays.calendar import Direction
@@ -553,8 +554,6 @@ def run_serve(ctx: Ctx) -> None:
 
 
 def case_documents(case, doc_type: str):  # noqa: ANN001, ANN201
-    from zhifa.documents.models import Document
-
     return Document.objects.filter(subject_id=case.public_id, doc_type=doc_type).order_by("-issued_at")
 
 

@@ -28,7 +28,7 @@ from zhifa.accounts.services import api_token_create
 from zhifa.api import api
 from zhifa.cases.engine import today_in_china
 from zhifa.cases.testing import make_case_world, new_penalty_case
-from zhifa.common.testing import make_user
+from zhifa.registry.testing import make_user
 
 # The coverage phase runs every boundary case the schema defines; probing each path with undocumented methods
 # (405s) is left out to keep the run short.

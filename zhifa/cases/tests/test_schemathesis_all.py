@@ -26,7 +26,7 @@ from zhifa.accounts.services import api_token_create
 from zhifa.api import api
 from zhifa.cases.engine import today_in_china
 from zhifa.cases.testing import make_case_world, new_penalty_case
-from zhifa.common.testing import make_user
+from zhifa.registry.testing import make_user
 
 CONFIG = SchemathesisConfig.from_dict({"phases": {"coverage": {"unexpected-methods": []}}})
 schema = schemathesis.openapi.from_dict(api.get_openapi_schema(), config=CONFIG)

@@ -16,7 +16,7 @@ from django.test import Client
 
 from zhifa.accounts.services import api_token_create
 from zhifa.common.http import client_ip, is_private_path
-from zhifa.common.testing import make_user
+from zhifa.registry.testing import make_user
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 

@@ -33,9 +33,9 @@ from zhifa.cases.testing import (
     person_party,
     walk_to,
 )
-from zhifa.common.testing import AgencyPersonas
 from zhifa.disclosure.search import invalidate_search_index
 from zhifa.registry import services
+from zhifa.registry.testing import AgencyPersonas
 
 PUBLIC_PREFIXES = ("/", "/transparency/")
 NOT_PUBLIC = ("/staff/", "/accounts/", "/api/", "/static/", "/admin/")

@@ -30,7 +30,7 @@ def _setup_django() -> None:
 def setup() -> dict[str, Any]:
     """An agency, one user who may upload evidence (officer) and create units (agency_admin), and a token."""
     from zhifa.accounts.services import api_token_create
-    from zhifa.common.testing import make_agency, make_user
+    from zhifa.registry.testing import make_agency, make_user
 
     agency = make_agency("崩溃测试水利局")
     user = make_user(agency, "officer", "agency_admin", username="crash.officer")

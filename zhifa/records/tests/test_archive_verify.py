@@ -18,11 +18,11 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.core.management import CommandError, call_command
 
-from zhifa.common.testing import make_user
 from zhifa.records import archive, ledger, merkle, signednote, verify
 from zhifa.records.checkpoints import checkpoint_create, public_key
 from zhifa.records.models import LedgerEntry
 from zhifa.records.tests._packages import OTHER, STREAM, append, build_ledger, entry_lines, export
+from zhifa.registry.testing import make_user
 
 PROJECT = Path(__file__).resolve().parents[3]
 

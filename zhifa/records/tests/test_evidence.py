@@ -314,7 +314,7 @@ def test_download_names_are_generated_from_the_detected_type(agency_a, stores) -
 def test_supervisor_reads_supervised_agencies_only_and_admins_read_no_evidence(
     agency_a, agency_b, supervisor, system_admin, stores
 ) -> None:
-    from zhifa.common.testing import make_personas
+    from zhifa.registry.testing import make_personas
 
     stray = make_personas("C")  # not supervised by the bureau
     store_evidence(agency_a[Role.OFFICER], JPEG)

@@ -21,10 +21,10 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 from django.db import DatabaseError, connection, transaction
 
-from zhifa.common.testing import make_user
 from zhifa.records import ledger, merkle, signednote, verify
 from zhifa.records.checkpoints import checkpoint_create
 from zhifa.records.models import Checkpoint, LedgerEntry, LedgerNode
+from zhifa.registry.testing import make_user
 
 PROJECT = Path(__file__).resolve().parents[3]
 

@@ -15,13 +15,13 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from zhifa.accounts.roles import Role
-from zhifa.common.testing import AGENCY_ROLES
 from zhifa.records import signednote
 from zhifa.records.access import ACCESS_KIND
 from zhifa.records.checkpoints import checkpoint_create, log_signer, public_key
 from zhifa.records.models import LedgerEntry
 from zhifa.records.tests.test_evidence import JPEG, MP4, PDF, store_evidence
 from zhifa.records.tests.test_uploads import api_prefix, logged_in, token_client
+from zhifa.registry.testing import AGENCY_ROLES
 
 READERS = [Role.OFFICER, Role.UNIT_HEAD, Role.AGENCY_HEAD, Role.ARCHIVIST, Role.LEGAL_REVIEWER]
 NON_READERS = [r for r in AGENCY_ROLES if r not in READERS]

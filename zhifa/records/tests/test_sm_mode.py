@@ -235,7 +235,7 @@ def test_offline_verifier_reports_an_sm3_that_differs_from_the_ledger(db, sm_on,
 
 
 def store_photo(content: bytes = JPEG, user=None) -> Evidence:  # noqa: ANN001
-    from zhifa.common.testing import make_personas
+    from zhifa.registry.testing import make_personas
 
     user = user or make_personas("S")[Role.OFFICER]
     store = default_store()

@@ -19,7 +19,6 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
-from zhifa.common.testing import make_user
 from zhifa.records import ledger, merkle, signednote, verify
 from zhifa.records.blobstore import default_store
 from zhifa.records.checkpoints import checkpoint_create, public_key
@@ -36,6 +35,7 @@ from zhifa.records.tests._packages import (
     rewrite_tree,
     truncate_tail,
 )
+from zhifa.registry.testing import make_user
 
 
 @pytest.fixture(autouse=True)

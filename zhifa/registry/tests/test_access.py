@@ -18,9 +18,9 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from zhifa.accounts.roles import Role
 from zhifa.accounts.services import api_token_create
 from zhifa.api import api
-from zhifa.common.testing import AGENCY_ROLES, AgencyPersonas, make_user
 from zhifa.registry import models as reg
 from zhifa.registry.entries import ENTRY_TYPES
+from zhifa.registry.testing import AGENCY_ROLES, AgencyPersonas, make_user
 
 AGENCY_SCOPED_SLUGS = [slug for slug, t in ENTRY_TYPES.items() if not t.global_scope]
 
@@ -192,7 +192,7 @@ def test_supervisor_reads_supervised_agencies_but_cannot_write(agency_a, supervi
 
 
 def test_unsupervised_agency_is_invisible_to_supervisor(supervisor, db) -> None:
-    from zhifa.common.testing import make_personas
+    from zhifa.registry.testing import make_personas
 
     other = make_personas("C")  # no supervisor
     client = Client()

@@ -20,6 +20,7 @@ from zhifa.disclosure.snapshots import KIND_BY_MODEL
 from zhifa.registry import models as reg
 from zhifa.registry.demo import BUREAU_NAME, DEMO_PASSWORD
 from zhifa.registry.demo.laws import LAWS_JSON
+from zhifa.registry.demo.loader import PUBLICATION_MODELS
 from zhifa.registry.demo.numerals import article_label, chinese_numeral
 from zhifa.registry.demo.people import SEED_NAMES
 from zhifa.registry.selectors import agency_compliance
@@ -54,6 +55,10 @@ def _demo() -> str:
 def _laws() -> dict[tuple[str, int], dict]:
     data = json.loads(LAWS_JSON.read_text(encoding="utf-8"))
     return {(law["name"], article["n"]): article for law in data["laws"] for article in law["articles"]}
+
+
+def test_loader_knows_every_publication_model() -> None:
+    assert set(PUBLICATION_MODELS) == set(KIND_BY_MODEL) == set(PUBLISHABLE)
 
 
 def _state() -> dict[str, object]:
@@ -158,6 +163,8 @@ def test_demo_loads_the_county(db, fast_hashing) -> None:
         published = set(published_rows.values_list("pk", flat=True))
         current = set(PublicEntry.objects.filter(kind=kind, is_current=True).values_list("source_id", flat=True))
         assert published and published == current, model.__name__
+    # The loader counts snapshots without reading the portal's table (ADR 0023); the figure it prints is the same.
+    assert f"公开信息快照 {PublicEntry.objects.count()}" in out
     statuses = set(reg.PowerItem.objects.values_list("publication_status", flat=True))
     assert {"draft", "submitted", "reviewed", "published"} <= statuses
     assert reg.PowerItem.objects.filter(publication_status="published", reviewed_by__isnull=True).count() == 0

@@ -13,8 +13,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError, SystemCheckError
 
 from zhifa.accounts.models import User
-from zhifa.common.testing import make_user
 from zhifa.registry.demo.loader import planned_usernames
+from zhifa.registry.testing import make_user
 
 
 def configure_tamper_protection(settings, tmp_path) -> None:  # type: ignore[no-untyped-def]

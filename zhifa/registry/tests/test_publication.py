@@ -149,7 +149,7 @@ def test_cross_agency_reference_is_refused(agency_a, agency_b) -> None:
 
 
 def test_agency_uscc_is_validated_and_normalised(system_admin, bureau) -> None:
-    from zhifa.common.testing import make_uscc
+    from zhifa.registry.testing import make_uscc
 
     good = make_uscc()
     data = {"name": "演示镇人民政府", "uscc": good.lower(), "kind": "township_devolved", "level": "township",
@@ -286,7 +286,7 @@ def test_openapi_and_docs_are_served_offline(db) -> None:
 
 def test_reg6a_reg5_entrusted_organization_needs_its_delegator(system_admin, agency_a) -> None:
     """REG-6a/REG-5: a 受委托组织 acts in the delegator's name, so it cannot be registered without one."""
-    from zhifa.common.testing import make_uscc
+    from zhifa.registry.testing import make_uscc
 
     data = {"name": "某水利工程管理站", "uscc": make_uscc(), "kind": "entrusted_organization", "level": "county",
             "region_code": "430682", "sector": "water", "av_device_count": "0"}

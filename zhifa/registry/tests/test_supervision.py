@@ -13,11 +13,11 @@ from django.test import Client
 
 from zhifa.accounts.roles import Role
 from zhifa.accounts.services import api_token_create
-from zhifa.common.testing import make_agency, make_user
 from zhifa.records.models import LedgerEntry
 from zhifa.registry import models as reg
 from zhifa.registry.api import _form_data
 from zhifa.registry.entries import ENTRY_TYPES
+from zhifa.registry.testing import make_agency, make_user
 
 
 def api_client(user) -> Client:  # noqa: ANN001

@@ -16,10 +16,10 @@ from zhifa.accounts.services import api_token_create
 from zhifa.cases import engine
 from zhifa.cases.engine import today_in_china
 from zhifa.cases.testing import CaseWorld, make_case_world, person_party
-from zhifa.common.testing import make_user
 from zhifa.records.ledger import tree_head
 from zhifa.records.testing import business_entries_since
 from zhifa.registry import models as reg
+from zhifa.registry.testing import make_user
 from zhifa.review.actions import ALL_CHECKS_PASSED
 from zhifa.workdays.calendar import Direction, load_calendar
 

@@ -25,10 +25,10 @@ from zhifa.cases.testing import (
     walk_to,
 )
 from zhifa.common.errors import NotAllowed
-from zhifa.common.testing import make_user
 from zhifa.documents.models import Document
 from zhifa.records.ledger import tree_head
 from zhifa.registry import models as reg
+from zhifa.registry.testing import make_user
 from zhifa.review.actions import ALL_CHECKS_PASSED
 from zhifa.review.models import ReviewRound, ReviewState
 from zhifa.review.services import ReviewRefused

@@ -13,10 +13,10 @@ from zhifa.accounts.models import User
 from zhifa.cases.engine import case_act
 from zhifa.cases.models import Case
 from zhifa.cases.testing import DAY, CaseWorld, actor_for, make_case_world, new_penalty_case, proposal, walk_to
-from zhifa.common.testing import make_user
 from zhifa.records.ledger import tree_head
 from zhifa.records.testing import business_entries_since
 from zhifa.registry import models as reg
+from zhifa.registry.testing import make_user
 from zhifa.review.models import CheckItem, ReviewState
 
 pytestmark = pytest.mark.django_db

@@ -1,19 +1,18 @@
-"""Which agencies a user may see and change (architecture rule 2).
+"""Which agencies a user may see and change (architecture rule 2): the agency scoping of every query.
 
 Selectors filter every staff query through `visible_agency_ids`; an object outside that set is a 404, never a 403.
+It lives in `accounts` (the floor above `common`, below `records`, ADR 0023): the agency model is reached through
+the user's own `agency` relation, so this module imports no higher app.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 from django.db.models import Model, QuerySet
 
+from zhifa.accounts.models import User
 from zhifa.accounts.roles import Role
-
-if TYPE_CHECKING:
-    from zhifa.accounts.models import User
-
 
 M = TypeVar("M", bound=Model)
 
@@ -38,9 +37,14 @@ def supervised_agency_ids(user: User) -> frozenset[int]:
     """The agencies the user's agency supervises (a justice bureau's 监督 scope), whatever the user's roles."""
     if user.agency_id is None:
         return frozenset()
-    from zhifa.registry.models import Agency
+    return frozenset(_agency_model()._default_manager.filter(supervisor_id=user.agency_id).values_list("pk", flat=True))
 
-    return frozenset(Agency.objects.filter(supervisor_id=user.agency_id).values_list("pk", flat=True))
+
+def _agency_model() -> type[Model]:
+    """The model `User.agency` points at (registry's Agency), taken from the relation the user model declares."""
+    related = User._meta.get_field("agency").related_model
+    assert isinstance(related, type) and issubclass(related, Model)
+    return related
 
 
 def writable_agency_ids(user: User) -> frozenset[int] | None:
