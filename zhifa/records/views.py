@@ -11,7 +11,6 @@ import hashlib
 import re
 import shutil
 import tempfile
-import time
 import uuid
 import zipfile
 from pathlib import Path
@@ -22,11 +21,10 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -35,18 +33,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from zhifa.common.errors import ServiceError
 from zhifa.common.paging import page_number
 from zhifa.records import evidence as ev
-from zhifa.records import uploads
+from zhifa.records import security, uploads
 from zhifa.records.access import AccessLogUnavailable, fail_closed, record_access, unavailable_response
 from zhifa.records.archive import SHANGHAI, archive_export
 from zhifa.records.blobstore import TYPES, allowed_types_text, default_store, human_size, upload_limit
 from zhifa.records.checkpoints import latest_checkpoint, public_key, sm2_key, sm2_public_key
-from zhifa.records.models import Evidence, LedgerEntry, UploadSession
-
-MEDIA_GRANT_SECONDS = 30 * 60  # after a logged view, the page's player may fetch ranges without new entries
-_SESSION_KEY = "records_media_grants"
-_RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
-BLOB_CSP = "default-src 'none'; sandbox"
-
+from zhifa.records.http import blob_response, chunk_offset, content_length
+from zhifa.records.integrity import is_servable
+from zhifa.records.models import Evidence, UploadSession
 
 # ---------------------------------------------------------------------------------------------------------------
 # Forms (input parsing only; validation of meaning is in the services)
@@ -219,18 +213,6 @@ def upload_session_create(request: HttpRequest) -> HttpResponse:
     return JsonResponse(session_json(session), status=201)
 
 
-def chunk_offset(request: HttpRequest) -> int | None:
-    raw = request.headers.get("Upload-Offset") or request.GET.get("offset")
-    if raw is None or not raw.isdigit():
-        return None
-    return int(raw)
-
-
-def content_length(request: HttpRequest) -> int | None:
-    raw = request.META.get("CONTENT_LENGTH")
-    return int(raw) if raw and raw.isdigit() else None
-
-
 @login_required
 @require_http_methods(["GET", "PUT", "DELETE"])
 @service_errors_as_json
@@ -263,18 +245,6 @@ def upload_session_finish(request: HttpRequest, public_id: uuid.UUID) -> HttpRes
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def _grants(request: HttpRequest) -> dict[str, float]:
-    now = time.time()
-    grants = {k: v for k, v in request.session.get(_SESSION_KEY, {}).items() if v > now}
-    return grants
-
-
-def _grant_media(request: HttpRequest, evidence: Evidence) -> None:
-    grants = _grants(request)
-    grants[str(evidence.public_id)] = time.time() + MEDIA_GRANT_SECONDS
-    request.session[_SESSION_KEY] = grants
-
-
 @login_required
 @require_GET
 @fail_closed
@@ -283,21 +253,13 @@ def evidence_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
                                     request=request)
     servable = is_servable(evidence)
     if servable and evidence.media_kind != "document":
-        _grant_media(request, evidence)
+        ev.media_grant(request.session, evidence)
     ftype = TYPES.get(evidence.content_type)
     return render(request, "records/evidence_detail.html", {
         "evidence": evidence, "servable": servable, "type_label": ftype.label if ftype else evidence.content_type,
         "size_text": human_size(evidence.size),
         "timeline_url": reverse("records:timeline") + "?" + urlencode({"stream": evidence.stream}),
     })
-
-
-def is_servable(evidence: Evidence) -> bool:
-    """Serve only evidence whose blob fixity says is intact, that is not flagged, and whose file is there with the
-    recorded size and — up to ZHIFA_VERIFY_ON_READ_MAX_BYTES — the recorded hash, checked now (defect 5)."""
-    from zhifa.records.integrity import read_problem
-
-    return evidence.integrity_ok and read_problem(evidence.sha256, evidence.size) is None
 
 
 def _integrity_refusal() -> HttpResponse:
@@ -315,7 +277,7 @@ def evidence_media(request: HttpRequest, public_id: uuid.UUID) -> HttpResponseBa
     evidence = ev.evidence_get_for(user=request.user, public_id=public_id)  # type: ignore[arg-type]
     if evidence.media_kind == "document":  # documents are never shown inline (a PDF may carry script)
         return redirect("records:evidence_download", public_id=evidence.public_id)
-    granted = str(evidence.public_id) in _grants(request)
+    granted = ev.media_granted(request.session, evidence)
     return _serve(request, evidence, action="play", attachment=False, log=not granted)
 
 
@@ -331,102 +293,14 @@ def _serve(request: HttpRequest, evidence: Evidence, *, action: str, attachment:
 
     `log` false (playback within the viewer's grant) skips the entry of a file that is served, never of a refusal.
     The entry comes first: if it cannot be written, not one byte of the file leaves (FC-5)."""
-    servable = is_servable(evidence)
-    if log or not servable:
-        try:
-            ev.evidence_record_read(user=request.user, evidence=evidence, action=action,  # type: ignore[arg-type]
-                                    request=request, result="ok" if servable else "refused_integrity")
-        except AccessLogUnavailable:
-            return unavailable_response()
+    try:
+        servable = ev.evidence_serve_check(user=request.user, evidence=evidence, action=action,  # type: ignore[arg-type]
+                                           request=request, log=log)
+    except AccessLogUnavailable:
+        return unavailable_response()
     if not servable:
         return _integrity_refusal()
     return blob_response(request, evidence, attachment=attachment)
-
-
-class _RangeFile:
-    """Reads at most `remaining` bytes from an open file (FileResponse streams it block by block)."""
-
-    def __init__(self, f: Any, remaining: int) -> None:
-        self._f = f
-        self._remaining = remaining
-
-    def read(self, size: int = -1) -> bytes:
-        if self._remaining <= 0:
-            return b""
-        n = self._remaining if size < 0 else min(size, self._remaining)
-        data = self._f.read(n)
-        self._remaining -= len(data)
-        return data
-
-    def close(self) -> None:
-        self._f.close()
-
-
-def parse_range(header: str, size: int) -> tuple[int, int] | str | None:
-    """One byte range (RFC 9110 §14): (start, end) inclusive, "unsatisfiable", or None to send the whole file
-    (no header, several ranges, or a malformed one — a server may ignore those)."""
-    match = _RANGE_RE.match(header.strip())
-    if not match:
-        return None
-    first, last = match.groups()
-    if not first and not last:
-        return None
-    if not first:  # suffix: the last N bytes
-        n = int(last)
-        if n == 0:
-            return "unsatisfiable"
-        return max(0, size - n), size - 1
-    start = int(first)
-    end = int(last) if last else size - 1
-    if last and end < start:
-        return None  # malformed: ignored
-    if start >= size:
-        return "unsatisfiable"
-    return start, min(end, size - 1)
-
-
-def content_disposition(evidence: Evidence, *, attachment: bool) -> str:
-    """RFC 6266: an ASCII fallback name and the UTF-8 name (percent-encoded, so no header injection) (BI-3)."""
-    kind = "attachment" if attachment else "inline"
-    return (f'{kind}; filename="{ev.ascii_filename(evidence)}"; '
-            f"filename*=UTF-8''{quote(ev.download_filename(evidence), safe='')}")
-
-
-def blob_response(request: HttpRequest, evidence: Evidence, *, attachment: bool) -> HttpResponseBase:
-    """The blob with Range support (206/416), a strong ETag (the hash), nosniff and a sandboxing CSP."""
-    size = evidence.size
-    etag = f'"{evidence.sha256}"'
-    start, end, status = 0, size - 1, 200
-    header = request.headers.get("Range")
-    if_range = request.headers.get("If-Range")
-    if header and (if_range is None or if_range.strip() == etag):
-        parsed = parse_range(header, size)
-        if parsed == "unsatisfiable":
-            refused = HttpResponse(status=416)
-            refused["Content-Range"] = f"bytes */{size}"
-            _security_headers(refused)
-            return refused
-        if isinstance(parsed, tuple):
-            start, end = parsed
-            status = 206
-    f = default_store().open(evidence.sha256)
-    f.seek(start)
-    response = FileResponse(_RangeFile(f, end - start + 1), status=status, content_type=evidence.content_type)
-    response["Content-Length"] = str(end - start + 1)
-    if status == 206:
-        response["Content-Range"] = f"bytes {start}-{end}/{size}"
-    response["Accept-Ranges"] = "bytes"
-    response["ETag"] = etag
-    response["Content-Disposition"] = content_disposition(evidence, attachment=attachment)
-    _security_headers(response)
-    return response
-
-
-def _security_headers(response: HttpResponseBase) -> None:
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = BLOB_CSP
-    response["Cross-Origin-Resource-Policy"] = "same-origin"
-    response["Cache-Control"] = "private, no-store"  # evidence is not kept in shared or disk caches
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -536,19 +410,6 @@ def zip_package(folder: Path, zip_path: Path, top: str) -> None:
             zf.write(path, f"{top}/{rel}", compress_type=method)
 
 
-def _stream_agency_ids_for_export(user: Any, stream: str) -> set[int]:
-    """The agencies whose entries make up the stream, if the user may read every one of them. A stream the user
-    sees nothing of is a 404 (no existence oracle); one that also holds entries the user may not read is refused,
-    since the package carries the whole stream (entries and their files)."""
-    visible = ev.stream_entries_for(user=user, stream=stream)
-    agency_ids = set(visible.order_by().values_list("agency_id", flat=True).distinct())
-    if not agency_ids:
-        raise Http404
-    if LedgerEntry.objects.filter(stream=stream).exclude(agency_id__in=agency_ids).exists():
-        raise PermissionDenied(_("该记录流含有您无权调阅的记录（其他机关或系统记录），不能导出归档包。"))
-    return agency_ids  # type: ignore[return-value]
-
-
 @login_required
 @require_POST
 def timeline_archive(request: HttpRequest) -> HttpResponseBase:
@@ -559,7 +420,7 @@ def timeline_archive(request: HttpRequest) -> HttpResponseBase:
     stream = request.POST.get("stream", "").strip()[:ev.STREAM_MAX]
     if not stream:
         return redirect("records:index")
-    agency_ids = _stream_agency_ids_for_export(request.user, stream)
+    agency_ids = ev.stream_export_agency_ids_for(user=request.user, stream=stream)  # type: ignore[arg-type]
     try:  # the 调阅 entries first: if they cannot be written, nothing is built or sent (FC-5)
         for agency_id in sorted(agency_ids):
             record_access(user=request.user, agency_id=agency_id, object_kind="stream", object_id=stream,
@@ -596,26 +457,10 @@ def timeline_archive(request: HttpRequest) -> HttpResponseBase:
 SECURITY_PAGE = 100
 
 
-def security_rows(entries: list[LedgerEntry]) -> list[dict[str, Any]]:
-    import json
-
-    rows = []
-    for entry in entries:
-        data = json.loads(bytes(entry.canonical))
-        actor = data.get("actor") or {}
-        rows.append({"seq": entry.seq, "time": data.get("time", ""),
-                     "when": parse_datetime(data.get("time", "")) or data.get("time", ""), "agency_id": entry.agency_id,
-                     "actor": actor.get("name", ""), "username": actor.get("username", ""),
-                     **{k: v for k, v in (data.get("payload") or {}).items()}})
-    return rows
-
-
 @login_required
 @require_GET
 def security_events(request: HttpRequest) -> HttpResponse:
     """Denied attempts of the agencies the user audits: the agency head, the bureau's supervisors, the admin."""
-    from zhifa.records import security
-
     if not security.can_read_security(request.user):  # type: ignore[arg-type]
         raise PermissionDenied
     try:
@@ -626,5 +471,5 @@ def security_events(request: HttpRequest) -> HttpResponse:
     total = qs.count()
     pages = max(1, -(-total // SECURITY_PAGE))
     page = min(page, pages)
-    rows = security_rows(list(qs[(page - 1) * SECURITY_PAGE:page * SECURITY_PAGE]))
+    rows = security.security_rows(list(qs[(page - 1) * SECURITY_PAGE:page * SECURITY_PAGE]))
     return render(request, "records/security.html", {"rows": rows, "total": total, "page": page, "pages": pages})
