@@ -8,12 +8,14 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 
 from zhifa.cases.models import Case, CaseOfficer, Deadline, DeadlineState
 from zhifa.common.scoping import scope_to_agencies, visible_agency_ids
 from zhifa.records.access import record_access
+from zhifa.records.evidence import can_upload
 from zhifa.records.models import LedgerEntry
 
 if TYPE_CHECKING:
@@ -65,6 +67,15 @@ def case_get_for(*, user: User, case_id: UUID | str) -> Case:
         return cases_for(user=user).select_related("agency", "power_item", "handling_unit").get(public_id=case_id)
     except (Case.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404 from exc
+
+
+def case_upload_target_for(*, user: User, case_id: UUID | str) -> Case:
+    """The case the user uploads evidence to: visible (else 404), and the user an uploader of the case's agency
+    (else 403; the upload services check the stream's owner again)."""
+    case = case_get_for(user=user, case_id=case_id)
+    if not can_upload(user) or case.agency_id != user.agency_id:
+        raise PermissionDenied
+    return case
 
 
 def case_read_for(*, user: User, case_id: UUID | str, request: HttpRequest | None = None) -> Case:

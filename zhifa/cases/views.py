@@ -20,7 +20,6 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
@@ -44,15 +43,16 @@ from zhifa.common.errors import ServiceError
 from zhifa.common.fields import model_field
 from zhifa.common.paging import page_number
 from zhifa.records import evidence as ev
+from zhifa.records import uploads
 from zhifa.records.access import fail_closed, record_access, record_list_access
-from zhifa.records.blobstore import allowed_types_text, human_size, upload_limit
+from zhifa.records.forms import CaptureForm, upload_form_context, upload_session_from_post, upload_single
+from zhifa.records.http import service_errors_as_json, session_json
 
 PAGE_SIZE = 20
 DUE_HORIZON_DAYS = 14
 DUE_HORIZONS = ("7", "14", "30", "90")
 OPEN_STATES = (DeadlineState.RUNNING, DeadlineState.SUSPENDED, DeadlineState.EXTENDED)
 DAY_KINDS = {"working": gettext_lazy("工作日"), "calendar": gettext_lazy("自然日")}
-CAMERA_ACCEPT = "image/*,video/*,audio/*"
 # Actions whose form starts from the case's current values (only what the user changes is sent).
 PREFILL_FROM_CASE = frozenset({"update_details"})
 
@@ -407,61 +407,51 @@ def case_action(request: HttpRequest, public_id: UUID, action: str) -> HttpRespo
 
 
 # ------------------------------------------------------------------------------------------- evidence upload
-# The records app's upload (resumable, with a progress bar) with the case's stream preset; these wrappers only
-# send the officer back to the case page afterwards.
+# The records app's one upload form and its handling (resumable, with a progress bar) with the case's stream fixed;
+# these views only send the officer back to the case page afterwards.
 
 
-def _upload_case(request: HttpRequest, public_id: UUID) -> Case:
-    case = selectors.case_get_for(user=request.user, case_id=public_id)  # type: ignore[arg-type]
-    if not ev.can_upload(request.user) or case.agency_id != request.user.agency_id:  # type: ignore[arg-type, union-attr]
-        raise PermissionDenied
-    return case
-
-
-@csrf_exempt  # the records view checks CSRF itself once its streaming upload handler is installed
+@csrf_exempt  # CSRF is checked by upload_single once its streaming upload handler is installed
 @login_required
 @require_http_methods(["GET", "POST"])
 def case_upload(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    case = _upload_case(request, public_id)
-    if request.method == "POST":
-        from zhifa.records import views as records_views
+    case = selectors.case_upload_target_for(user=request.user, case_id=public_id)  # type: ignore[arg-type]
 
-        response = records_views.upload(request)
-        if response.status_code == 302 and "/evidence/" in response.get("Location", ""):
-            return redirect(_case_url(case, "evidence"))
-        return response
-    return render(request, "cases/upload.html", {
-        "case": case, "limit": upload_limit(), "limit_text": human_size(upload_limit()),
-        "allowed_text": allowed_types_text(), "accept": CAMERA_ACCEPT,
-        "captured_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
-        "captured_by": getattr(request.user, "full_name", ""),
-    })
+    def page(form: CaptureForm | None = None, error: str = "", status: int = 200) -> HttpResponse:
+        context = upload_form_context(request.user, stream=case.stream, form=form, error=error, camera=True)  # type: ignore[arg-type]
+        return render(request, "cases/upload.html", {"case": case, **context}, status=status)
+
+    if request.method != "POST":
+        return page()
+
+    def done(evidence: Any) -> HttpResponse:
+        messages.success(request, _("证据已上传并记入账本（第 %(seq)d 条）。") % {"seq": evidence.ledger_seq})
+        return redirect(_case_url(case, "evidence"))
+
+    return upload_single(request, stream=case.stream, done=done, failed=page)
 
 
 @login_required
 @require_POST
+@service_errors_as_json
 def case_upload_session(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    case = _upload_case(request, public_id)
-    from zhifa.records import views as records_views
-
-    response = records_views.upload_session_create(request)
-    if response.status_code != 201:
-        return response
-    data = json.loads(response.content)
-    data["finish_url"] = reverse("cases:upload_finish", args=[case.public_id, data["id"]])
+    case = selectors.case_upload_target_for(user=request.user, case_id=public_id)  # type: ignore[arg-type]
+    session = upload_session_from_post(request, stream=case.stream)
+    data = session_json(session)
+    data["finish_url"] = reverse("cases:upload_finish", args=[case.public_id, session.public_id])
     return JsonResponse(data, status=201)
 
 
 @login_required
 @require_POST
+@service_errors_as_json
 def case_upload_finish(request: HttpRequest, public_id: UUID, session_id: UUID) -> HttpResponse:
-    case = _upload_case(request, public_id)
-    from zhifa.records import views as records_views
-
-    response = records_views.upload_session_finish(request, public_id=session_id)
-    if response.status_code != 201:
-        return response
-    data = json.loads(response.content)
+    case = selectors.case_upload_target_for(user=request.user, case_id=public_id)  # type: ignore[arg-type]
+    session = uploads.upload_session_get_for(user=request.user, public_id=session_id)  # type: ignore[arg-type]
+    if session.stream != case.stream:  # a session of another stream is not this case's upload
+        raise Http404
+    uploads.upload_session_finish(actor=request.user, session=session)  # type: ignore[arg-type]
+    data = session_json(session)
     data["evidence_url"] = _case_url(case, "evidence")
     messages.success(request, _("证据已上传并记入账本。"))
     return JsonResponse(data, status=201)

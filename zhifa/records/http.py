@@ -8,11 +8,14 @@ import re
 from typing import Any
 from urllib.parse import quote
 
-from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.urls import reverse
 
+from zhifa.common.errors import ServiceError
 from zhifa.records import evidence as ev
+from zhifa.records import uploads
 from zhifa.records.blobstore import default_store
-from zhifa.records.models import Evidence
+from zhifa.records.models import Evidence, UploadSession
 
 _RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
 BLOB_CSP = "default-src 'none'; sandbox"
@@ -114,3 +117,39 @@ def _security_headers(response: HttpResponseBase) -> None:
     response["Content-Security-Policy"] = BLOB_CSP
     response["Cross-Origin-Resource-Policy"] = "same-origin"
     response["Cache-Control"] = "private, no-store"  # evidence is not kept in shared or disk caches
+
+
+# Resumable sessions for the browser (JSON; CSRF token in the X-CSRFToken header)
+
+
+def json_error(exc: ServiceError, **extra: Any) -> JsonResponse:
+    body: dict[str, Any] = {"code": exc.code, "message": exc.message, **extra}
+    response = JsonResponse(body, status=exc.status, json_dumps_params={"ensure_ascii": False})
+    if "offset" in extra:
+        response["Upload-Offset"] = str(extra["offset"])
+    return response
+
+
+def session_json(session: UploadSession) -> dict[str, Any]:
+    evidence = session.evidence if session.evidence_id else None
+    return {
+        "id": str(session.public_id), "offset": session.received, "size": session.expected_size,
+        "state": session.state,
+        "chunk_url": reverse("records:upload_session", args=[session.public_id]),
+        "finish_url": reverse("records:upload_session_finish", args=[session.public_id]),
+        "evidence_url": reverse("records:evidence_detail", args=[evidence.public_id]) if evidence else None,
+    }
+
+
+def service_errors_as_json(view: Any) -> Any:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except uploads.OffsetMismatch as exc:
+            return json_error(exc, offset=exc.offset)
+        except ServiceError as exc:
+            return json_error(exc)
+
+    wrapper.__name__ = view.__name__
+    wrapper.__doc__ = view.__doc__
+    return wrapper

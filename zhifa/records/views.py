@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -26,60 +25,20 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from zhifa.common.errors import ServiceError
 from zhifa.common.paging import page_number
 from zhifa.records import evidence as ev
 from zhifa.records import security, uploads
 from zhifa.records.access import AccessLogUnavailable, fail_closed, record_access, unavailable_response
 from zhifa.records.archive import SHANGHAI, archive_export
-from zhifa.records.blobstore import TYPES, allowed_types_text, default_store, human_size, upload_limit
+from zhifa.records.blobstore import TYPES, default_store, human_size
 from zhifa.records.checkpoints import latest_checkpoint, public_key, sm2_key, sm2_public_key
-from zhifa.records.http import blob_response, chunk_offset, content_length
+from zhifa.records.forms import CaptureForm, upload_form_context, upload_session_from_post, upload_single
+from zhifa.records.http import blob_response, chunk_offset, content_length, service_errors_as_json, session_json
 from zhifa.records.integrity import is_servable
-from zhifa.records.models import Evidence, UploadSession
-
-# ---------------------------------------------------------------------------------------------------------------
-# Forms (input parsing only; validation of meaning is in the services)
-# ---------------------------------------------------------------------------------------------------------------
-
-_DT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
-
-
-class CaptureForm(forms.Form):
-    stream = forms.CharField(label=gettext_lazy("记录流"), max_length=128)
-    captured_at = forms.DateTimeField(label=gettext_lazy("采集时间"), input_formats=_DT_FORMATS)
-    captured_by = forms.CharField(label=gettext_lazy("采集人员"), max_length=100, required=False)
-    device_serial = forms.CharField(label=gettext_lazy("设备编号"), max_length=64, required=False)
-    gps_lat = forms.DecimalField(label=gettext_lazy("纬度"), max_digits=9, decimal_places=6, required=False,
-                                 min_value=-90, max_value=90)
-    gps_lon = forms.DecimalField(label=gettext_lazy("经度"), max_digits=10, decimal_places=6, required=False,
-                                 min_value=-180, max_value=180)
-    duration_seconds = forms.IntegerField(label=gettext_lazy("时长（秒）"), required=False, min_value=0)
-
-    def capture(self) -> ev.CaptureInfo:
-        d = self.cleaned_data
-        return ev.capture_clean(
-            captured_at=d["captured_at"], captured_by=d.get("captured_by") or "",
-            device_serial=d.get("device_serial") or "", gps_lat=d.get("gps_lat"), gps_lon=d.get("gps_lon"),
-            duration_seconds=d.get("duration_seconds"),
-        )
-
-
-class SessionForm(CaptureForm):
-    filename = forms.CharField(max_length=1000, required=False)
-    size = forms.IntegerField(min_value=1)
-    content_type = forms.CharField(max_length=200, required=False)
-    sha256 = forms.CharField(max_length=64, required=False)
-
-
-def _form_error_text(form: forms.Form) -> str:
-    return "；".join(f"{form.fields[k].label if k in form.fields else ''}{' ' if k in form.fields else ''}{m}"
-                    for k, msgs in form.errors.items() for m in msgs)
-
+from zhifa.records.models import Evidence
 
 # ---------------------------------------------------------------------------------------------------------------
 # Pages
@@ -102,19 +61,7 @@ def index(request: HttpRequest) -> HttpResponse:
     })
 
 
-def _upload_context(request: HttpRequest, form: CaptureForm | None = None, error: str = "") -> dict[str, Any]:
-    initial = {
-        "stream": request.GET.get("stream", "")[:128], "captured_by": getattr(request.user, "full_name", ""),
-        "captured_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),  # the datetime-local input's format
-    }
-    return {
-        "form": form or CaptureForm(initial=initial), "error": error, "limit": upload_limit(),
-        "limit_text": human_size(upload_limit()), "allowed_text": allowed_types_text(),
-        "accept": ",".join(sorted(TYPES) + ["." + t.extension for t in TYPES.values()]),
-    }
-
-
-@csrf_exempt  # the CSRF check reads the body, so it must come after our upload handler is installed
+@csrf_exempt  # the CSRF check reads the body, so it comes after our upload handler is installed (upload_single)
 @login_required
 @require_http_methods(["GET", "POST"])
 def upload(request: HttpRequest) -> HttpResponse:
@@ -124,40 +71,22 @@ def upload(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     if request.method != "POST":
         return _upload_page(request)
-    try:
-        handler = uploads.install_upload_handler(request)
-    except ServiceError as exc:
-        return _upload_page(request, error=exc.message, status=exc.status)
-    try:
-        return _upload_post(request)
-    except ServiceError as exc:
-        # If the body could not be parsed, request.POST must not be touched again (the stream is consumed).
-        parsed = hasattr(request, "_post")
-        form = CaptureForm(request.POST) if parsed else None
-        return _upload_page(request, form=form, error=exc.message, status=exc.status)
-    finally:
-        handler.cleanup()
+
+    def done(evidence: Evidence) -> HttpResponse:
+        messages.success(request, _("证据已上传并记入账本（第 %(seq)d 条）。") % {"seq": evidence.ledger_seq})
+        return redirect("records:evidence_detail", public_id=evidence.public_id)
+
+    def failed(form: CaptureForm | None, error: str, status: int) -> HttpResponse:
+        return _upload_page(request, form=form, error=error, status=status)
+
+    return upload_single(request, done=done, failed=failed)
 
 
 def _upload_page(request: HttpRequest, *, form: CaptureForm | None = None, error: str = "",
                  status: int = 200) -> HttpResponse:
-    return render(request, "records/upload.html", _upload_context(request, form, error), status=status)
-
-
-@csrf_protect
-def _upload_post(request: HttpRequest) -> HttpResponse:
-    form = CaptureForm(request.POST)
-    staged = request.FILES.get("file")
-    if not isinstance(staged, uploads.StagedUpload):
-        return _upload_page(request, form=form, error=_("请选择要上传的文件。"), status=400)
-    if not form.is_valid():
-        return _upload_page(request, form=form, error=_form_error_text(form), status=400)
-    evidence = ev.evidence_create(
-        actor=request.user, stream=form.cleaned_data["stream"], staged=staged.staged,  # type: ignore[arg-type]
-        original_filename=staged.original_name, capture=form.capture(), method="single",
-    )
-    messages.success(request, _("证据已上传并记入账本（第 %(seq)d 条）。") % {"seq": evidence.ledger_seq})
-    return redirect("records:evidence_detail", public_id=evidence.public_id)
+    context = upload_form_context(request.user, stream=request.GET.get("stream", ""), form=form,  # type: ignore[arg-type]
+                                  error=error)
+    return render(request, "records/upload.html", context, status=status)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -165,51 +94,11 @@ def _upload_post(request: HttpRequest) -> HttpResponse:
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def _json_error(exc: ServiceError, **extra: Any) -> JsonResponse:
-    body: dict[str, Any] = {"code": exc.code, "message": exc.message, **extra}
-    response = JsonResponse(body, status=exc.status, json_dumps_params={"ensure_ascii": False})
-    if "offset" in extra:
-        response["Upload-Offset"] = str(extra["offset"])
-    return response
-
-
-def session_json(session: UploadSession) -> dict[str, Any]:
-    evidence = session.evidence if session.evidence_id else None
-    return {
-        "id": str(session.public_id), "offset": session.received, "size": session.expected_size,
-        "state": session.state,
-        "chunk_url": reverse("records:upload_session", args=[session.public_id]),
-        "finish_url": reverse("records:upload_session_finish", args=[session.public_id]),
-        "evidence_url": reverse("records:evidence_detail", args=[evidence.public_id]) if evidence else None,
-    }
-
-
-def service_errors_as_json(view: Any) -> Any:
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except uploads.OffsetMismatch as exc:
-            return _json_error(exc, offset=exc.offset)
-        except ServiceError as exc:
-            return _json_error(exc)
-
-    wrapper.__name__ = view.__name__
-    wrapper.__doc__ = view.__doc__
-    return wrapper
-
-
 @login_required
 @require_POST
 @service_errors_as_json
 def upload_session_create(request: HttpRequest) -> HttpResponse:
-    form = SessionForm(request.POST)
-    if not form.is_valid():
-        raise ev.InvalidInput(_form_error_text(form))
-    d = form.cleaned_data
-    session = uploads.upload_session_create(actor=request.user, request=uploads.SessionRequest(  # type: ignore[arg-type]
-        stream=d["stream"], filename=d.get("filename") or "", size=d["size"], capture=form.capture(),
-        declared_type=d.get("content_type") or "", sha256=d.get("sha256") or "",
-    ))
+    session = upload_session_from_post(request)
     return JsonResponse(session_json(session), status=201)
 
 
