@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -12,11 +13,13 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 
-from zhifa.cases.models import Case, CaseOfficer, Deadline, DeadlineState
+from zhifa.cases.models import Case, CaseEvent, CaseOfficer, Deadline, DeadlineState
 from zhifa.common.scoping import scope_to_agencies, visible_agency_ids
+from zhifa.documents.models import Document
 from zhifa.records.access import record_access
+from zhifa.records.entries import EntryView, entry_view
 from zhifa.records.evidence import can_upload
-from zhifa.records.models import LedgerEntry
+from zhifa.records.models import Evidence, LedgerEntry
 
 if TYPE_CHECKING:
     from zhifa.accounts.models import User
@@ -101,28 +104,74 @@ class CasePage:
 
 def case_page_for(*, user: User, case_id: UUID | str, request: HttpRequest | None = None,
                   timeline_limit: int = 100) -> CasePage:
-    """Everything the case page shows, in a fixed number of queries."""
-    from zhifa.documents.models import Document
-    from zhifa.records.models import Evidence
+    """Everything the case page shows, in a fixed number of queries; the 调阅 entry is written first."""
+    return _case_page(case_read_for(user=user, case_id=case_id, request=request), timeline_limit=timeline_limit)
 
-    case = case_read_for(user=user, case_id=case_id, request=request)
+
+def case_page_after_write(*, user: User, case_id: UUID | str) -> CasePage:
+    """What a write returns (the API's answer to an action): the same data without a timeline and without a 调阅
+    entry — the user wrote the case, and the write is in the ledger."""
+    return _case_page(case_get_for(user=user, case_id=case_id), timeline_limit=0)
+
+
+def _case_page(case: Case, *, timeline_limit: int) -> CasePage:
     return CasePage(
         case=case,
         parties=list(case.parties.select_related("personal")),
         officers=list(case.officers.select_related("staff")),
         activities=list(case.activities.prefetch_related("staff")),
         deadlines=list(case.deadlines.all()),
-        documents=list(Document.objects.filter(subject_id=case.public_id).order_by("issued_at", "id")),
+        documents=case_documents(case),
         evidence=list(Evidence.objects.filter(agency_id=case.agency_id, stream=case.stream).order_by("uploaded_at")),
-        timeline=list(case_timeline_qs(case).order_by("-seq")[:timeline_limit]),
+        timeline=list(case_timeline_qs(case).order_by("-seq")[:timeline_limit]) if timeline_limit else [],
         review_rounds=list(case.review_rounds.select_related("reviewer", "submitted_by")),
     )
+
+
+def case_documents(case: Case) -> list[Document]:
+    """The documents issued for the case, in order (the caller has checked the user may see the case)."""
+    return list(Document.objects.filter(subject_id=case.public_id).order_by("issued_at", "id"))
 
 
 def case_timeline_qs(case: Case) -> QuerySet[LedgerEntry]:
     """The ledger entries of a case's stream written by the case's own agency (issue 9 defect 1: an entry another
     agency managed to put into the stream never shows on the case)."""
     return LedgerEntry.objects.filter(stream=case.stream, agency_id=case.agency_id)
+
+
+@dataclass(frozen=True)
+class HistoryItem:
+    """One entry of a case's stream as the case page and the API timeline show it. The case's own events come from
+    its history table (`event`); issued documents and evidence from their rows; any other entry only as records
+    reads it for display (`entry`: who, and a kind-agnostic summary). No payload is parsed here (ADR 0029)."""
+
+    seq: int
+    kind: str
+    recorded_at: datetime
+    actor: str
+    event: CaseEvent | None = None
+    document: Document | None = None
+    evidence: Evidence | None = None
+    entry: EntryView | None = None
+
+
+def case_history(entries: Sequence[LedgerEntry]) -> list[HistoryItem]:
+    """The given entries of a case's stream (from `case_timeline_qs`), in the given order, in four queries."""
+    seqs = [e.seq for e in entries]
+    events = {e.ledger_entry_id: e for e in CaseEvent.objects.filter(ledger_entry_id__in=seqs)
+              .prefetch_related("documents")}
+    documents = {d.ledger_entry_id: d for d in Document.objects.filter(ledger_entry_id__in=seqs)}
+    evidence = {e.ledger_entry_id: e for e in Evidence.objects.filter(ledger_entry_id__in=seqs)}
+    items = []
+    for row in entries:
+        event = events.get(row.seq)
+        if event is not None:
+            items.append(HistoryItem(row.seq, row.kind, row.recorded_at, event.actor_name, event=event))
+            continue
+        view = entry_view(row)
+        items.append(HistoryItem(row.seq, row.kind, row.recorded_at, view.actor_name, document=documents.get(row.seq),
+                                 evidence=evidence.get(row.seq), entry=view))
+    return items
 
 
 def due_list_for(*, user: User, today: date, days: int = 14, limit: int = 100) -> list[Deadline]:

@@ -7,7 +7,6 @@ is a staff read of a case: `case_page_for` writes the 调阅 entry first, and a 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -209,40 +208,29 @@ def case_new(request: HttpRequest) -> HttpResponse:
 # --------------------------------------------------------------------------------------------------- case page
 
 
-def _timeline_rows(entries: list[Any], case: Case) -> list[dict[str, Any]]:
+def _timeline_rows(items: list[selectors.HistoryItem], case: Case) -> list[dict[str, Any]]:
     table = kind_of(case)
-    rows = []
-    for entry in entries:
-        data = json.loads(bytes(entry.canonical))
-        payload = data.get("payload") or {}
-        actor = data.get("actor") or {}
-        rows.append({
-            "seq": entry.seq, "kind": entry.kind, "recorded_at": entry.recorded_at,
-            "actor": actor.get("name") or actor.get("username") or _("系统"),
-            "summary": _entry_summary(entry.kind, payload, table),
-        })
-    return rows
+    return [{"seq": item.seq, "kind": item.kind, "recorded_at": item.recorded_at, "actor": item.actor or _("系统"),
+             "summary": _entry_summary(item, table)} for item in items]
 
 
-def _entry_summary(kind: str, payload: dict[str, Any], table: engine.Kind) -> str:
-    if kind == "document.issued":
-        number = payload.get("number")
-        return _("出具%(name)s%(no)s") % {"name": payload.get("name", ""), "no": f"（{number}）" if number else ""}
-    if kind == "evidence.added":
-        return _("上传证据“%(name)s”") % {"name": payload.get("original_filename") or "—"}
-    if kind.startswith("case."):
-        label = str(payload.get("label") or kind.removeprefix("case."))
-        old, new = payload.get("from"), payload.get("to")
-        text = label
-        if new and old != new:
-            text += _("：%(a)s → %(b)s") % {"a": table.state_label(old) if old else _("（新建）"),
-                                            "b": table.state_label(new)}
-        numbers = [d.get("number") for d in payload.get("documents") or [] if d.get("number")]
+def _entry_summary(item: selectors.HistoryItem, table: engine.Kind) -> str:
+    if item.event is not None:
+        event = item.event
+        text = event.label or event.action
+        if event.to_state and event.from_state != event.to_state:
+            text += _("：%(a)s → %(b)s") % {"a": table.state_label(event.from_state) if event.from_state else _("（新建）"),
+                                            "b": table.state_label(event.to_state)}
+        numbers = [d.number for d in event.documents.all() if d.number]
         if numbers:
             text += _("；文书：%(n)s") % {"n": "、".join(numbers)}
         return text
-    simple = "；".join(f"{k}：{v}" for k, v in payload.items() if not isinstance(v, dict | list))
-    return simple[:200]
+    if item.document is not None:
+        number = item.document.number
+        return _("出具%(name)s%(no)s") % {"name": item.document.name, "no": f"（{number}）" if number else ""}
+    if item.evidence is not None:
+        return _("上传证据“%(name)s”") % {"name": item.evidence.original_filename or "—"}
+    return item.entry.summary if item.entry is not None else item.kind
 
 
 INFO_FIELDS = ("source_kind", "registered_on", "filed_on", "power_item", "handling_unit", "violation_place",
@@ -284,7 +272,7 @@ def case_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
         "other_deadlines": [c for c in open_deadlines if c is not decision],
         "deadlines": [_countdown(d, today) for d in page.deadlines],
         "primary_actions": [a for a in actions if a.primary], "secondary_actions": [a for a in actions if not a.primary],
-        "timeline": _timeline_rows(page.timeline, case),
+        "timeline": _timeline_rows(selectors.case_history(page.timeline), case),
         "timeline_url": reverse("records:timeline") + "?" + urlencode({"stream": case.stream}),
         "can_upload": ev.can_upload(request.user),  # type: ignore[arg-type]
         "upload_other_url": reverse("records:upload") + "?" + urlencode({"stream": case.stream}),

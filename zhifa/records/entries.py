@@ -42,6 +42,16 @@ class EntryView:
         return str(self.actor.get("name") or self.actor.get("username") or "")
 
     @property
+    def summary(self) -> str:
+        """A kind-agnostic one-line summary: the payload's simple facts (records does not know what they mean)."""
+        return "；".join(f"{k}：{v}" for k, v in self.details.items())[:200]
+
+    @property
+    def details(self) -> dict[str, Any]:
+        """The payload's simple (not nested) facts."""
+        return {k: v for k, v in self.payload.items() if not isinstance(v, dict | list)}
+
+    @property
     def when(self) -> datetime | str:
         """The entry's own time (UTC) as a datetime, or the text if it does not parse."""
         return parse_datetime(self.time) or self.time
