@@ -503,7 +503,7 @@ def case_list(
 def case_register(request: HttpRequest, payload: CaseCreateIn) -> Any:
     data = payload.model_dump(exclude={"kind"})
     case = case_create(actor=request.user, kind=payload.kind, data=data)  # type: ignore[arg-type]
-    return Status(201, _detail(request.user, selectors.case_page_after_write(user=request.user, case_id=case.public_id)))
+    return Status(201, _detail(request.user, selectors.case_page_after_write(user=request.user, case_id=case.public_id)))  # type: ignore[arg-type]
 
 
 # ------------------------------------------------------------------------------------------------------ deadlines
@@ -611,7 +611,7 @@ def _action_route(name: str, uses: list[tuple[str, Action]]) -> None:
 
     def view(request: HttpRequest, case_id: uuid.UUID, payload: Any) -> Any:
         case_act(actor=request.user, case_id=case_id, action=name, data=payload)  # type: ignore[arg-type]
-        return _detail(request.user, selectors.case_page_after_write(user=request.user, case_id=case_id))
+        return _detail(request.user, selectors.case_page_after_write(user=request.user, case_id=case_id))  # type: ignore[arg-type]
 
     view.__name__ = f"case_action_{name}"
     view.__qualname__ = view.__name__

@@ -295,6 +295,4 @@ class SupervisionEventOut(Schema):
 @router.get("/supervision-events", response=list[SupervisionEventOut], operation_id="supervision_events",
             summary="监督关系变更记录（本监督机关可见）")
 def supervision_events(request: AuthedRequest) -> Any:
-    from zhifa.registry.views import supervision_event_rows
-
-    return supervision_event_rows(selectors.supervision_events_for(user=request.user))
+    return selectors.supervision_event_rows(selectors.supervision_events_for(user=request.user))

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date
+from typing import Any
 from uuid import UUID
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
@@ -14,7 +15,6 @@ from django.utils import timezone
 from zhifa.accounts.models import User
 from zhifa.accounts.roles import Role
 from zhifa.common.scoping import ALL_AGENCIES, visible_agency_ids
-from zhifa.records.models import LedgerEntry
 from zhifa.registry import models as reg
 from zhifa.registry.entries import ENTRY_TYPES, EntryType
 
@@ -166,18 +166,37 @@ def supervision_agency_for(*, user: User, public_id: UUID | str) -> reg.Agency:
     raise Http404
 
 
-def supervision_events_for(*, user: User, limit: int = 200) -> list[LedgerEntry]:
+def supervision_events_for(*, user: User, limit: int = 200) -> list[reg.SupervisionEvent]:
     """Supervision changes the user's bureau may read (its own stream); all of them for the system administrator."""
-    from zhifa.registry.services import BUREAU_SUPERVISION_ROLES, supervision_stream
+    from zhifa.registry.services import BUREAU_SUPERVISION_ROLES
 
     if not user.is_authenticated or not user.is_active:
         return []
-    qs = LedgerEntry.objects.filter(kind="registry.supervision_changed")
+    qs = reg.SupervisionEvent.objects.all()
     if user.has_role(Role.SYSTEM_ADMIN):
-        qs = qs.filter(stream__startswith="supervision:")
+        pass
     elif (user.agency_id is not None and user.has_role(*BUREAU_SUPERVISION_ROLES)
           and getattr(user.agency, "is_justice_bureau", False)):
-        qs = qs.filter(stream=supervision_stream(user.agency_id))
+        qs = qs.filter(bureau_id=user.agency_id)
     else:
         return []
-    return list(qs.order_by("-seq")[:limit])
+    return list(qs.order_by("-ledger_entry_id")[:limit])
+
+
+def _bureau(public_id: Any, name: str) -> dict[str, Any] | None:
+    return None if public_id is None else {"public_id": str(public_id), "name": name}
+
+
+def supervision_event_rows(events: list[reg.SupervisionEvent]) -> list[dict[str, Any]]:
+    """The supervision page's and API's rows (the shape the API has always had: seq, time, actor, payload)."""
+    return [{
+        "seq": e.ledger_entry_id, "time": e.at.astimezone(UTC).isoformat().replace("+00:00", "Z"), "when": e.at,
+        "actor": e.actor_name,
+        "payload": {
+            "agency": {"public_id": str(e.agency_public_id), "name": e.agency_name},
+            "old_supervisor": _bureau(e.old_supervisor_public_id, e.old_supervisor_name),
+            "new_supervisor": _bureau(e.new_supervisor_public_id, e.new_supervisor_name),
+            "old_is_justice_bureau": e.old_is_justice_bureau, "new_is_justice_bureau": e.new_is_justice_bureau,
+            "reason": e.reason,
+        },
+    } for e in events]

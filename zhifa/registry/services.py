@@ -337,8 +337,18 @@ def _record_supervision(*, actor: User, agency: reg.Agency, old_supervisor: reg.
     if agency.is_justice_bureau or old_justice:
         bureaus.add(agency.pk)  # a (former) bureau sees changes of its own standing
     for bureau_id in sorted(bureaus):
-        ledger_append(kind=SUPERVISION_KIND, stream=supervision_stream(bureau_id), agency_id=bureau_id,
-                      actor=actor, payload=payload)
+        entry = ledger_append(kind=SUPERVISION_KIND, stream=supervision_stream(bureau_id), agency_id=bureau_id,
+                              actor=actor, payload=payload)
+        reg.SupervisionEvent.objects.create(
+            bureau_id=bureau_id, ledger_entry=entry, agency_public_id=agency.public_id, agency_name=agency.name,
+            old_supervisor_public_id=old_supervisor.public_id if old_supervisor else None,
+            old_supervisor_name=old_supervisor.name if old_supervisor else "",
+            new_supervisor_public_id=new_supervisor.public_id if new_supervisor else None,
+            new_supervisor_name=new_supervisor.name if new_supervisor else "",
+            old_is_justice_bureau=old_justice, new_is_justice_bureau=agency.is_justice_bureau,
+            reason=payload["reason"], actor_name=str(getattr(actor, "full_name", "") or actor.username)[:150],
+            at=entry.recorded_at,
+        )
     # ... and the agency's own registry stream records it too.
     ledger_append(kind=SUPERVISION_KIND, stream=f"registry:agency:{agency.public_id}", agency_id=agency.pk,
                   actor=actor, payload=payload)

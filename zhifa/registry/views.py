@@ -13,7 +13,6 @@ from django.db.models import Model
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.dateparse import parse_datetime
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -273,19 +272,6 @@ def entry_action(request: AuthedRequest, slug: str, public_id: str, action: str)
 # ------------------------------------------------------------------------------------------ supervision (defect 4)
 
 
-def supervision_event_rows(entries: list[Any]) -> list[dict[str, Any]]:
-    import json
-
-    rows = []
-    for entry in entries:
-        data = json.loads(bytes(entry.canonical))
-        actor = data.get("actor") or {}
-        rows.append({"seq": entry.seq, "time": data.get("time", ""),
-                     "when": parse_datetime(data.get("time", "")) or data.get("time", ""), "actor": actor.get("name", ""),
-                     "payload": data.get("payload", {})})
-    return rows
-
-
 @login_required
 def agency_supervision(request: AuthedRequest, public_id: str) -> HttpResponse:
     """The supervising bureau's (or the system administrator's) page to hand an agency over or release it."""
@@ -326,5 +312,5 @@ def supervision_events(request: AuthedRequest) -> HttpResponse:
                    and getattr(user.agency, "is_justice_bureau", False))
     if not (user.has_role(Role.SYSTEM_ADMIN) or bureau_user):
         raise PermissionDenied
-    rows = supervision_event_rows(selectors.supervision_events_for(user=user))
+    rows = selectors.supervision_event_rows(selectors.supervision_events_for(user=user))
     return render(request, "staff/supervision_events.html", {"rows": rows})
