@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from zhifa.common.http import PORTAL_CSP
 from zhifa.common.paging import page_number
 from zhifa.records import evidence as ev
 from zhifa.records import security, uploads
@@ -242,8 +243,6 @@ def checkpoint_context() -> dict[str, Any]:
 
 
 def _public(response: HttpResponse) -> HttpResponse:
-    from zhifa.disclosure.views import PORTAL_CSP
-
     response.headers.setdefault("Content-Security-Policy", PORTAL_CSP)
     return response
 
