@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 
-from zhifa.cases.models import Case, CaseEvent, CaseOfficer, Deadline, DeadlineState
+from zhifa.cases.models import Case, CaseEvent, CaseOfficer, Deadline, DeadlineState, Party
 from zhifa.common.scoping import scope_to_agencies, visible_agency_ids
 from zhifa.documents.models import Document
 from zhifa.records.access import record_access
@@ -62,6 +62,22 @@ def my_case_ids(user: User) -> set[int]:
     if staff is not None:
         ids |= set(CaseOfficer.objects.filter(staff=staff, active=True).values_list("case_id", flat=True))
     return ids
+
+
+def party_names_of(case_ids: Sequence[int]) -> dict[int, list[str]]:
+    """The parties' names of listed cases (already scoped), in order: one query."""
+    names: dict[int, list[str]] = {}
+    for party in Party.objects.filter(case_id__in=case_ids).only("case_id", "name").order_by("id"):
+        names.setdefault(party.case_id, []).append(party.name)
+    return names
+
+
+def next_deadlines_of(case_ids: Sequence[int]) -> dict[int, Deadline]:
+    """Each listed case's next open deadline (already scoped): one query."""
+    out: dict[int, Deadline] = {}
+    for row in Deadline.objects.filter(case_id__in=case_ids, state__in=OPEN_DEADLINES).order_by("due", "id"):
+        out.setdefault(row.case_id, row)
+    return out
 
 
 def case_get_for(*, user: User, case_id: UUID | str) -> Case:

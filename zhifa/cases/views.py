@@ -35,7 +35,7 @@ from zhifa.cases.forms import (
     schema_form_class,
 )
 from zhifa.cases.kinds.common import OFFICERS
-from zhifa.cases.models import Case, Deadline, DeadlineState, Party
+from zhifa.cases.models import Case, Deadline
 from zhifa.cases.services import case_create
 from zhifa.common.countdown import Countdown
 from zhifa.common.errors import ServiceError
@@ -50,7 +50,6 @@ from zhifa.records.http import service_errors_as_json, session_json
 PAGE_SIZE = 20
 DUE_HORIZON_DAYS = 14
 DUE_HORIZONS = ("7", "14", "30", "90")
-OPEN_STATES = (DeadlineState.RUNNING, DeadlineState.SUSPENDED, DeadlineState.EXTENDED)
 DAY_KINDS = {"working": gettext_lazy("工作日"), "calendar": gettext_lazy("自然日")}
 # Actions whose form starts from the case's current values (only what the user changes is sent).
 PREFILL_FROM_CASE = frozenset({"update_details"})
@@ -111,12 +110,8 @@ def case_list(request: HttpRequest) -> HttpResponse:
     pages = max(1, -(-total // PAGE_SIZE))
     today = _today()
     ids = [c.pk for c in rows]
-    parties: dict[int, list[str]] = {}
-    for party in Party.objects.filter(case_id__in=ids).only("case_id", "name").order_by("id"):
-        parties.setdefault(party.case_id, []).append(party.name)
-    next_due: dict[int, Countdown] = {}
-    for row in Deadline.objects.filter(case_id__in=ids, state__in=OPEN_STATES).order_by("due", "id"):
-        next_due.setdefault(row.case_id, _countdown(row, today))
+    parties = selectors.party_names_of(ids)
+    next_due = {case_id: _countdown(row, today) for case_id, row in selectors.next_deadlines_of(ids).items()}
     # The page shows parties' names: a 调阅 of the cases listed (issue 9 defect 9); no entry, no page (503).
     record_list_access(user=user, object_kind="case_list", shown=[(c.agency_id, str(c.public_id)) for c in rows],
                        action="search" if query else "list", request=request)
@@ -333,10 +328,7 @@ def _refusal(user: Any, case: Case, action: Action) -> str:
 
 
 def _new_documents(case: Case, before: set[Any]) -> list[Any]:
-    from zhifa.documents.models import Document
-
-    return [d for d in Document.objects.filter(subject_id=case.public_id).order_by("issued_at", "id")
-            if d.pk not in before]
+    return [d for d in selectors.case_documents(case) if d.pk not in before]
 
 
 @login_required
@@ -357,11 +349,9 @@ def case_action(request: HttpRequest, public_id: UUID, action: str) -> HttpRespo
     error, status = "", 200
     error_items: list[str] = []  # e.g. what a REV-15 submission package is missing
     if request.method == "POST":
-        form = form_class(request.POST, case=case, today=today, initial=initial)
+        form = form_class(request.POST, case=case, today=today, initial=initial, user=user, request=request)
         if form.is_valid():
-            from zhifa.documents.models import Document
-
-            existing = set(Document.objects.filter(subject_id=case.public_id).values_list("pk", flat=True))
+            existing = {d.pk for d in selectors.case_documents(case)}
             try:
                 engine.case_act(actor=user, case_id=case.public_id, action=act.name, data=form.payload())  # type: ignore[arg-type]
             except InvalidInput as exc:
@@ -381,7 +371,7 @@ def case_action(request: HttpRequest, public_id: UUID, action: str) -> HttpRespo
         else:
             error, status = _("请按提示修改后再提交。"), 400
     else:
-        form = form_class(case=case, today=today, initial=initial)
+        form = form_class(case=case, today=today, initial=initial, user=user, request=request)
         error = _refusal(user, case, act)
     # The form page shows the case's facts: a 调阅 (issue 9 defect 9), written before the page is (503 if it cannot be).
     record_access(user=user, agency_id=case.agency_id, object_kind="case", object_id=str(case.public_id),

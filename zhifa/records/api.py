@@ -204,7 +204,7 @@ def upload_chunk(request: HttpRequest, public_id: uuid.UUID,
 def upload_finish(request: HttpRequest, public_id: uuid.UUID) -> Any:
     session = uploads.upload_session_get_for(user=request.user, public_id=public_id)  # type: ignore[arg-type]
     evidence = uploads.upload_session_finish(actor=request.user, session=session)  # type: ignore[arg-type]
-    evidence = Evidence.objects.select_related("agency", "uploaded_by").get(pk=evidence.pk)
+    evidence = ev.evidence_get_for(user=request.user, public_id=evidence.public_id)  # type: ignore[arg-type]
     return Status(201, serialize(evidence))
 
 
@@ -226,7 +226,7 @@ def evidence_upload(request: HttpRequest, meta: Form[CaptureIn], file: File[Uplo
         actor=request.user, stream=meta.stream, staged=file.staged,  # type: ignore[arg-type]
         original_filename=file.original_name, capture=meta.capture(), method="single",
     )
-    evidence = Evidence.objects.select_related("agency", "uploaded_by").get(pk=evidence.pk)
+    evidence = ev.evidence_get_for(user=request.user, public_id=evidence.public_id)  # type: ignore[arg-type]
     return Status(201, serialize(evidence))
 
 

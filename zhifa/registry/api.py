@@ -272,7 +272,7 @@ def agency_supervision(request: AuthedRequest, public_id: uuid.UUID, payload: Su
     agency = selectors.supervision_agency_for(user=request.user, public_id=public_id)
     bureau = None
     if payload.supervisor is not None:
-        bureau = reg.Agency.objects.filter(public_id=payload.supervisor, is_justice_bureau=True).first()
+        bureau = selectors.justice_bureau_get(payload.supervisor)
         if bureau is None:
             from zhifa.common.errors import ServiceError
 

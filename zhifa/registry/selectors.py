@@ -125,6 +125,37 @@ def certified_officers(agency: reg.Agency, on: date | None = None) -> QuerySet[r
     ).distinct()
 
 
+def active_staff_of(agency: reg.Agency) -> QuerySet[reg.Staff]:
+    """The agency's active staff with their certificates, by name (the choices of an officer field; the caller has
+    already scoped the agency to the user)."""
+    return reg.Staff.objects.filter(agency=agency, active=True).prefetch_related("certificates").order_by("name")
+
+
+def power_items_of(agency: reg.Agency) -> QuerySet[reg.PowerItem]:
+    return reg.PowerItem.objects.filter(agency=agency).order_by("code")
+
+
+def benchmarks_of(agency: reg.Agency, *, power_item_id: int | None = None) -> QuerySet[reg.DiscretionBenchmark]:
+    """The agency's discretion benchmarks; only the power item's when it has any."""
+    qs = reg.DiscretionBenchmark.objects.filter(agency=agency)
+    if power_item_id and qs.filter(power_item_id=power_item_id).exists():
+        qs = qs.filter(power_item_id=power_item_id)
+    return qs.order_by("code", "-version")
+
+
+def justice_bureaus(*, exclude: reg.Agency | None = None) -> QuerySet[reg.Agency]:
+    """The registered justice bureaus (the possible supervisors of an agency), by name."""
+    qs = reg.Agency.objects.filter(is_justice_bureau=True).order_by("name")
+    return qs.exclude(pk=exclude.pk) if exclude is not None else qs
+
+
+def justice_bureau_get(public_id: UUID | str, *, exclude: reg.Agency | None = None) -> reg.Agency | None:
+    try:
+        return justice_bureaus(exclude=exclude).filter(public_id=public_id).first()
+    except (ValueError, ValidationError):
+        return None
+
+
 def agency_compliance(*, user: User, agency: reg.Agency) -> AgencyCompliance:
     ids = visible_agency_ids(user)
     if ids is not ALL_AGENCIES and agency.pk not in ids:

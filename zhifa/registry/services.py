@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from zhifa.accounts.models import User
 from zhifa.accounts.roles import LEGALITY_REVIEWERS, PUBLISHERS, Role
 from zhifa.common.errors import InvalidState, NotAllowed, ServiceError
-from zhifa.common.scoping import writable_agency_ids
+from zhifa.common.scoping import ALL_AGENCIES, writable_agency_ids
 from zhifa.disclosure.services import public_entry_publish, public_entry_withdraw
 from zhifa.records.ledger import ledger_append
 from zhifa.registry import models as reg
@@ -52,6 +52,18 @@ def _require_writable(actor: User, agency: reg.Agency | None) -> None:
         return
     if writable is not None and agency.pk not in writable:
         raise NotAllowed(_("只能修改本机关的信息。"))
+
+
+def may_write_agency(actor: User, agency: reg.Agency | None) -> bool:
+    """May `actor` change entries of `agency` (None: the shared law library, system administrators only)?"""
+    writable = writable_agency_ids(actor)
+    return writable is ALL_AGENCIES or (agency is not None and agency.pk in writable)
+
+
+def may_write_entry(actor: User, etype: EntryType, agency: reg.Agency | None, *, create: bool = False) -> bool:
+    """The write policy the pages show (a create or edit button): the entry type's role and a writable agency —
+    the same rules `_require_role` and `_require_writable` enforce in the services."""
+    return actor.has_role(*(etype.may_create if create else etype.editors)) and may_write_agency(actor, agency)
 
 
 def _publishable_root(obj: Model) -> reg.Publication | None:
