@@ -258,7 +258,7 @@ def evidence_download(request: HttpRequest, public_id: uuid.UUID) -> Any:
     servable = ev.evidence_serve_check(user=request.user, evidence=evidence, action="download",  # type: ignore[arg-type]
                                        request=request)
     if not servable:
-        return _json({"code": "integrity", "message": "该证据文件完整性受损（内容已改变或文件缺失），系统拒绝提供。"}, 409)
+        return _json({"code": "integrity", "message": ev.integrity_refusal_message()}, 409)
     return blob_response(request, evidence, attachment=True)
 
 

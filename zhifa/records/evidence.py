@@ -322,6 +322,11 @@ def evidence_record_read(
     )
 
 
+def integrity_refusal_message() -> str:
+    """Why a damaged file is not sent (the page and the API say the same)."""
+    return _("该证据文件完整性受损（内容已改变或文件缺失），系统拒绝提供，以免使用被篡改的文件。请联系系统管理员。")
+
+
 def evidence_serve_check(
     *, user: User, evidence: Evidence, action: str, request: HttpRequest | None = None, log: bool = True
 ) -> bool:

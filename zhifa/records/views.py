@@ -154,7 +154,7 @@ def evidence_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 
 def _integrity_refusal() -> HttpResponse:
     return HttpResponse(
-        _("该证据文件完整性受损（内容已改变或文件缺失），系统拒绝提供，以免使用被篡改的文件。请联系系统管理员。"),
+        ev.integrity_refusal_message(),
         status=409, content_type="text/plain; charset=utf-8",
     )
 

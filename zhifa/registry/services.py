@@ -358,7 +358,7 @@ def _record_supervision(*, actor: User, agency: reg.Agency, old_supervisor: reg.
             new_supervisor_public_id=new_supervisor.public_id if new_supervisor else None,
             new_supervisor_name=new_supervisor.name if new_supervisor else "",
             old_is_justice_bureau=old_justice, new_is_justice_bureau=agency.is_justice_bureau,
-            reason=payload["reason"], actor_name=str(getattr(actor, "full_name", "") or actor.username)[:150],
+            reason=reason[:500], actor_name=str(getattr(actor, "full_name", "") or actor.username)[:150],
             at=entry.recorded_at,
         )
     # ... and the agency's own registry stream records it too.
