@@ -171,13 +171,19 @@ class HistoryItem:
     entry: EntryView | None = None
 
 
-def case_history(entries: Sequence[LedgerEntry]) -> list[HistoryItem]:
-    """The given entries of a case's stream (from `case_timeline_qs`), in the given order, in four queries."""
+def case_history(entries: Sequence[LedgerEntry], *, documents: Sequence[Document] | None = None,
+                 evidence: Sequence[Evidence] | None = None) -> list[HistoryItem]:
+    """The given entries of a case's stream (from `case_timeline_qs`), in the given order: two queries, and one
+    each for the documents and the evidence unless the caller has them already (the case page does)."""
     seqs = [e.seq for e in entries]
     events = {e.ledger_entry_id: e for e in CaseEvent.objects.filter(ledger_entry_id__in=seqs)
               .prefetch_related("documents")}
-    documents = {d.ledger_entry_id: d for d in Document.objects.filter(ledger_entry_id__in=seqs)}
-    evidence = {e.ledger_entry_id: e for e in Evidence.objects.filter(ledger_entry_id__in=seqs)}
+    if documents is None:
+        documents = list(Document.objects.filter(ledger_entry_id__in=seqs))
+    if evidence is None:
+        evidence = list(Evidence.objects.filter(ledger_entry_id__in=seqs))
+    documents_by_seq = {d.ledger_entry_id: d for d in documents}
+    evidence_by_seq = {e.ledger_entry_id: e for e in evidence}
     items = []
     for row in entries:
         event = events.get(row.seq)
@@ -185,8 +191,9 @@ def case_history(entries: Sequence[LedgerEntry]) -> list[HistoryItem]:
             items.append(HistoryItem(row.seq, row.kind, row.recorded_at, event.actor_name, event=event))
             continue
         view = entry_view(row)
-        items.append(HistoryItem(row.seq, row.kind, row.recorded_at, view.actor_name, document=documents.get(row.seq),
-                                 evidence=evidence.get(row.seq), entry=view))
+        items.append(HistoryItem(row.seq, row.kind, row.recorded_at, view.actor_name,
+                                 document=documents_by_seq.get(row.seq), evidence=evidence_by_seq.get(row.seq),
+                                 entry=view))
     return items
 
 

@@ -267,7 +267,8 @@ def case_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
         "other_deadlines": [c for c in open_deadlines if c is not decision],
         "deadlines": [_countdown(d, today) for d in page.deadlines],
         "primary_actions": [a for a in actions if a.primary], "secondary_actions": [a for a in actions if not a.primary],
-        "timeline": _timeline_rows(selectors.case_history(page.timeline), case),
+        "timeline": _timeline_rows(selectors.case_history(page.timeline, documents=page.documents,
+                                                         evidence=page.evidence), case),
         "timeline_url": reverse("records:timeline") + "?" + urlencode({"stream": case.stream}),
         "can_upload": ev.can_upload(request.user),  # type: ignore[arg-type]
         "upload_other_url": reverse("records:upload") + "?" + urlencode({"stream": case.stream}),

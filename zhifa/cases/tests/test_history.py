@@ -73,3 +73,29 @@ def test_the_migration_backfills_the_history_from_the_ledger(world):
     got = list(CaseEvent.objects.filter(case=case).order_by("ledger_entry_id").values_list(
         "ledger_entry_id", "action", "label", "from_state", "to_state", "actor_id", "actor_name", "at", "extra"))
     assert got == expected
+
+
+def test_the_case_page_and_the_api_timeline_read_the_history_table(world, client):
+    """The timeline's text for a case action comes from its `CaseEvent` row, not from the entry's payload."""
+    from django.urls import reverse
+
+    case = walk_to(world, new_penalty_case(world), "filed")
+    CaseEvent.objects.filter(case=case, action="approve_filing").update(label="表中的标签")
+    client.force_login(world["agency_head"])
+    page = client.get(reverse("cases:detail", args=[case.public_id])).content.decode()
+    assert "表中的标签" in page
+    timeline = client.get(f"/api/v1/cases/{case.public_id}/timeline").json()
+    filing = next(i for i in timeline["items"] if i["kind"] == "case.approve_filing")
+    assert filing["summary"].startswith("表中的标签") and filing["details"]["to"] == "filed"
+
+
+def test_a_missed_deadline_has_its_history_row(world):
+    from datetime import date
+
+    from zhifa.cases.deadlines import deadlines_tick
+
+    case = walk_to(world, new_penalty_case(world), "filed")
+    deadlines_tick(today=date(2030, 1, 1))
+    missed = CaseEvent.objects.filter(case=case, action="deadline_missed")
+    assert missed.exists() and not missed.first().is_transition  # type: ignore[union-attr]
+    assert {e.ledger_entry.kind for e in missed} == {"case.deadline_missed"}
