@@ -24,6 +24,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
+from zhifa.accounts.selectors import user_public_ids
 from zhifa.cases.gates import PENALTY_KINDS
 from zhifa.cases.models import Case, PauseKind, ServiceMethod, SourceKind
 from zhifa.records import evidence as ev
@@ -268,12 +269,11 @@ def staff_label(staff: Any, today: date) -> str:
 def reviewer_choices(*, agency: Any, case: Case | None) -> list[tuple[str, str]]:
     """The agency's active legal reviewers with their workload and qualification (REG-21), and a warning on
     those who handled, approved or investigated the case (REG-19: the engine refuses them)."""
-    from zhifa.accounts.models import User
     from zhifa.review.selectors import reviewer_workloads
     from zhifa.review.services import case_participants
 
     loads = reviewer_workloads(agency_id=agency.pk)
-    public_ids = dict(User.objects.filter(pk__in=[w.user_id for w in loads]).values_list("pk", "public_id"))
+    public_ids = user_public_ids(w.user_id for w in loads)
     participants = case_participants(case) if case is not None else set()
     out = []
     for w in loads:

@@ -3,6 +3,7 @@
 - no view or API module imports another app's view module, and no API module imports a view module at all
   (module-level or inside a function): shared HTTP helpers live in `<app>/http.py`, policies in services and
   selectors;
+- views, APIs and forms do not query models themselves;
 - outside `records`, no production module that touches ledger entries reads their canonical bytes: what other apps
   need of an event is in their own tables (cases.CaseEvent, registry.SupervisionEvent, ...).
 """
@@ -18,6 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]  # the zhifa package
 # case page; the opinion document found by a foreign key); remove when that lands.
 PENDING_VIEW_IMPORTS = {("zhifa.cases.views", "zhifa.review.views")}
 PENDING_PAYLOAD_READERS = {"zhifa.review.services", "zhifa.review.api"}
+PENDING_ORM_READERS = {"zhifa.review.api"}
 
 
 def _production_modules() -> list[tuple[str, Path]]:
@@ -83,6 +85,19 @@ def test_only_records_reads_ledger_entry_payloads() -> None:
             if touches:
                 bad.append(f"{name}:{node.lineno}")
     assert not bad, "read entries through records, or store what you need in your own table:\n" + "\n".join(bad)
+
+
+def test_views_apis_and_forms_read_through_selectors() -> None:
+    """No `Model.objects` in a view, API or form module: reads go through selectors (which scope to the user and
+    write the 调阅 entries), writes through services."""
+    bad = []
+    for name, path in _production_modules():
+        if name.split(".")[-1] not in ("views", "api", "forms") or name in PENDING_ORM_READERS:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and node.attr == "objects":
+                bad.append(f"{name}:{node.lineno}")
+    assert not bad, "move these reads to a selector:\n" + "\n".join(bad)
 
 
 def test_the_checks_see_the_modules_they_guard() -> None:
