@@ -349,6 +349,7 @@ def case_action(request: HttpRequest, public_id: UUID, action: str) -> HttpRespo
     initial = _initial(case, act)
     error, status = "", 200
     error_items: list[str] = []  # e.g. what a REV-15 submission package is missing
+    refused = _refusal(user, case, act)  # engine.refusal: the one check case_act runs, with its words
     if request.method == "POST":
         form = form_class(request.POST, case=case, today=today, initial=initial, user=user, request=request)
         if form.is_valid():
@@ -373,7 +374,7 @@ def case_action(request: HttpRequest, public_id: UUID, action: str) -> HttpRespo
             error, status = _("请按提示修改后再提交。"), 400
     else:
         form = form_class(case=case, today=today, initial=initial, user=user, request=request)
-        error = _refusal(user, case, act)
+        error = refused
     # The form page shows the case's facts: a 调阅 (issue 9 defect 9), written before the page is (503 if it cannot be).
     record_access(user=user, agency_id=case.agency_id, object_kind="case", object_id=str(case.public_id),
                   action=f"action_form:{act.name}", request=request)
@@ -381,7 +382,7 @@ def case_action(request: HttpRequest, public_id: UUID, action: str) -> HttpRespo
     return render(request, "cases/action.html", {
         "case": case, "action": act, "form": form, "error": error, "error_items": error_items,
         "fields_before": before, "checklist": checklist, "fields_after": after, "kind_label": table.label,
-        "state_label": table.state_label(case.state), "can_submit": not _refusal(user, case, act),
+        "state_label": table.state_label(case.state), "can_submit": not refused,
     }, status=status)
 
 
