@@ -21,7 +21,6 @@ names the actor and the case, and a failing access log must not turn a committed
 from __future__ import annotations
 
 import datetime
-import json
 import uuid
 from decimal import Decimal
 from typing import Any, Literal
@@ -40,9 +39,7 @@ from zhifa.cases.kinds.common import CaseIn
 from zhifa.cases.models import Case, Deadline, DeadlineState
 from zhifa.cases.services import case_create
 from zhifa.common.paging import offset_query
-from zhifa.documents.models import Document
 from zhifa.records.access import api_fail_closed, record_list_access
-from zhifa.records.models import Evidence, LedgerEntry
 
 router = Router(tags=["案件办理（需令牌）"], auth=[ApiTokenAuth(), django_auth])
 
@@ -413,44 +410,42 @@ def _detail(user: Any, page: selectors.CasePage) -> dict[str, Any]:
     return data
 
 
-def _page_after_write(user: Any, case_id: uuid.UUID) -> selectors.CasePage:
-    """The detail a write returns: the same data as `case_page_for`, without a 调阅 entry (see the module doc)."""
-    case = selectors.case_get_for(user=user, case_id=case_id)
-    return selectors.CasePage(
-        case=case,
-        parties=list(case.parties.select_related("personal")),
-        officers=list(case.officers.select_related("staff")),
-        activities=list(case.activities.prefetch_related("staff")),
-        deadlines=list(case.deadlines.all()),
-        documents=list(Document.objects.filter(subject_id=case.public_id).order_by("issued_at", "id")),
-        evidence=list(Evidence.objects.filter(agency_id=case.agency_id, stream=case.stream).order_by("uploaded_at")),
-        timeline=[],
-        review_rounds=list(case.review_rounds.select_related("reviewer", "submitted_by")),
-    )
-
-
 _TIMELINE_KEYS = ("action", "label", "from", "to", "documents", "document_id", "doc_type", "name", "number",
                   "sha256", "size", "content_type", "review_round", "new_case", "source_case", "published",
                   "changed", "correction", "object_kind", "result")
 
 
-def _timeline_entry(row: LedgerEntry) -> dict[str, Any]:
-    entry = json.loads(bytes(row.canonical))
-    payload = entry.get("payload") or {}
-    actor = entry.get("actor") or {}
-    details = {k: payload[k] for k in _TIMELINE_KEYS if k in payload}
-    if row.kind.startswith("case."):
-        summary = str(payload.get("label") or row.kind)
-        if payload.get("from") != payload.get("to") and payload.get("to"):
-            summary += f"（{payload.get('from') or '—'} → {payload.get('to')}）"
-        docs = [f"{d.get('number') or d.get('type')}" for d in payload.get("documents") or []]
+def _timeline_details(item: selectors.HistoryItem) -> dict[str, Any]:
+    if item.event is not None:
+        event = item.event
+        if not event.is_transition:
+            return {"label": event.label}
+        return {"action": event.action, "label": event.label, "from": event.from_state, "to": event.to_state,
+                "documents": [{"id": str(d.public_id), "type": d.doc_type, "number": d.number}
+                              for d in event.documents.all()], **event.extra}
+    if item.document is not None:
+        doc = item.document
+        return {"document_id": str(doc.public_id), "doc_type": doc.doc_type, "name": doc.name, "number": doc.number}
+    if item.evidence is not None or item.entry is None:
+        return {}
+    return {k: v for k, v in item.entry.details.items() if k in _TIMELINE_KEYS}
+
+
+def _timeline_entry(item: selectors.HistoryItem) -> dict[str, Any]:
+    details = _timeline_details(item)
+    event = item.event
+    if event is not None:
+        summary = event.label or item.kind
+        if event.is_transition and event.from_state != event.to_state and event.to_state:
+            summary += f"（{event.from_state or '—'} → {event.to_state}）"
+        docs = [d.number or d.doc_type for d in event.documents.all()]
         if docs:
             summary += "，文书：" + "、".join(docs)
-    elif payload.get("name"):
-        summary = " ".join(str(x) for x in (payload.get("name"), payload.get("number")) if x)
+    elif details.get("name"):
+        summary = " ".join(str(x) for x in (details.get("name"), details.get("number")) if x)
     else:
-        summary = row.kind
-    return {"seq": row.seq, "kind": row.kind, "recorded_at": row.recorded_at, "actor": actor.get("name", ""),
+        summary = item.kind
+    return {"seq": item.seq, "kind": item.kind, "recorded_at": item.recorded_at, "actor": item.actor,
             "summary": summary, "details": details}
 
 
@@ -508,7 +503,7 @@ def case_list(
 def case_register(request: HttpRequest, payload: CaseCreateIn) -> Any:
     data = payload.model_dump(exclude={"kind"})
     case = case_create(actor=request.user, kind=payload.kind, data=data)  # type: ignore[arg-type]
-    return Status(201, _detail(request.user, _page_after_write(request.user, case.public_id)))
+    return Status(201, _detail(request.user, selectors.case_page_after_write(user=request.user, case_id=case.public_id)))  # type: ignore[arg-type]
 
 
 # ------------------------------------------------------------------------------------------------------ deadlines
@@ -572,7 +567,7 @@ def case_timeline(request: HttpRequest, case_id: uuid.UUID, limit: int = Query(1
     qs = selectors.case_timeline_qs(case)
     total = qs.count()
     rows = list(qs.order_by("seq")[offset:offset + limit])
-    return {"total": total, "limit": limit, "offset": offset, "items": [_timeline_entry(r) for r in rows]}
+    return {"total": total, "limit": limit, "offset": offset, "items": [_timeline_entry(i) for i in selectors.case_history(rows)]}
 
 
 # ------------------------------------------------------------------------------------------------------ actions
@@ -616,7 +611,7 @@ def _action_route(name: str, uses: list[tuple[str, Action]]) -> None:
 
     def view(request: HttpRequest, case_id: uuid.UUID, payload: Any) -> Any:
         case_act(actor=request.user, case_id=case_id, action=name, data=payload)  # type: ignore[arg-type]
-        return _detail(request.user, _page_after_write(request.user, case_id))
+        return _detail(request.user, selectors.case_page_after_write(user=request.user, case_id=case_id))  # type: ignore[arg-type]
 
     view.__name__ = f"case_action_{name}"
     view.__qualname__ = view.__name__

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 from django.utils import timezone
 
+from zhifa.cases.history import MISSED, case_event_record
 from zhifa.cases.models import Case, Deadline, DeadlineState
 from zhifa.records import ledger
 from zhifa.workdays.calendar import Deadline as Due
@@ -102,12 +103,13 @@ def deadlines_tick(*, today: date, actor: User | None = None, batch: int = 500) 
                 row.state = DeadlineState.MISSED
                 row.history = [*row.history, _event("missed", on=today)]
                 row.save(update_fields=["state", "history"])
-                ledger.ledger_append(
+                entry = ledger.ledger_append(
                     kind="case.deadline_missed", stream=row.case.stream, agency_id=row.agency_id, actor=actor,
                     payload={"case_id": str(row.case.public_id), "reference": row.case.reference, "deadline": row.code,
                              "rule": row.rule, "label": row.label, "due": row.due.isoformat(),
                              "marked_on": today.isoformat()},
                 )
+                case_event_record(case=row.case, entry=entry, action=MISSED, actor=actor, label=row.label)
                 cases.add(row.case_id)
             missed += len(rows)
         if len(rows) < batch:

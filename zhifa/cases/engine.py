@@ -29,6 +29,7 @@ from pydantic import ValidationError
 
 from zhifa.accounts.scoping import writable_agency_ids
 from zhifa.cases.dates import check_dates
+from zhifa.cases.history import case_event_record
 from zhifa.cases.models import Case
 from zhifa.common.errors import InvalidInput, InvalidState, NotAllowed, ServiceError
 from zhifa.documents.services import document_issue
@@ -269,5 +270,8 @@ def record(ctx: Ctx, old_state: str) -> ledger.LedgerEntry:
         "amounts": recorded_amounts(case),
         **ctx.payload,
     }
-    return ledger.ledger_append(kind=f"case.{ctx.action.name}", stream=case.stream, agency_id=case.agency_id,
-                                actor=ctx.actor, payload=payload)
+    entry = ledger.ledger_append(kind=f"case.{ctx.action.name}", stream=case.stream, agency_id=case.agency_id,
+                                 actor=ctx.actor, payload=payload)
+    case_event_record(case=case, entry=entry, action=ctx.action.name, actor=ctx.actor, label=ctx.action.label,
+                      from_state=old_state, to_state=case.state, documents=ctx.documents, payload=payload)
+    return entry

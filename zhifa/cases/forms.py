@@ -24,11 +24,11 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from zhifa.accounts.models import User
+from zhifa.accounts.selectors import user_public_ids
 from zhifa.cases.gates import PENALTY_KINDS
 from zhifa.cases.models import Case, PauseKind, ServiceMethod, SourceKind
-from zhifa.records.models import Evidence
-from zhifa.registry import models as reg
+from zhifa.records import evidence as ev
+from zhifa.registry import selectors as registry_selectors
 
 # Choice labels where a schema's Literal field has no "code 标签；code 标签" description.
 CHOICE_LABELS: dict[str, str] = {
@@ -273,7 +273,7 @@ def reviewer_choices(*, agency: Any, case: Case | None) -> list[tuple[str, str]]
     from zhifa.review.services import case_participants
 
     loads = reviewer_workloads(agency_id=agency.pk)
-    public_ids = dict(User.objects.filter(pk__in=[w.user_id for w in loads]).values_list("pk", "public_id"))
+    public_ids = user_public_ids(w.user_id for w in loads)
     participants = case_participants(case) if case is not None else set()
     out = []
     for w in loads:
@@ -286,31 +286,25 @@ def reviewer_choices(*, agency: Any, case: Case | None) -> list[tuple[str, str]]
     return out
 
 
-def _choices(source: str, *, case: Case | None, agency: Any, today: date) -> list[tuple[str, str]]:
+def _choices(source: str, *, case: Case | None, agency: Any, today: date, user: Any = None,
+             request: Any = None) -> list[tuple[str, str]]:
     if agency is None:
         return []
     if source in ("staff", "host"):
-        staff = reg.Staff.objects.filter(agency=agency, active=True).prefetch_related("certificates").order_by("name")
-        return [(str(s.public_id), staff_label(s, today)) for s in staff]
+        return [(str(s.public_id), staff_label(s, today)) for s in registry_selectors.active_staff_of(agency)]
     if source == "reviewer":
         return reviewer_choices(agency=agency, case=case)
     if source == "power_item":
-        return [(str(p.public_id), f"{p.code} {p.name}")
-                for p in reg.PowerItem.objects.filter(agency=agency).order_by("code")]
+        return [(str(p.public_id), f"{p.code} {p.name}") for p in registry_selectors.power_items_of(agency)]
     if source == "benchmark":
-        qs = reg.DiscretionBenchmark.objects.filter(agency=agency)
-        if case is not None and case.power_item_id and qs.filter(power_item_id=case.power_item_id).exists():
-            qs = qs.filter(power_item_id=case.power_item_id)
+        benchmarks = registry_selectors.benchmarks_of(agency, power_item_id=case.power_item_id if case else None)
         return [(str(b.public_id), _("%(code)s %(title)s（第%(v)d版）") % {"code": b.code, "title": b.title,
                                                                       "v": b.version})
-                for b in qs.order_by("code", "-version")]
+                for b in benchmarks]
     if case is None:
         return []
     if source == "recordings":
-        evidence = Evidence.objects.filter(agency_id=case.agency_id, stream=case.stream).order_by("captured_at")
-        return [(str(e.public_id), f"{e.original_filename or e.public_id} · "
-                                   f"{timezone.localtime(e.captured_at):%Y-%m-%d %H:%M}")
-                for e in evidence if e.media_kind in ("audio", "video")]
+        return recording_choices(case=case, user=user, request=request)
     if source == "preservation":
         out = []
         for p in case.preservations.all():
@@ -327,6 +321,18 @@ def _choices(source: str, *, case: Case | None, agency: Any, today: date) -> lis
     return []
 
 
+def recording_choices(*, case: Case, user: Any, request: Any = None) -> list[tuple[str, str]]:
+    """The case's audio and video evidence, for a written record's `recordings`. Listing evidence is a staff read:
+    it goes through the records selector, which writes the 调阅 entry first (REC-12); without a user, none."""
+    if user is None:
+        return []
+    rows = ev.stream_evidence_read_for(user=user, stream=case.stream, request=request)
+    rows = sorted((e for e in rows if e.agency_id == case.agency_id and e.media_kind in ("audio", "video")),
+                  key=lambda e: (e.captured_at, e.pk))
+    return [(str(e.public_id), f"{e.original_filename or e.public_id} · {timezone.localtime(e.captured_at):%Y-%m-%d %H:%M}")
+            for e in rows]
+
+
 # --------------------------------------------------------------------------------------------------- forms
 
 
@@ -339,7 +345,9 @@ class ActionForm(forms.Form):
     sources: ClassVar[Mapping[str, str]] = {}  # field name → source of its choices (`field_source`)
 
     def __init__(self, *args: Any, case: Case | None = None, agency: Any = None, today: date | None = None,
-                 **kwargs: Any) -> None:
+                 user: Any = None, request: Any = None, **kwargs: Any) -> None:
+        """`user` and `request`: who the form is built for; fields that list evidence need them (the list is a
+        logged staff read)."""
         super().__init__(*args, **kwargs)
         self.case = case
         agency = agency if agency is not None else (case.agency if case is not None else None)
@@ -348,7 +356,7 @@ class ActionForm(forms.Form):
             field = self.fields[name]
             source = self.sources.get(name, "")
             if source and isinstance(field, forms.ChoiceField):  # a sourced field is always a (multiple) choice
-                choices = _choices(source, case=case, agency=agency, today=day)
+                choices = _choices(source, case=case, agency=agency, today=day, user=user, request=request)
                 if source == "articles" and not choices:
                     del self.fields[name]
                     continue

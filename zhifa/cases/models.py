@@ -448,3 +448,38 @@ class AgencyCaseSettings(models.Model):
 
     class Meta:
         verbose_name = _("案件办理参数")
+
+
+class CaseEvent(models.Model):
+    """The case's history as the cases app records it (ADR 0029): one row per ledger entry the cases app writes
+    into the case's stream — every action, with the state before and after and the documents it issued, and every
+    missed deadline — written in the same transaction as the entry. The case page, the API timeline and the review
+    app's participant checks read this table; nothing outside `records` parses the entries themselves."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    agency = models.ForeignKey("registry.Agency", on_delete=models.PROTECT, related_name="+")
+    ledger_entry = models.OneToOneField("records.LedgerEntry", verbose_name=_("账本记录"), on_delete=models.PROTECT,
+                                        related_name="case_event")
+    action = models.CharField(_("操作"), max_length=64)  # the action's name, or "deadline_missed"
+    label = models.CharField(_("事项"), max_length=100, blank=True)
+    from_state = models.CharField(_("原状态"), max_length=32, blank=True)
+    to_state = models.CharField(_("新状态"), max_length=32, blank=True)
+    documents = models.ManyToManyField("documents.Document", verbose_name=_("出具文书"), blank=True,
+                                       related_name="+")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="+")
+    actor_name = models.CharField(_("操作人姓名"), max_length=150, blank=True)  # as it was at the time
+    at = models.DateTimeField(_("时间"))
+    # What else the action reported about itself (a new case, its source case, a publication, changed fields...).
+    extra = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["ledger_entry_id"]
+        indexes = [models.Index(fields=["case", "ledger_entry"])]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} #{self.ledger_entry_id} {self.action}"
+
+    @property
+    def is_transition(self) -> bool:
+        return self.action != "deadline_missed"

@@ -3,18 +3,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 
 from zhifa.accounts.scoping import scope_to_agencies, visible_agency_ids
-from zhifa.cases.models import Case, CaseOfficer, Deadline, DeadlineState
+from zhifa.cases.models import Case, CaseEvent, CaseOfficer, Deadline, DeadlineState, Party
 from zhifa.documents.models import Document
 from zhifa.records.access import record_access
+from zhifa.records.entries import EntryView, entry_view
+from zhifa.records.evidence import can_upload
 from zhifa.records.models import Evidence, LedgerEntry
 
 if TYPE_CHECKING:
@@ -60,12 +64,37 @@ def my_case_ids(user: User) -> set[int]:
     return ids
 
 
+def party_names_of(case_ids: Sequence[int]) -> dict[int, list[str]]:
+    """The parties' names of listed cases (already scoped), in order: one query."""
+    names: dict[int, list[str]] = {}
+    for party in Party.objects.filter(case_id__in=case_ids).only("case_id", "name").order_by("id"):
+        names.setdefault(party.case_id, []).append(party.name)
+    return names
+
+
+def next_deadlines_of(case_ids: Sequence[int]) -> dict[int, Deadline]:
+    """Each listed case's next open deadline (already scoped): one query."""
+    out: dict[int, Deadline] = {}
+    for row in Deadline.objects.filter(case_id__in=case_ids, state__in=OPEN_DEADLINES).order_by("due", "id"):
+        out.setdefault(row.case_id, row)
+    return out
+
+
 def case_get_for(*, user: User, case_id: UUID | str) -> Case:
     """The case row without an access entry (for permission checks before a read)."""
     try:
         return cases_for(user=user).select_related("agency", "power_item", "handling_unit").get(public_id=case_id)
     except (Case.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404 from exc
+
+
+def case_upload_target_for(*, user: User, case_id: UUID | str) -> Case:
+    """The case the user uploads evidence to: visible (else 404), and the user an uploader of the case's agency
+    (else 403; the upload services check the stream's owner again)."""
+    case = case_get_for(user=user, case_id=case_id)
+    if not can_upload(user) or case.agency_id != user.agency_id:
+        raise PermissionDenied
+    return case
 
 
 def case_read_for(*, user: User, case_id: UUID | str, request: HttpRequest | None = None) -> Case:
@@ -91,25 +120,81 @@ class CasePage:
 
 def case_page_for(*, user: User, case_id: UUID | str, request: HttpRequest | None = None,
                   timeline_limit: int = 100) -> CasePage:
-    """Everything the case page shows, in a fixed number of queries."""
-    case = case_read_for(user=user, case_id=case_id, request=request)
+    """Everything the case page shows, in a fixed number of queries; the 调阅 entry is written first."""
+    return _case_page(case_read_for(user=user, case_id=case_id, request=request), timeline_limit=timeline_limit)
+
+
+def case_page_after_write(*, user: User, case_id: UUID | str) -> CasePage:
+    """What a write returns (the API's answer to an action): the same data without a timeline and without a 调阅
+    entry — the user wrote the case, and the write is in the ledger."""
+    return _case_page(case_get_for(user=user, case_id=case_id), timeline_limit=0)
+
+
+def _case_page(case: Case, *, timeline_limit: int) -> CasePage:
     return CasePage(
         case=case,
         parties=list(case.parties.select_related("personal")),
         officers=list(case.officers.select_related("staff")),
         activities=list(case.activities.prefetch_related("staff")),
         deadlines=list(case.deadlines.all()),
-        documents=list(Document.objects.filter(subject_id=case.public_id).order_by("issued_at", "id")),
+        documents=case_documents(case),
         evidence=list(Evidence.objects.filter(agency_id=case.agency_id, stream=case.stream).order_by("uploaded_at")),
-        timeline=list(case_timeline_qs(case).order_by("-seq")[:timeline_limit]),
+        timeline=list(case_timeline_qs(case).order_by("-seq")[:timeline_limit]) if timeline_limit else [],
         review_rounds=list(case.review_rounds.select_related("reviewer", "submitted_by")),
     )
+
+
+def case_documents(case: Case) -> list[Document]:
+    """The documents issued for the case, in order (the caller has checked the user may see the case)."""
+    return list(Document.objects.filter(subject_id=case.public_id).order_by("issued_at", "id"))
 
 
 def case_timeline_qs(case: Case) -> QuerySet[LedgerEntry]:
     """The ledger entries of a case's stream written by the case's own agency (issue 9 defect 1: an entry another
     agency managed to put into the stream never shows on the case)."""
     return LedgerEntry.objects.filter(stream=case.stream, agency_id=case.agency_id)
+
+
+@dataclass(frozen=True)
+class HistoryItem:
+    """One entry of a case's stream as the case page and the API timeline show it. The case's own events come from
+    its history table (`event`); issued documents and evidence from their rows; any other entry only as records
+    reads it for display (`entry`: who, and a kind-agnostic summary). No payload is parsed here (ADR 0029)."""
+
+    seq: int
+    kind: str
+    recorded_at: datetime
+    actor: str
+    event: CaseEvent | None = None
+    document: Document | None = None
+    evidence: Evidence | None = None
+    entry: EntryView | None = None
+
+
+def case_history(entries: Sequence[LedgerEntry], *, documents: Sequence[Document] | None = None,
+                 evidence: Sequence[Evidence] | None = None) -> list[HistoryItem]:
+    """The given entries of a case's stream (from `case_timeline_qs`), in the given order: two queries, and one
+    each for the documents and the evidence unless the caller has them already (the case page does)."""
+    seqs = [e.seq for e in entries]
+    events = {e.ledger_entry_id: e for e in CaseEvent.objects.filter(ledger_entry_id__in=seqs)
+              .prefetch_related("documents")}
+    if documents is None:
+        documents = list(Document.objects.filter(ledger_entry_id__in=seqs))
+    if evidence is None:
+        evidence = list(Evidence.objects.filter(ledger_entry_id__in=seqs))
+    documents_by_seq = {d.ledger_entry_id: d for d in documents}
+    evidence_by_seq = {e.ledger_entry_id: e for e in evidence}
+    items = []
+    for row in entries:
+        event = events.get(row.seq)
+        if event is not None:
+            items.append(HistoryItem(row.seq, row.kind, row.recorded_at, event.actor_name, event=event))
+            continue
+        view = entry_view(row)
+        items.append(HistoryItem(row.seq, row.kind, row.recorded_at, view.actor_name,
+                                 document=documents_by_seq.get(row.seq), evidence=evidence_by_seq.get(row.seq),
+                                 entry=view))
+    return items
 
 
 def due_list_for(*, user: User, today: date, days: int = 14, limit: int = 100) -> list[Deadline]:

@@ -7,7 +7,6 @@ is a staff read of a case: `case_page_for` writes the 调阅 entry first, and a 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -20,7 +19,6 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
@@ -37,24 +35,22 @@ from zhifa.cases.forms import (
     schema_form_class,
 )
 from zhifa.cases.kinds.common import OFFICERS
-from zhifa.cases.models import Case, Deadline, DeadlineState, Party
+from zhifa.cases.models import Case, Deadline
 from zhifa.cases.services import case_create
 from zhifa.common.countdown import Countdown
 from zhifa.common.errors import ServiceError
 from zhifa.common.fields import model_field
 from zhifa.common.paging import page_number
-from zhifa.documents.models import Document
 from zhifa.records import evidence as ev
-from zhifa.records import views as records_views
+from zhifa.records import uploads
 from zhifa.records.access import fail_closed, record_access, record_list_access
-from zhifa.records.blobstore import allowed_types_text, human_size, upload_limit
+from zhifa.records.forms import CaptureForm, upload_form_context, upload_session_from_post, upload_single
+from zhifa.records.http import service_errors_as_json, session_json
 
 PAGE_SIZE = 20
 DUE_HORIZON_DAYS = 14
 DUE_HORIZONS = ("7", "14", "30", "90")
-OPEN_STATES = (DeadlineState.RUNNING, DeadlineState.SUSPENDED, DeadlineState.EXTENDED)
 DAY_KINDS = {"working": gettext_lazy("工作日"), "calendar": gettext_lazy("自然日")}
-CAMERA_ACCEPT = "image/*,video/*,audio/*"
 # Actions whose form starts from the case's current values (only what the user changes is sent).
 PREFILL_FROM_CASE = frozenset({"update_details"})
 
@@ -114,12 +110,8 @@ def case_list(request: HttpRequest) -> HttpResponse:
     pages = max(1, -(-total // PAGE_SIZE))
     today = _today()
     ids = [c.pk for c in rows]
-    parties: dict[int, list[str]] = {}
-    for party in Party.objects.filter(case_id__in=ids).only("case_id", "name").order_by("id"):
-        parties.setdefault(party.case_id, []).append(party.name)
-    next_due: dict[int, Countdown] = {}
-    for row in Deadline.objects.filter(case_id__in=ids, state__in=OPEN_STATES).order_by("due", "id"):
-        next_due.setdefault(row.case_id, _countdown(row, today))
+    parties = selectors.party_names_of(ids)
+    next_due = {case_id: _countdown(row, today) for case_id, row in selectors.next_deadlines_of(ids).items()}
     # The page shows parties' names: a 调阅 of the cases listed (issue 9 defect 9); no entry, no page (503).
     record_list_access(user=user, object_kind="case_list", shown=[(c.agency_id, str(c.public_id)) for c in rows],
                        action="search" if query else "list", request=request)
@@ -211,40 +203,29 @@ def case_new(request: HttpRequest) -> HttpResponse:
 # --------------------------------------------------------------------------------------------------- case page
 
 
-def _timeline_rows(entries: list[Any], case: Case) -> list[dict[str, Any]]:
+def _timeline_rows(items: list[selectors.HistoryItem], case: Case) -> list[dict[str, Any]]:
     table = kind_of(case)
-    rows = []
-    for entry in entries:
-        data = json.loads(bytes(entry.canonical))
-        payload = data.get("payload") or {}
-        actor = data.get("actor") or {}
-        rows.append({
-            "seq": entry.seq, "kind": entry.kind, "recorded_at": entry.recorded_at,
-            "actor": actor.get("name") or actor.get("username") or _("系统"),
-            "summary": _entry_summary(entry.kind, payload, table),
-        })
-    return rows
+    return [{"seq": item.seq, "kind": item.kind, "recorded_at": item.recorded_at, "actor": item.actor or _("系统"),
+             "summary": _entry_summary(item, table)} for item in items]
 
 
-def _entry_summary(kind: str, payload: dict[str, Any], table: engine.Kind) -> str:
-    if kind == "document.issued":
-        number = payload.get("number")
-        return _("出具%(name)s%(no)s") % {"name": payload.get("name", ""), "no": f"（{number}）" if number else ""}
-    if kind == "evidence.added":
-        return _("上传证据“%(name)s”") % {"name": payload.get("original_filename") or "—"}
-    if kind.startswith("case."):
-        label = str(payload.get("label") or kind.removeprefix("case."))
-        old, new = payload.get("from"), payload.get("to")
-        text = label
-        if new and old != new:
-            text += _("：%(a)s → %(b)s") % {"a": table.state_label(old) if old else _("（新建）"),
-                                            "b": table.state_label(new)}
-        numbers = [d.get("number") for d in payload.get("documents") or [] if d.get("number")]
+def _entry_summary(item: selectors.HistoryItem, table: engine.Kind) -> str:
+    if item.event is not None:
+        event = item.event
+        text = event.label or event.action
+        if event.to_state and event.from_state != event.to_state:
+            text += _("：%(a)s → %(b)s") % {"a": table.state_label(event.from_state) if event.from_state else _("（新建）"),
+                                            "b": table.state_label(event.to_state)}
+        numbers = [d.number for d in event.documents.all() if d.number]
         if numbers:
             text += _("；文书：%(n)s") % {"n": "、".join(numbers)}
         return text
-    simple = "；".join(f"{k}：{v}" for k, v in payload.items() if not isinstance(v, dict | list))
-    return simple[:200]
+    if item.document is not None:
+        number = item.document.number
+        return _("出具%(name)s%(no)s") % {"name": item.document.name, "no": f"（{number}）" if number else ""}
+    if item.evidence is not None:
+        return _("上传证据“%(name)s”") % {"name": item.evidence.original_filename or "—"}
+    return item.entry.summary if item.entry is not None else item.kind
 
 
 INFO_FIELDS = ("source_kind", "registered_on", "filed_on", "power_item", "handling_unit", "violation_place",
@@ -286,7 +267,8 @@ def case_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
         "other_deadlines": [c for c in open_deadlines if c is not decision],
         "deadlines": [_countdown(d, today) for d in page.deadlines],
         "primary_actions": [a for a in actions if a.primary], "secondary_actions": [a for a in actions if not a.primary],
-        "timeline": _timeline_rows(page.timeline, case),
+        "timeline": _timeline_rows(selectors.case_history(page.timeline, documents=page.documents,
+                                                         evidence=page.evidence), case),
         "timeline_url": reverse("records:timeline") + "?" + urlencode({"stream": case.stream}),
         "can_upload": ev.can_upload(request.user),  # type: ignore[arg-type]
         "upload_other_url": reverse("records:upload") + "?" + urlencode({"stream": case.stream}),
@@ -347,8 +329,7 @@ def _refusal(user: Any, case: Case, action: Action) -> str:
 
 
 def _new_documents(case: Case, before: set[Any]) -> list[Any]:
-    return [d for d in Document.objects.filter(subject_id=case.public_id).order_by("issued_at", "id")
-            if d.pk not in before]
+    return [d for d in selectors.case_documents(case) if d.pk not in before]
 
 
 @login_required
@@ -368,10 +349,11 @@ def case_action(request: HttpRequest, public_id: UUID, action: str) -> HttpRespo
     initial = _initial(case, act)
     error, status = "", 200
     error_items: list[str] = []  # e.g. what a REV-15 submission package is missing
+    refused = _refusal(user, case, act)  # engine.refusal: the one check case_act runs, with its words
     if request.method == "POST":
-        form = form_class(request.POST, case=case, today=today, initial=initial)
+        form = form_class(request.POST, case=case, today=today, initial=initial, user=user, request=request)
         if form.is_valid():
-            existing = set(Document.objects.filter(subject_id=case.public_id).values_list("pk", flat=True))
+            existing = {d.pk for d in selectors.case_documents(case)}
             try:
                 engine.case_act(actor=user, case_id=case.public_id, action=act.name, data=form.payload())  # type: ignore[arg-type]
             except InvalidInput as exc:
@@ -391,8 +373,8 @@ def case_action(request: HttpRequest, public_id: UUID, action: str) -> HttpRespo
         else:
             error, status = _("请按提示修改后再提交。"), 400
     else:
-        form = form_class(case=case, today=today, initial=initial)
-        error = _refusal(user, case, act)
+        form = form_class(case=case, today=today, initial=initial, user=user, request=request)
+        error = refused
     # The form page shows the case's facts: a 调阅 (issue 9 defect 9), written before the page is (503 if it cannot be).
     record_access(user=user, agency_id=case.agency_id, object_kind="case", object_id=str(case.public_id),
                   action=f"action_form:{act.name}", request=request)
@@ -400,60 +382,56 @@ def case_action(request: HttpRequest, public_id: UUID, action: str) -> HttpRespo
     return render(request, "cases/action.html", {
         "case": case, "action": act, "form": form, "error": error, "error_items": error_items,
         "fields_before": before, "checklist": checklist, "fields_after": after, "kind_label": table.label,
-        "state_label": table.state_label(case.state), "can_submit": not _refusal(user, case, act),
+        "state_label": table.state_label(case.state), "can_submit": not refused,
     }, status=status)
 
 
 # ------------------------------------------------------------------------------------------- evidence upload
-# The records app's upload (resumable, with a progress bar) with the case's stream preset; these wrappers only
-# send the officer back to the case page afterwards.
+# The records app's one upload form and its handling (resumable, with a progress bar) with the case's stream fixed;
+# these views only send the officer back to the case page afterwards.
 
 
-def _upload_case(request: HttpRequest, public_id: UUID) -> Case:
-    case = selectors.case_get_for(user=request.user, case_id=public_id)  # type: ignore[arg-type]
-    if not ev.can_upload(request.user) or case.agency_id != request.user.agency_id:  # type: ignore[arg-type, union-attr]
-        raise PermissionDenied
-    return case
-
-
-@csrf_exempt  # the records view checks CSRF itself once its streaming upload handler is installed
+@csrf_exempt  # CSRF is checked by upload_single once its streaming upload handler is installed
 @login_required
 @require_http_methods(["GET", "POST"])
 def case_upload(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    case = _upload_case(request, public_id)
-    if request.method == "POST":
-        response = records_views.upload(request)
-        if response.status_code == 302 and "/evidence/" in response.get("Location", ""):
-            return redirect(_case_url(case, "evidence"))
-        return response
-    return render(request, "cases/upload.html", {
-        "case": case, "limit": upload_limit(), "limit_text": human_size(upload_limit()),
-        "allowed_text": allowed_types_text(), "accept": CAMERA_ACCEPT,
-        "captured_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
-        "captured_by": getattr(request.user, "full_name", ""),
-    })
+    case = selectors.case_upload_target_for(user=request.user, case_id=public_id)  # type: ignore[arg-type]
+
+    def page(form: CaptureForm | None = None, error: str = "", status: int = 200) -> HttpResponse:
+        context = upload_form_context(request.user, stream=case.stream, form=form, error=error, camera=True)  # type: ignore[arg-type]
+        return render(request, "cases/upload.html", {"case": case, **context}, status=status)
+
+    if request.method != "POST":
+        return page()
+
+    def done(evidence: Any) -> HttpResponse:
+        messages.success(request, _("证据已上传并记入账本（第 %(seq)d 条）。") % {"seq": evidence.ledger_seq})
+        return redirect(_case_url(case, "evidence"))
+
+    return upload_single(request, stream=case.stream, done=done, failed=page)
 
 
 @login_required
 @require_POST
+@service_errors_as_json
 def case_upload_session(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    case = _upload_case(request, public_id)
-    response = records_views.upload_session_create(request)
-    if response.status_code != 201:
-        return response
-    data = json.loads(response.content)
-    data["finish_url"] = reverse("cases:upload_finish", args=[case.public_id, data["id"]])
+    case = selectors.case_upload_target_for(user=request.user, case_id=public_id)  # type: ignore[arg-type]
+    session = upload_session_from_post(request, stream=case.stream)
+    data = session_json(session)
+    data["finish_url"] = reverse("cases:upload_finish", args=[case.public_id, session.public_id])
     return JsonResponse(data, status=201)
 
 
 @login_required
 @require_POST
+@service_errors_as_json
 def case_upload_finish(request: HttpRequest, public_id: UUID, session_id: UUID) -> HttpResponse:
-    case = _upload_case(request, public_id)
-    response = records_views.upload_session_finish(request, public_id=session_id)
-    if response.status_code != 201:
-        return response
-    data = json.loads(response.content)
+    case = selectors.case_upload_target_for(user=request.user, case_id=public_id)  # type: ignore[arg-type]
+    session = uploads.upload_session_get_for(user=request.user, public_id=session_id)  # type: ignore[arg-type]
+    if session.stream != case.stream:  # a session of another stream is not this case's upload
+        raise Http404
+    uploads.upload_session_finish(actor=request.user, session=session)  # type: ignore[arg-type]
+    data = session_json(session)
     data["evidence_url"] = _case_url(case, "evidence")
     messages.success(request, _("证据已上传并记入账本。"))
     return JsonResponse(data, status=201)

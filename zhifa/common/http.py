@@ -16,17 +16,16 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
-# Pages that show staff data: never stored by a cache (reliability.md LD-4: "staff pages send no-store").
-PRIVATE_PREFIXES = ("/staff/", "/accounts/", "/admin/", "/api/")
-# Under /api/: what anyone may read without a token (the portal's data, the transparency checkpoint, the docs).
-PUBLIC_API_PREFIXES = ("/api/v1/public/", "/api/v1/records/checkpoint", "/api/v1/docs", "/api/v1/openapi.json")
-
-# The public pages' policy (the portal and the transparency page): no inline script, nothing from elsewhere.
+# The public portal's pages (and the public transparency page): scripts and styles from this site only.
 PORTAL_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
     "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
-
+SVG_CSP = "default-src 'none'; frame-ancestors 'self'"
+# Pages that show staff data: never stored by a cache (reliability.md LD-4: "staff pages send no-store").
+PRIVATE_PREFIXES = ("/staff/", "/accounts/", "/admin/", "/api/")
+# Under /api/: what anyone may read without a token (the portal's data, the transparency checkpoint, the docs).
+PUBLIC_API_PREFIXES = ("/api/v1/public/", "/api/v1/records/checkpoint", "/api/v1/docs", "/api/v1/openapi.json")
 
 def portal_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Add the portal's security headers to a public page (disclosure's portal, records' transparency page)."""
@@ -102,3 +101,11 @@ class SecurityHeadersMiddleware:
             if "Expires" in response:
                 del response["Expires"]
         return response
+
+
+def svg_response(svg: str, *, filename: str) -> HttpResponse:
+    response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = SVG_CSP
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response

@@ -15,9 +15,9 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from ninja import Field, Query, Router, Schema
 
+from zhifa.common.http import svg_response
 from zhifa.common.paging import MAX_OFFSET, OFFSET_HELP
 from zhifa.disclosure import selectors
-from zhifa.disclosure import views as portal_views
 from zhifa.disclosure.models import EntryKind, PublicEntry
 
 router = Router(tags=["public"])
@@ -192,4 +192,5 @@ def entry_detail(request: HttpRequest, public_id: UUID) -> PublicEntry:
     openapi_extra={"responses": {"200": {"description": "SVG 图像", "content": {"image/svg+xml": {}}}}},
 )
 def entry_flowchart(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    return portal_views.entry_flowchart(request, public_id)  # the same image the portal serves
+    svg, filename = selectors.entry_flowchart_svg(public_id=public_id)  # the same image the portal serves
+    return svg_response(svg, filename=filename)

@@ -131,6 +131,15 @@ def entry_flowchart(entry: PublicEntry) -> str | None:
     return flowchart_svg(steps, title=entry.title)
 
 
+def entry_flowchart_svg(*, public_id: UUID) -> tuple[str, str]:
+    """(SVG, file name) of a published entry's flowchart; 404 when it has none (DISC-5)."""
+    entry = entry_get(public_id=public_id)
+    svg = entry_flowchart(entry)
+    if svg is None:
+        raise Http404("no flowchart")
+    return svg, f"flowchart-{entry.public_id}.svg"
+
+
 class RankedEntries:
     """Search hits in rank order; slicing fetches only that slice's rows (one query), so pagination stays flat."""
 

@@ -22,7 +22,7 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from zhifa.common.http import portal_page
+from zhifa.common.http import portal_page, svg_response
 from zhifa.disclosure import selectors
 from zhifa.disclosure.models import EntryKind, PublicEntry
 from zhifa.disclosure.search import tokenize
@@ -31,7 +31,6 @@ SEARCH_PAGE_SIZE = 20
 SECTION_PAGE_SIZE = 50
 MAX_QUERY_LENGTH = 100
 
-SVG_CSP = "default-src 'none'; frame-ancestors 'self'"
 
 # Example keywords offered when a search is empty or finds nothing.
 SEARCH_SUGGESTIONS = ["行政处罚", "行政许可", "河道", "占道经营", "执法证", "法制审核", "随机抽查"]
@@ -247,16 +246,7 @@ def entry_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
 
 def entry_flowchart(request: HttpRequest, public_id: UUID) -> HttpResponse:
     """The flowchart of a power item or service guide as a standalone SVG image (DISC-5)."""
-    entry = selectors.entry_get(public_id=public_id)
-    svg = selectors.entry_flowchart(entry)
-    if svg is None:
-        raise Http404("no flowchart")
-    return svg_response(svg, filename=f"flowchart-{entry.public_id}.svg")
+    svg, filename = selectors.entry_flowchart_svg(public_id=public_id)
+    return svg_response(svg, filename=filename)
 
 
-def svg_response(svg: str, *, filename: str) -> HttpResponse:
-    response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = SVG_CSP
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
-    return response

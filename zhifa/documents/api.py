@@ -19,8 +19,8 @@ from ninja.security import django_auth
 
 from zhifa.accounts.auth import ApiTokenAuth
 from zhifa.documents import selectors
+from zhifa.documents.http import file_response
 from zhifa.documents.models import Document
-from zhifa.documents.views import file_response
 from zhifa.records.access import AccessLogUnavailable
 
 router = Router(tags=["执法文书（需令牌）"], auth=[ApiTokenAuth(), django_auth])

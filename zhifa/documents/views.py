@@ -2,42 +2,17 @@
 
 from __future__ import annotations
 
-import re
 import uuid
-from urllib.parse import quote
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from zhifa.documents import selectors
-from zhifa.documents.models import Document
+from zhifa.documents.http import file_response
 from zhifa.records.access import AccessLogUnavailable, fail_closed, unavailable_response
-
-_UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
-
-
-def download_names(document: Document, fmt: str) -> tuple[str, str]:
-    """(ASCII fallback, UTF-8 name) for Content-Disposition, e.g. 行政处罚决定书-临水罚决〔2026〕3号.pdf."""
-    readable = _UNSAFE.sub("-", f"{document.name}-{document.number}" if document.number else document.name)
-    ascii_name = f"document-{document.doc_type}-{document.public_id.hex[:8]}.{fmt}"
-    return ascii_name, f"{readable.strip(' .-')}.{fmt}"
-
-
-def file_response(document: Document, fmt: str, fileobj: object) -> FileResponse:
-    response = FileResponse(fileobj, content_type=selectors.FORMATS[fmt])
-    response["Content-Length"] = str(document.pdf_size if fmt == "pdf" else document.docx_size)
-    ascii_name, utf8_name = download_names(document, fmt)
-    response["Content-Disposition"] = (
-        f'attachment; filename="{ascii_name}"; filename*=UTF-8\'\'{quote(utf8_name, safe="")}'
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    response["ETag"] = f'"{document.pdf_sha256 if fmt == "pdf" else document.docx_sha256}"'
-    return response
 
 
 def _download(request: HttpRequest, public_id: uuid.UUID, fmt: str) -> HttpResponseBase:

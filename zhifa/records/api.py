@@ -26,11 +26,11 @@ from ninja.security import django_auth
 from zhifa.accounts.auth import ApiTokenAuth
 from zhifa.common.errors import ServiceError
 from zhifa.records import evidence as ev
-from zhifa.records import uploads
+from zhifa.records import security, uploads
 from zhifa.records.access import api_fail_closed
 from zhifa.records.checkpoints import latest_checkpoint, public_key, sm2_public_key
+from zhifa.records.http import blob_response, chunk_offset, content_length
 from zhifa.records.models import Evidence, UploadSession
-from zhifa.records.views import blob_response, chunk_offset, content_length, is_servable
 
 router = Router(tags=["记录与证据（需令牌）"], auth=[ApiTokenAuth(), django_auth])
 
@@ -204,7 +204,7 @@ def upload_chunk(request: HttpRequest, public_id: uuid.UUID,
 def upload_finish(request: HttpRequest, public_id: uuid.UUID) -> Any:
     session = uploads.upload_session_get_for(user=request.user, public_id=public_id)  # type: ignore[arg-type]
     evidence = uploads.upload_session_finish(actor=request.user, session=session)  # type: ignore[arg-type]
-    evidence = Evidence.objects.select_related("agency", "uploaded_by").get(pk=evidence.pk)
+    evidence = ev.evidence_get_for(user=request.user, public_id=evidence.public_id)  # type: ignore[arg-type]
     return Status(201, serialize(evidence))
 
 
@@ -226,7 +226,7 @@ def evidence_upload(request: HttpRequest, meta: Form[CaptureIn], file: File[Uplo
         actor=request.user, stream=meta.stream, staged=file.staged,  # type: ignore[arg-type]
         original_filename=file.original_name, capture=meta.capture(), method="single",
     )
-    evidence = Evidence.objects.select_related("agency", "uploaded_by").get(pk=evidence.pk)
+    evidence = ev.evidence_get_for(user=request.user, public_id=evidence.public_id)  # type: ignore[arg-type]
     return Status(201, serialize(evidence))
 
 
@@ -255,11 +255,10 @@ def evidence_get(request: HttpRequest, public_id: uuid.UUID) -> Any:
 @decorate_view(_fail_closed)
 def evidence_download(request: HttpRequest, public_id: uuid.UUID) -> Any:
     evidence = ev.evidence_get_for(user=request.user, public_id=public_id)  # type: ignore[arg-type]
-    servable = is_servable(evidence)
-    ev.evidence_record_read(user=request.user, evidence=evidence, action="download", request=request,  # type: ignore[arg-type]
-                            result="ok" if servable else "refused_integrity")
+    servable = ev.evidence_serve_check(user=request.user, evidence=evidence, action="download",  # type: ignore[arg-type]
+                                       request=request)
     if not servable:
-        return _json({"code": "integrity", "message": "该证据文件完整性受损（内容已改变或文件缺失），系统拒绝提供。"}, 409)
+        return _json({"code": "integrity", "message": ev.integrity_refusal_message()}, 409)
     return blob_response(request, evidence, attachment=True)
 
 
@@ -286,13 +285,10 @@ class SecurityPageOut(Schema):
             summary="安全事件：被拒绝的访问（机关负责人、监督人员、系统管理员可读）")
 def security_events(request: HttpRequest, limit: int = Query(100, ge=1, le=500),
                     offset: int = Query(0, ge=0, le=1_000_000)) -> Any:
-    from zhifa.records import security
-    from zhifa.records.views import security_rows
-
     if not security.can_read_security(request.user):  # type: ignore[arg-type]
         return Status(403, {"code": "forbidden", "message": "您的角色无权查看安全事件。"})
     qs = security.security_events_for(user=request.user)  # type: ignore[arg-type]
-    return {"total": qs.count(), "items": security_rows(list(qs[offset:offset + limit]))}
+    return {"total": qs.count(), "items": security.security_rows(list(qs[offset:offset + limit]))}
 
 
 # ---------------------------------------------------------------------------------------------------------------

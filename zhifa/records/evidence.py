@@ -13,14 +13,16 @@ agency's evidence is a 404). The `*_read_for` selectors return evidence data and
 from __future__ import annotations
 
 import json
+import time
 import unicodedata
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, Max, QuerySet
 from django.http import Http404, HttpRequest
@@ -31,7 +33,7 @@ from zhifa.accounts.roles import Role
 from zhifa.accounts.scoping import ALL_AGENCIES, supervised_agency_ids, visible_agency_ids
 from zhifa.common import errors
 from zhifa.common.errors import NotAllowed
-from zhifa.records import access, ledger, merkle, signednote, streams
+from zhifa.records import access, integrity, ledger, merkle, signednote, streams
 from zhifa.records.blobstore import TYPES, BlobStore, Staged, default_store, human_size
 from zhifa.records.checkpoints import latest_checkpoint, log_signer
 from zhifa.records.models import Blob, BlobSm3, Checkpoint, Evidence, IntegrityStatus, LedgerEntry
@@ -319,6 +321,57 @@ def evidence_record_read(
         user=user, agency_id=evidence.agency_id, object_kind="evidence", object_id=str(evidence.public_id),
         action=action, request=request, result=result,
     )
+
+
+def integrity_refusal_message() -> str:
+    """Why a damaged file is not sent (the page and the API say the same)."""
+    return _("该证据文件完整性受损（内容已改变或文件缺失），系统拒绝提供，以免使用被篡改的文件。请联系系统管理员。")
+
+
+def evidence_serve_check(
+    *, user: User, evidence: Evidence, action: str, request: HttpRequest | None = None, log: bool = True
+) -> bool:
+    """Before a file is sent: check it (`integrity.is_servable`) and write the 调阅 entry (result ok or
+    refused_integrity); True if it may be sent. `log` false (playback within the viewer's media grant) skips the
+    entry of a file that is served, never of a refusal. AccessLogUnavailable → nothing is sent (FC-5)."""
+    servable = integrity.is_servable(evidence)
+    if log or not servable:
+        evidence_record_read(user=user, evidence=evidence, action=action, request=request,
+                             result="ok" if servable else "refused_integrity")
+    return servable
+
+
+MEDIA_GRANT_SECONDS = 30 * 60  # after a logged view, the page's player may fetch ranges without new entries
+_MEDIA_GRANTS_KEY = "records_media_grants"
+
+
+def _media_grants(session: MutableMapping[str, Any]) -> dict[str, float]:
+    now = time.time()
+    return {k: v for k, v in session.get(_MEDIA_GRANTS_KEY, {}).items() if v > now}
+
+
+def media_grant(session: MutableMapping[str, Any], evidence: Evidence) -> None:
+    """After a logged view of the evidence page, its player may fetch ranges for a while without new entries."""
+    grants = _media_grants(session)
+    grants[str(evidence.public_id)] = time.time() + MEDIA_GRANT_SECONDS
+    session[_MEDIA_GRANTS_KEY] = grants
+
+
+def media_granted(session: MutableMapping[str, Any], evidence: Evidence) -> bool:
+    return str(evidence.public_id) in _media_grants(session)
+
+
+def stream_export_agency_ids_for(*, user: User, stream: str) -> set[int]:
+    """Who may export a stream's archive package: the agencies whose entries make up the stream, if the user may
+    read every one of them. A stream the user sees nothing of is a 404 (no existence oracle); one that also holds
+    entries the user may not read is refused, since the package carries the whole stream (entries and files)."""
+    visible = stream_entries_for(user=user, stream=stream)
+    agency_ids = set(visible.order_by().values_list("agency_id", flat=True).distinct())
+    if not agency_ids:
+        raise Http404
+    if LedgerEntry.objects.filter(stream=stream).exclude(agency_id__in=agency_ids).exists():
+        raise PermissionDenied(_("该记录流含有您无权调阅的记录（其他机关或系统记录），不能导出归档包。"))
+    return agency_ids  # type: ignore[return-value]
 
 
 def _may_read_stream(user: User, stream: str) -> bool:

@@ -45,6 +45,12 @@ def read_problem(sha256: str, size: int, *, store: BlobStore | None = None) -> s
     return str(status)
 
 
+def is_servable(evidence: Evidence) -> bool:
+    """Serve only evidence whose blob fixity says is intact, that is not flagged, and whose file is there with the
+    recorded size and — up to ZHIFA_VERIFY_ON_READ_MAX_BYTES — the recorded hash, checked now (defect 5)."""
+    return evidence.integrity_ok and read_problem(evidence.sha256, evidence.size) is None
+
+
 def flag_blob(sha256: str, status: str, *, found_by: str) -> None:
     """Flag a file and every evidence row that holds it; each evidence status change is a ledger entry. If the
     ledger refuses writes the flag is not stored, but the caller still refuses the file."""

@@ -23,6 +23,9 @@ from zhifa.records import merkle
 from zhifa.records.models import LedgerEntry, LedgerHead, LedgerNode
 
 LEVEL_SHIFT = 40  # node key = level << 40 | index: up to 2^40 leaves
+# The schema version of the entries written now (ADR 0029): the envelope's "v". Entries written before versioning
+# have no "v" and read as version 0; readers (`zhifa.records.entries`) and the verifiers accept both.
+ENTRY_SCHEMA_VERSION = 1
 
 
 class LedgerError(ServiceUnavailable):
@@ -177,6 +180,7 @@ def ledger_append(
             )
         seq = size
         entry = {
+            "v": ENTRY_SCHEMA_VERSION,
             "seq": seq,
             "kind": kind,
             "stream": stream,

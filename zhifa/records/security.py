@@ -23,6 +23,7 @@ from django.http import HttpRequest, HttpResponse
 
 from zhifa.accounts.roles import Role
 from zhifa.records.access import client_address
+from zhifa.records.entries import entry_views
 from zhifa.records.ledger import LedgerError, ledger_append
 from zhifa.records.models import LedgerEntry
 
@@ -108,3 +109,9 @@ def security_events_for(*, user: User) -> QuerySet[LedgerEntry]:
     if ids is None:
         return qs.order_by("-seq")
     return qs.filter(agency_id__in=ids).order_by("-seq")
+
+
+def security_rows(entries: list[LedgerEntry]) -> list[dict[str, Any]]:
+    """The security page's and API's rows: when, who and what of each `security.denied` entry."""
+    return [{"seq": e.seq, "time": e.time, "when": e.when, "agency_id": e.agency_id, "actor": e.actor.get("name", ""),
+             "username": e.actor.get("username", ""), **e.payload} for e in entry_views(entries)]

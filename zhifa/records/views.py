@@ -11,82 +11,35 @@ import hashlib
 import re
 import shutil
 import tempfile
-import time
 import uuid
 import zipfile
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from zhifa.common.errors import ServiceError
 from zhifa.common.http import PORTAL_CSP
 from zhifa.common.paging import page_number
 from zhifa.records import evidence as ev
-from zhifa.records import uploads
+from zhifa.records import security, uploads
 from zhifa.records.access import AccessLogUnavailable, fail_closed, record_access, unavailable_response
 from zhifa.records.archive import SHANGHAI, archive_export
-from zhifa.records.blobstore import TYPES, allowed_types_text, default_store, human_size, upload_limit
+from zhifa.records.blobstore import TYPES, default_store, human_size
 from zhifa.records.checkpoints import latest_checkpoint, public_key, sm2_key, sm2_public_key
-from zhifa.records.models import Evidence, LedgerEntry, UploadSession
-
-MEDIA_GRANT_SECONDS = 30 * 60  # after a logged view, the page's player may fetch ranges without new entries
-_SESSION_KEY = "records_media_grants"
-_RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
-BLOB_CSP = "default-src 'none'; sandbox"
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Forms (input parsing only; validation of meaning is in the services)
-# ---------------------------------------------------------------------------------------------------------------
-
-_DT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
-
-
-class CaptureForm(forms.Form):
-    stream = forms.CharField(label=gettext_lazy("记录流"), max_length=128)
-    captured_at = forms.DateTimeField(label=gettext_lazy("采集时间"), input_formats=_DT_FORMATS)
-    captured_by = forms.CharField(label=gettext_lazy("采集人员"), max_length=100, required=False)
-    device_serial = forms.CharField(label=gettext_lazy("设备编号"), max_length=64, required=False)
-    gps_lat = forms.DecimalField(label=gettext_lazy("纬度"), max_digits=9, decimal_places=6, required=False,
-                                 min_value=-90, max_value=90)
-    gps_lon = forms.DecimalField(label=gettext_lazy("经度"), max_digits=10, decimal_places=6, required=False,
-                                 min_value=-180, max_value=180)
-    duration_seconds = forms.IntegerField(label=gettext_lazy("时长（秒）"), required=False, min_value=0)
-
-    def capture(self) -> ev.CaptureInfo:
-        d = self.cleaned_data
-        return ev.capture_clean(
-            captured_at=d["captured_at"], captured_by=d.get("captured_by") or "",
-            device_serial=d.get("device_serial") or "", gps_lat=d.get("gps_lat"), gps_lon=d.get("gps_lon"),
-            duration_seconds=d.get("duration_seconds"),
-        )
-
-
-class SessionForm(CaptureForm):
-    filename = forms.CharField(max_length=1000, required=False)
-    size = forms.IntegerField(min_value=1)
-    content_type = forms.CharField(max_length=200, required=False)
-    sha256 = forms.CharField(max_length=64, required=False)
-
-
-def _form_error_text(form: forms.Form) -> str:
-    return "；".join(f"{form.fields[k].label if k in form.fields else ''}{' ' if k in form.fields else ''}{m}"
-                    for k, msgs in form.errors.items() for m in msgs)
-
+from zhifa.records.forms import CaptureForm, upload_form_context, upload_session_from_post, upload_single
+from zhifa.records.http import blob_response, chunk_offset, content_length, service_errors_as_json, session_json
+from zhifa.records.integrity import is_servable
+from zhifa.records.models import Evidence
 
 # ---------------------------------------------------------------------------------------------------------------
 # Pages
@@ -109,19 +62,7 @@ def index(request: HttpRequest) -> HttpResponse:
     })
 
 
-def _upload_context(request: HttpRequest, form: CaptureForm | None = None, error: str = "") -> dict[str, Any]:
-    initial = {
-        "stream": request.GET.get("stream", "")[:128], "captured_by": getattr(request.user, "full_name", ""),
-        "captured_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),  # the datetime-local input's format
-    }
-    return {
-        "form": form or CaptureForm(initial=initial), "error": error, "limit": upload_limit(),
-        "limit_text": human_size(upload_limit()), "allowed_text": allowed_types_text(),
-        "accept": ",".join(sorted(TYPES) + ["." + t.extension for t in TYPES.values()]),
-    }
-
-
-@csrf_exempt  # the CSRF check reads the body, so it must come after our upload handler is installed
+@csrf_exempt  # the CSRF check reads the body, so it comes after our upload handler is installed (upload_single)
 @login_required
 @require_http_methods(["GET", "POST"])
 def upload(request: HttpRequest) -> HttpResponse:
@@ -131,40 +72,22 @@ def upload(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     if request.method != "POST":
         return _upload_page(request)
-    try:
-        handler = uploads.install_upload_handler(request)
-    except ServiceError as exc:
-        return _upload_page(request, error=exc.message, status=exc.status)
-    try:
-        return _upload_post(request)
-    except ServiceError as exc:
-        # If the body could not be parsed, request.POST must not be touched again (the stream is consumed).
-        parsed = hasattr(request, "_post")
-        form = CaptureForm(request.POST) if parsed else None
-        return _upload_page(request, form=form, error=exc.message, status=exc.status)
-    finally:
-        handler.cleanup()
+
+    def done(evidence: Evidence) -> HttpResponse:
+        messages.success(request, _("证据已上传并记入账本（第 %(seq)d 条）。") % {"seq": evidence.ledger_seq})
+        return redirect("records:evidence_detail", public_id=evidence.public_id)
+
+    def failed(form: CaptureForm | None, error: str, status: int) -> HttpResponse:
+        return _upload_page(request, form=form, error=error, status=status)
+
+    return upload_single(request, done=done, failed=failed)
 
 
 def _upload_page(request: HttpRequest, *, form: CaptureForm | None = None, error: str = "",
                  status: int = 200) -> HttpResponse:
-    return render(request, "records/upload.html", _upload_context(request, form, error), status=status)
-
-
-@csrf_protect
-def _upload_post(request: HttpRequest) -> HttpResponse:
-    form = CaptureForm(request.POST)
-    staged = request.FILES.get("file")
-    if not isinstance(staged, uploads.StagedUpload):
-        return _upload_page(request, form=form, error=_("请选择要上传的文件。"), status=400)
-    if not form.is_valid():
-        return _upload_page(request, form=form, error=_form_error_text(form), status=400)
-    evidence = ev.evidence_create(
-        actor=request.user, stream=form.cleaned_data["stream"], staged=staged.staged,  # type: ignore[arg-type]
-        original_filename=staged.original_name, capture=form.capture(), method="single",
-    )
-    messages.success(request, _("证据已上传并记入账本（第 %(seq)d 条）。") % {"seq": evidence.ledger_seq})
-    return redirect("records:evidence_detail", public_id=evidence.public_id)
+    context = upload_form_context(request.user, stream=request.GET.get("stream", ""), form=form,  # type: ignore[arg-type]
+                                  error=error)
+    return render(request, "records/upload.html", context, status=status)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -172,64 +95,12 @@ def _upload_post(request: HttpRequest) -> HttpResponse:
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def _json_error(exc: ServiceError, **extra: Any) -> JsonResponse:
-    body: dict[str, Any] = {"code": exc.code, "message": exc.message, **extra}
-    response = JsonResponse(body, status=exc.status, json_dumps_params={"ensure_ascii": False})
-    if "offset" in extra:
-        response["Upload-Offset"] = str(extra["offset"])
-    return response
-
-
-def session_json(session: UploadSession) -> dict[str, Any]:
-    evidence = session.evidence if session.evidence_id else None
-    return {
-        "id": str(session.public_id), "offset": session.received, "size": session.expected_size,
-        "state": session.state,
-        "chunk_url": reverse("records:upload_session", args=[session.public_id]),
-        "finish_url": reverse("records:upload_session_finish", args=[session.public_id]),
-        "evidence_url": reverse("records:evidence_detail", args=[evidence.public_id]) if evidence else None,
-    }
-
-
-def service_errors_as_json(view: Any) -> Any:
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except uploads.OffsetMismatch as exc:
-            return _json_error(exc, offset=exc.offset)
-        except ServiceError as exc:
-            return _json_error(exc)
-
-    wrapper.__name__ = view.__name__
-    wrapper.__doc__ = view.__doc__
-    return wrapper
-
-
 @login_required
 @require_POST
 @service_errors_as_json
 def upload_session_create(request: HttpRequest) -> HttpResponse:
-    form = SessionForm(request.POST)
-    if not form.is_valid():
-        raise ev.InvalidInput(_form_error_text(form))
-    d = form.cleaned_data
-    session = uploads.upload_session_create(actor=request.user, request=uploads.SessionRequest(  # type: ignore[arg-type]
-        stream=d["stream"], filename=d.get("filename") or "", size=d["size"], capture=form.capture(),
-        declared_type=d.get("content_type") or "", sha256=d.get("sha256") or "",
-    ))
+    session = upload_session_from_post(request)
     return JsonResponse(session_json(session), status=201)
-
-
-def chunk_offset(request: HttpRequest) -> int | None:
-    raw = request.headers.get("Upload-Offset") or request.GET.get("offset")
-    if raw is None or not raw.isdigit():
-        return None
-    return int(raw)
-
-
-def content_length(request: HttpRequest) -> int | None:
-    raw = request.META.get("CONTENT_LENGTH")
-    return int(raw) if raw and raw.isdigit() else None
 
 
 @login_required
@@ -264,18 +135,6 @@ def upload_session_finish(request: HttpRequest, public_id: uuid.UUID) -> HttpRes
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def _grants(request: HttpRequest) -> dict[str, float]:
-    now = time.time()
-    grants = {k: v for k, v in request.session.get(_SESSION_KEY, {}).items() if v > now}
-    return grants
-
-
-def _grant_media(request: HttpRequest, evidence: Evidence) -> None:
-    grants = _grants(request)
-    grants[str(evidence.public_id)] = time.time() + MEDIA_GRANT_SECONDS
-    request.session[_SESSION_KEY] = grants
-
-
 @login_required
 @require_GET
 @fail_closed
@@ -284,7 +143,7 @@ def evidence_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
                                     request=request)
     servable = is_servable(evidence)
     if servable and evidence.media_kind != "document":
-        _grant_media(request, evidence)
+        ev.media_grant(request.session, evidence)
     ftype = TYPES.get(evidence.content_type)
     return render(request, "records/evidence_detail.html", {
         "evidence": evidence, "servable": servable, "type_label": ftype.label if ftype else evidence.content_type,
@@ -293,17 +152,9 @@ def evidence_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     })
 
 
-def is_servable(evidence: Evidence) -> bool:
-    """Serve only evidence whose blob fixity says is intact, that is not flagged, and whose file is there with the
-    recorded size and — up to ZHIFA_VERIFY_ON_READ_MAX_BYTES — the recorded hash, checked now (defect 5)."""
-    from zhifa.records.integrity import read_problem
-
-    return evidence.integrity_ok and read_problem(evidence.sha256, evidence.size) is None
-
-
 def _integrity_refusal() -> HttpResponse:
     return HttpResponse(
-        _("该证据文件完整性受损（内容已改变或文件缺失），系统拒绝提供，以免使用被篡改的文件。请联系系统管理员。"),
+        ev.integrity_refusal_message(),
         status=409, content_type="text/plain; charset=utf-8",
     )
 
@@ -316,7 +167,7 @@ def evidence_media(request: HttpRequest, public_id: uuid.UUID) -> HttpResponseBa
     evidence = ev.evidence_get_for(user=request.user, public_id=public_id)  # type: ignore[arg-type]
     if evidence.media_kind == "document":  # documents are never shown inline (a PDF may carry script)
         return redirect("records:evidence_download", public_id=evidence.public_id)
-    granted = str(evidence.public_id) in _grants(request)
+    granted = ev.media_granted(request.session, evidence)
     return _serve(request, evidence, action="play", attachment=False, log=not granted)
 
 
@@ -332,102 +183,14 @@ def _serve(request: HttpRequest, evidence: Evidence, *, action: str, attachment:
 
     `log` false (playback within the viewer's grant) skips the entry of a file that is served, never of a refusal.
     The entry comes first: if it cannot be written, not one byte of the file leaves (FC-5)."""
-    servable = is_servable(evidence)
-    if log or not servable:
-        try:
-            ev.evidence_record_read(user=request.user, evidence=evidence, action=action,  # type: ignore[arg-type]
-                                    request=request, result="ok" if servable else "refused_integrity")
-        except AccessLogUnavailable:
-            return unavailable_response()
+    try:
+        servable = ev.evidence_serve_check(user=request.user, evidence=evidence, action=action,  # type: ignore[arg-type]
+                                           request=request, log=log)
+    except AccessLogUnavailable:
+        return unavailable_response()
     if not servable:
         return _integrity_refusal()
     return blob_response(request, evidence, attachment=attachment)
-
-
-class _RangeFile:
-    """Reads at most `remaining` bytes from an open file (FileResponse streams it block by block)."""
-
-    def __init__(self, f: Any, remaining: int) -> None:
-        self._f = f
-        self._remaining = remaining
-
-    def read(self, size: int = -1) -> bytes:
-        if self._remaining <= 0:
-            return b""
-        n = self._remaining if size < 0 else min(size, self._remaining)
-        data = self._f.read(n)
-        self._remaining -= len(data)
-        return data
-
-    def close(self) -> None:
-        self._f.close()
-
-
-def parse_range(header: str, size: int) -> tuple[int, int] | str | None:
-    """One byte range (RFC 9110 §14): (start, end) inclusive, "unsatisfiable", or None to send the whole file
-    (no header, several ranges, or a malformed one — a server may ignore those)."""
-    match = _RANGE_RE.match(header.strip())
-    if not match:
-        return None
-    first, last = match.groups()
-    if not first and not last:
-        return None
-    if not first:  # suffix: the last N bytes
-        n = int(last)
-        if n == 0:
-            return "unsatisfiable"
-        return max(0, size - n), size - 1
-    start = int(first)
-    end = int(last) if last else size - 1
-    if last and end < start:
-        return None  # malformed: ignored
-    if start >= size:
-        return "unsatisfiable"
-    return start, min(end, size - 1)
-
-
-def content_disposition(evidence: Evidence, *, attachment: bool) -> str:
-    """RFC 6266: an ASCII fallback name and the UTF-8 name (percent-encoded, so no header injection) (BI-3)."""
-    kind = "attachment" if attachment else "inline"
-    return (f'{kind}; filename="{ev.ascii_filename(evidence)}"; '
-            f"filename*=UTF-8''{quote(ev.download_filename(evidence), safe='')}")
-
-
-def blob_response(request: HttpRequest, evidence: Evidence, *, attachment: bool) -> HttpResponseBase:
-    """The blob with Range support (206/416), a strong ETag (the hash), nosniff and a sandboxing CSP."""
-    size = evidence.size
-    etag = f'"{evidence.sha256}"'
-    start, end, status = 0, size - 1, 200
-    header = request.headers.get("Range")
-    if_range = request.headers.get("If-Range")
-    if header and (if_range is None or if_range.strip() == etag):
-        parsed = parse_range(header, size)
-        if parsed == "unsatisfiable":
-            refused = HttpResponse(status=416)
-            refused["Content-Range"] = f"bytes */{size}"
-            _security_headers(refused)
-            return refused
-        if isinstance(parsed, tuple):
-            start, end = parsed
-            status = 206
-    f = default_store().open(evidence.sha256)
-    f.seek(start)
-    response = FileResponse(_RangeFile(f, end - start + 1), status=status, content_type=evidence.content_type)
-    response["Content-Length"] = str(end - start + 1)
-    if status == 206:
-        response["Content-Range"] = f"bytes {start}-{end}/{size}"
-    response["Accept-Ranges"] = "bytes"
-    response["ETag"] = etag
-    response["Content-Disposition"] = content_disposition(evidence, attachment=attachment)
-    _security_headers(response)
-    return response
-
-
-def _security_headers(response: HttpResponseBase) -> None:
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = BLOB_CSP
-    response["Cross-Origin-Resource-Policy"] = "same-origin"
-    response["Cache-Control"] = "private, no-store"  # evidence is not kept in shared or disk caches
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -535,19 +298,6 @@ def zip_package(folder: Path, zip_path: Path, top: str) -> None:
             zf.write(path, f"{top}/{rel}", compress_type=method)
 
 
-def _stream_agency_ids_for_export(user: Any, stream: str) -> set[int]:
-    """The agencies whose entries make up the stream, if the user may read every one of them. A stream the user
-    sees nothing of is a 404 (no existence oracle); one that also holds entries the user may not read is refused,
-    since the package carries the whole stream (entries and their files)."""
-    visible = ev.stream_entries_for(user=user, stream=stream)
-    agency_ids = set(visible.order_by().values_list("agency_id", flat=True).distinct())
-    if not agency_ids:
-        raise Http404
-    if LedgerEntry.objects.filter(stream=stream).exclude(agency_id__in=agency_ids).exists():
-        raise PermissionDenied(_("该记录流含有您无权调阅的记录（其他机关或系统记录），不能导出归档包。"))
-    return agency_ids  # type: ignore[return-value]
-
-
 @login_required
 @require_POST
 def timeline_archive(request: HttpRequest) -> HttpResponseBase:
@@ -558,7 +308,7 @@ def timeline_archive(request: HttpRequest) -> HttpResponseBase:
     stream = request.POST.get("stream", "").strip()[:ev.STREAM_MAX]
     if not stream:
         return redirect("records:index")
-    agency_ids = _stream_agency_ids_for_export(request.user, stream)
+    agency_ids = ev.stream_export_agency_ids_for(user=request.user, stream=stream)  # type: ignore[arg-type]
     try:  # the 调阅 entries first: if they cannot be written, nothing is built or sent (FC-5)
         for agency_id in sorted(agency_ids):
             record_access(user=request.user, agency_id=agency_id, object_kind="stream", object_id=stream,
@@ -595,26 +345,10 @@ def timeline_archive(request: HttpRequest) -> HttpResponseBase:
 SECURITY_PAGE = 100
 
 
-def security_rows(entries: list[LedgerEntry]) -> list[dict[str, Any]]:
-    import json
-
-    rows = []
-    for entry in entries:
-        data = json.loads(bytes(entry.canonical))
-        actor = data.get("actor") or {}
-        rows.append({"seq": entry.seq, "time": data.get("time", ""),
-                     "when": parse_datetime(data.get("time", "")) or data.get("time", ""), "agency_id": entry.agency_id,
-                     "actor": actor.get("name", ""), "username": actor.get("username", ""),
-                     **{k: v for k, v in (data.get("payload") or {}).items()}})
-    return rows
-
-
 @login_required
 @require_GET
 def security_events(request: HttpRequest) -> HttpResponse:
     """Denied attempts of the agencies the user audits: the agency head, the bureau's supervisors, the admin."""
-    from zhifa.records import security
-
     if not security.can_read_security(request.user):  # type: ignore[arg-type]
         raise PermissionDenied
     try:
@@ -625,5 +359,5 @@ def security_events(request: HttpRequest) -> HttpResponse:
     total = qs.count()
     pages = max(1, -(-total // SECURITY_PAGE))
     page = min(page, pages)
-    rows = security_rows(list(qs[(page - 1) * SECURITY_PAGE:page * SECURITY_PAGE]))
+    rows = security.security_rows(list(qs[(page - 1) * SECURITY_PAGE:page * SECURITY_PAGE]))
     return render(request, "records/security.html", {"rows": rows, "total": total, "page": page, "pages": pages})

@@ -273,7 +273,7 @@ def agency_supervision(request: AuthedRequest, public_id: uuid.UUID, payload: Su
     agency = selectors.supervision_agency_for(user=request.user, public_id=public_id)
     bureau = None
     if payload.supervisor is not None:
-        bureau = reg.Agency.objects.filter(public_id=payload.supervisor, is_justice_bureau=True).first()
+        bureau = selectors.justice_bureau_get(payload.supervisor)
         if bureau is None:
             raise ServiceError("监督机关必须是已登记的司法行政机关。", code="invalid_supervisor")
     agency = services.agency_supervision_set(
@@ -294,6 +294,4 @@ class SupervisionEventOut(Schema):
 @router.get("/supervision-events", response=list[SupervisionEventOut], operation_id="supervision_events",
             summary="监督关系变更记录（本监督机关可见）")
 def supervision_events(request: AuthedRequest) -> Any:
-    from zhifa.registry.views import supervision_event_rows
-
-    return supervision_event_rows(selectors.supervision_events_for(user=request.user))
+    return selectors.supervision_event_rows(selectors.supervision_events_for(user=request.user))

@@ -563,6 +563,35 @@ class ServiceGuide(Publication):
         return self.title
 
 
+class SupervisionEvent(models.Model):
+    """A change of an agency's supervision as one bureau reads it (issue 9 defect 4, ADR 0029): one row per entry in
+    the stream "supervision:<bureau>", written with it in the same transaction. Names are kept as they were at the
+    time; the supervision pages read this table, never the entries' payloads."""
+
+    bureau_id = models.BigIntegerField(_("监督机关"), db_index=True)  # the stream's agency (LedgerEntry.agency_id)
+    ledger_entry = models.OneToOneField("records.LedgerEntry", verbose_name=_("账本记录"), on_delete=models.PROTECT,
+                                        related_name="supervision_event")
+    agency_public_id = models.UUIDField(_("执法主体"))
+    agency_name = models.CharField(_("执法主体名称"), max_length=200)
+    old_supervisor_public_id = models.UUIDField(null=True, blank=True)
+    old_supervisor_name = models.CharField(_("原监督机关"), max_length=200, blank=True)
+    new_supervisor_public_id = models.UUIDField(null=True, blank=True)
+    new_supervisor_name = models.CharField(_("新监督机关"), max_length=200, blank=True)
+    old_is_justice_bureau = models.BooleanField(default=False)
+    new_is_justice_bureau = models.BooleanField(default=False)
+    reason = models.TextField(_("变更理由"), blank=True)
+    actor_name = models.CharField(_("操作人"), max_length=150, blank=True)
+    at = models.DateTimeField(_("时间"))
+
+    class Meta:
+        verbose_name = _("监督关系变更")
+        verbose_name_plural = _("监督关系变更")
+        ordering = ["-ledger_entry_id"]
+
+    def __str__(self) -> str:
+        return f"{self.agency_name} #{self.ledger_entry_id}"
+
+
 def required_legal_reviewers(officer_count: int) -> int:
     """REG-20: max(1, ceil(5 % of enforcement officers))."""
     return max(1, math.ceil(officer_count * 5 / 100))

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date
+from typing import Any
 from uuid import UUID
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
@@ -14,7 +15,6 @@ from django.utils import timezone
 from zhifa.accounts.models import User
 from zhifa.accounts.roles import Role
 from zhifa.accounts.scoping import ALL_AGENCIES, visible_agency_ids
-from zhifa.records.models import LedgerEntry
 from zhifa.registry import models as reg
 from zhifa.registry.entries import ENTRY_TYPES, EntryType
 
@@ -125,6 +125,37 @@ def certified_officers(agency: reg.Agency, on: date | None = None) -> QuerySet[r
     ).distinct()
 
 
+def active_staff_of(agency: reg.Agency) -> QuerySet[reg.Staff]:
+    """The agency's active staff with their certificates, by name (the choices of an officer field; the caller has
+    already scoped the agency to the user)."""
+    return reg.Staff.objects.filter(agency=agency, active=True).prefetch_related("certificates").order_by("name")
+
+
+def power_items_of(agency: reg.Agency) -> QuerySet[reg.PowerItem]:
+    return reg.PowerItem.objects.filter(agency=agency).order_by("code")
+
+
+def benchmarks_of(agency: reg.Agency, *, power_item_id: int | None = None) -> QuerySet[reg.DiscretionBenchmark]:
+    """The agency's discretion benchmarks; only the power item's when it has any."""
+    qs = reg.DiscretionBenchmark.objects.filter(agency=agency)
+    if power_item_id and qs.filter(power_item_id=power_item_id).exists():
+        qs = qs.filter(power_item_id=power_item_id)
+    return qs.order_by("code", "-version")
+
+
+def justice_bureaus(*, exclude: reg.Agency | None = None) -> QuerySet[reg.Agency]:
+    """The registered justice bureaus (the possible supervisors of an agency), by name."""
+    qs = reg.Agency.objects.filter(is_justice_bureau=True).order_by("name")
+    return qs.exclude(pk=exclude.pk) if exclude is not None else qs
+
+
+def justice_bureau_get(public_id: UUID | str, *, exclude: reg.Agency | None = None) -> reg.Agency | None:
+    try:
+        return justice_bureaus(exclude=exclude).filter(public_id=public_id).first()
+    except (ValueError, ValidationError):
+        return None
+
+
 def agency_compliance(*, user: User, agency: reg.Agency) -> AgencyCompliance:
     ids = visible_agency_ids(user)
     if ids is not ALL_AGENCIES and agency.pk not in ids:
@@ -166,18 +197,37 @@ def supervision_agency_for(*, user: User, public_id: UUID | str) -> reg.Agency:
     raise Http404
 
 
-def supervision_events_for(*, user: User, limit: int = 200) -> list[LedgerEntry]:
+def supervision_events_for(*, user: User, limit: int = 200) -> list[reg.SupervisionEvent]:
     """Supervision changes the user's bureau may read (its own stream); all of them for the system administrator."""
-    from zhifa.registry.services import BUREAU_SUPERVISION_ROLES, supervision_stream
+    from zhifa.registry.services import BUREAU_SUPERVISION_ROLES
 
     if not user.is_authenticated or not user.is_active:
         return []
-    qs = LedgerEntry.objects.filter(kind="registry.supervision_changed")
+    qs = reg.SupervisionEvent.objects.all()
     if user.has_role(Role.SYSTEM_ADMIN):
-        qs = qs.filter(stream__startswith="supervision:")
+        pass
     elif (user.agency_id is not None and user.has_role(*BUREAU_SUPERVISION_ROLES)
           and getattr(user.agency, "is_justice_bureau", False)):
-        qs = qs.filter(stream=supervision_stream(user.agency_id))
+        qs = qs.filter(bureau_id=user.agency_id)
     else:
         return []
-    return list(qs.order_by("-seq")[:limit])
+    return list(qs.order_by("-ledger_entry_id")[:limit])
+
+
+def _bureau(public_id: Any, name: str) -> dict[str, Any] | None:
+    return None if public_id is None else {"public_id": str(public_id), "name": name}
+
+
+def supervision_event_rows(events: list[reg.SupervisionEvent]) -> list[dict[str, Any]]:
+    """The supervision page's and API's rows (the shape the API has always had: seq, time, actor, payload)."""
+    return [{
+        "seq": e.ledger_entry_id, "time": e.at.astimezone(UTC).isoformat().replace("+00:00", "Z"), "when": e.at,
+        "actor": e.actor_name,
+        "payload": {
+            "agency": {"public_id": str(e.agency_public_id), "name": e.agency_name},
+            "old_supervisor": _bureau(e.old_supervisor_public_id, e.old_supervisor_name),
+            "new_supervisor": _bureau(e.new_supervisor_public_id, e.new_supervisor_name),
+            "old_is_justice_bureau": e.old_is_justice_bureau, "new_is_justice_bureau": e.new_is_justice_bureau,
+            "reason": e.reason,
+        },
+    } for e in events]

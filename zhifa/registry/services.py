@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from zhifa.accounts.models import User
 from zhifa.accounts.roles import LEGALITY_REVIEWERS, PUBLISHERS, Role
-from zhifa.accounts.scoping import writable_agency_ids
+from zhifa.accounts.scoping import ALL_AGENCIES, writable_agency_ids
 from zhifa.common.errors import InvalidState, NotAllowed, ServiceError
 from zhifa.records.ledger import ledger_append
 from zhifa.registry import models as reg
@@ -52,6 +52,18 @@ def _require_writable(actor: User, agency: reg.Agency | None) -> None:
         return
     if writable is not None and agency.pk not in writable:
         raise NotAllowed(_("只能修改本机关的信息。"))
+
+
+def may_write_agency(actor: User, agency: reg.Agency | None) -> bool:
+    """May `actor` change entries of `agency` (None: the shared law library, system administrators only)?"""
+    writable = writable_agency_ids(actor)
+    return writable is ALL_AGENCIES or (agency is not None and agency.pk in writable)
+
+
+def may_write_entry(actor: User, etype: EntryType, agency: reg.Agency | None, *, create: bool = False) -> bool:
+    """The write policy the pages show (a create or edit button): the entry type's role and a writable agency —
+    the same rules `_require_role` and `_require_writable` enforce in the services."""
+    return actor.has_role(*(etype.may_create if create else etype.editors)) and may_write_agency(actor, agency)
 
 
 def _publishable_root(obj: Model) -> reg.Publication | None:
@@ -337,8 +349,18 @@ def _record_supervision(*, actor: User, agency: reg.Agency, old_supervisor: reg.
     if agency.is_justice_bureau or old_justice:
         bureaus.add(agency.pk)  # a (former) bureau sees changes of its own standing
     for bureau_id in sorted(bureaus):
-        ledger_append(kind=SUPERVISION_KIND, stream=supervision_stream(bureau_id), agency_id=bureau_id,
-                      actor=actor, payload=payload)
+        entry = ledger_append(kind=SUPERVISION_KIND, stream=supervision_stream(bureau_id), agency_id=bureau_id,
+                              actor=actor, payload=payload)
+        reg.SupervisionEvent.objects.create(
+            bureau_id=bureau_id, ledger_entry=entry, agency_public_id=agency.public_id, agency_name=agency.name,
+            old_supervisor_public_id=old_supervisor.public_id if old_supervisor else None,
+            old_supervisor_name=old_supervisor.name if old_supervisor else "",
+            new_supervisor_public_id=new_supervisor.public_id if new_supervisor else None,
+            new_supervisor_name=new_supervisor.name if new_supervisor else "",
+            old_is_justice_bureau=old_justice, new_is_justice_bureau=agency.is_justice_bureau,
+            reason=reason[:500], actor_name=str(getattr(actor, "full_name", "") or actor.username)[:150],
+            at=entry.recorded_at,
+        )
     # ... and the agency's own registry stream records it too.
     ledger_append(kind=SUPERVISION_KIND, stream=f"registry:agency:{agency.public_id}", agency_id=agency.pk,
                   actor=actor, payload=payload)

@@ -13,14 +13,13 @@ from django.db.models import Model
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.dateparse import parse_datetime
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from zhifa.accounts.http import AuthedRequest
 from zhifa.accounts.roles import LEGALITY_REVIEWERS, PUBLISHERS, Role
-from zhifa.accounts.scoping import ALL_AGENCIES, visible_agency_ids, writable_agency_ids
+from zhifa.accounts.scoping import ALL_AGENCIES, visible_agency_ids
 from zhifa.common.errors import ServiceError
 from zhifa.common.fields import model_field
 from zhifa.registry import models as reg
@@ -35,18 +34,6 @@ def _etype(slug: str) -> EntryType:
     if etype is None:
         raise Http404
     return etype
-
-
-def _can_write(user: Any, etype: EntryType, agency: reg.Agency | None, *, create: bool = False) -> bool:
-    roles = etype.may_create if create else etype.editors
-    if not user.has_role(*roles):
-        return False
-    writable = writable_agency_ids(user)
-    if writable is ALL_AGENCIES:
-        return True
-    if agency is None:
-        return False
-    return agency.pk in writable
 
 
 def _display(obj: Model, name: str) -> Any:
@@ -101,7 +88,7 @@ def entry_list(request: AuthedRequest, slug: str) -> HttpResponse:
         agency_id = int(request.GET["agency"])
     qs = selectors.entry_list_for(user=request.user, slug=slug, query=query, agency_id=agency_id, status=status)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    can_create = _can_write(request.user, etype, request.user.agency, create=True) or (
+    can_create = services.may_write_entry(request.user, etype, request.user.agency, create=True) or (
         slug == "agency" and request.user.is_system_admin
     )
     return render(
@@ -135,7 +122,7 @@ def entry_detail(request: AuthedRequest, slug: str, public_id: str) -> HttpRespo
             "etype": child,
             "columns": [str(model_field(child.model, c).verbose_name) for c in child.list_columns],
             "rows": [(c, [_display(c, col) for col in child.list_columns]) for c in rows],
-            "can_create": _can_write(request.user, child, agency, create=True) and (
+            "can_create": services.may_write_entry(request.user, child, agency, create=True) and (
                 bool(child.parent) or agency == request.user.agency),
         })
     parent = None
@@ -148,16 +135,16 @@ def entry_detail(request: AuthedRequest, slug: str, public_id: str) -> HttpRespo
         steps = [{"name": s.name, "time_limit": s.time_limit_label} for s in obj.steps.all()]
         flowchart = mark_safe(flowchart_svg(steps, title=obj.name)) if steps else None  # noqa: S308 - escaped SVG
     user = request.user
-    can_edit = _can_write(user, etype, agency)
+    can_edit = services.may_write_entry(user, etype, agency)
     status = getattr(obj, "publication_status", "")
     actions = []
     if etype.publishable:
         S = reg.PublicationStatus
         if can_edit and etype.needs_legality_review and status == S.DRAFT:
             actions.append(("submit", "提交合法性审核", "primary"))
-        if user.has_role(*LEGALITY_REVIEWERS) and status == S.SUBMITTED and _can_write_agency(user, agency):
+        if user.has_role(*LEGALITY_REVIEWERS) and status == S.SUBMITTED and services.may_write_agency(user, agency):
             actions += [("approve", "审核通过", "success"), ("reject", "退回修改", "warning")]
-        if user.has_role(*PUBLISHERS) and _can_write_agency(user, agency):
+        if user.has_role(*PUBLISHERS) and services.may_write_agency(user, agency):
             if status == S.REVIEWED or (not etype.needs_legality_review and status in (S.DRAFT, S.WITHDRAWN)):
                 actions.append(("publish", "发布", "success"))
             if obj.published_version and status != S.WITHDRAWN:  # type: ignore[attr-defined]
@@ -172,11 +159,6 @@ def entry_detail(request: AuthedRequest, slug: str, public_id: str) -> HttpRespo
          "agency": agency,
          "can_set_supervision": isinstance(obj, reg.Agency) and services.may_set_supervision(user, obj)},
     )
-
-
-def _can_write_agency(user: Any, agency: reg.Agency | None) -> bool:
-    writable = writable_agency_ids(user)
-    return writable is ALL_AGENCIES or (agency is not None and agency.pk in writable)
 
 
 def _form_page(
@@ -273,31 +255,18 @@ def entry_action(request: AuthedRequest, slug: str, public_id: str, action: str)
 # ------------------------------------------------------------------------------------------ supervision (defect 4)
 
 
-def supervision_event_rows(entries: list[Any]) -> list[dict[str, Any]]:
-    import json
-
-    rows = []
-    for entry in entries:
-        data = json.loads(bytes(entry.canonical))
-        actor = data.get("actor") or {}
-        rows.append({"seq": entry.seq, "time": data.get("time", ""),
-                     "when": parse_datetime(data.get("time", "")) or data.get("time", ""), "actor": actor.get("name", ""),
-                     "payload": data.get("payload", {})})
-    return rows
-
-
 @login_required
 def agency_supervision(request: AuthedRequest, public_id: str) -> HttpResponse:
     """The supervising bureau's (or the system administrator's) page to hand an agency over or release it."""
     agency = selectors.supervision_agency_for(user=request.user, public_id=public_id)
     if not services.may_set_supervision(request.user, agency):
         raise PermissionDenied
-    bureaus = reg.Agency.objects.filter(is_justice_bureau=True).exclude(pk=agency.pk).order_by("name")
+    bureaus = selectors.justice_bureaus(exclude=agency)
     is_admin = request.user.has_role(Role.SYSTEM_ADMIN)
     status = 200
     if request.method == "POST":
         raw = request.POST.get("supervisor", "")
-        bureau = bureaus.filter(public_id=raw).first() if raw else None
+        bureau = selectors.justice_bureau_get(raw, exclude=agency) if raw else None
         justice = None
         if is_admin:
             justice = request.POST.get("is_justice_bureau") == "on"
@@ -326,5 +295,5 @@ def supervision_events(request: AuthedRequest) -> HttpResponse:
                    and getattr(user.agency, "is_justice_bureau", False))
     if not (user.has_role(Role.SYSTEM_ADMIN) or bureau_user):
         raise PermissionDenied
-    rows = supervision_event_rows(selectors.supervision_events_for(user=user))
+    rows = selectors.supervision_event_rows(selectors.supervision_events_for(user=user))
     return render(request, "staff/supervision_events.html", {"rows": rows})

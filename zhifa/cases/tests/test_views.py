@@ -334,8 +334,35 @@ def test_resumable_upload_through_the_case_page(client, world, stores):
     assert finished.status_code == 201 and finished.json()["evidence_url"] == detail_url(case) + "#evidence"
     video = Evidence.objects.get(stream=case.stream)
     # The video is offered as a recording of the case's next written record.
-    form = schema_form_class(RecordIn)(case=case, today=DAY)
+    form = schema_form_class(RecordIn)(case=case, today=DAY, user=world["officer"])
     assert str(video.public_id) in dict(form.fields["recordings"].choices)
+
+
+def test_the_forms_evidence_list_is_a_logged_read_rec_12(client, world, stores):
+    """REC-12: the record form's list of the case's recordings is a staff read of evidence: it goes through the
+    records selector, which writes a 调阅 entry (stream list) before the list is built; no user, no list."""
+    import json
+
+    from zhifa.cases.kinds.common import RecordIn
+    from zhifa.cases.testing import upload_recording
+    from zhifa.records.access import ACCESS_KIND
+    from zhifa.records.models import LedgerEntry
+
+    case = walk_to(world, new_penalty_case(world), "investigating")
+    recording = upload_recording(world["officer"], case)
+    assert not schema_form_class(RecordIn)(case=case, today=DAY).fields["recordings"].choices
+    before = LedgerEntry.objects.filter(kind=ACCESS_KIND).count()
+    form = schema_form_class(RecordIn)(case=case, today=DAY, user=world["officer"])
+    assert str(recording.public_id) in dict(form.fields["recordings"].choices)
+    logged = list(LedgerEntry.objects.filter(kind=ACCESS_KIND).order_by("seq"))[before:]
+    payloads = [json.loads(bytes(e.canonical))["payload"] for e in logged]
+    assert [(p["object_kind"], p["object_id"], p["action"]) for p in payloads] == [("stream", case.stream, "list")]
+    # ... and so is the action page that shows the form.
+    client.force_login(world["officer"])
+    assert client.get(act_url(case, "record_inspection")).status_code == 200
+    payloads = [json.loads(bytes(e.canonical))["payload"]
+                for e in LedgerEntry.objects.filter(kind=ACCESS_KIND).order_by("seq")]
+    assert ("stream", case.stream, "list") in [(p["object_kind"], p["object_id"], p["action"]) for p in payloads[-3:]]
 
 
 def test_upload_to_another_agencys_case_is_404(client, world, agency_b, stores):
