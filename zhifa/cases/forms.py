@@ -26,6 +26,7 @@ from pydantic_core import PydanticUndefined
 
 from zhifa.cases.gates import PENALTY_KINDS
 from zhifa.cases.models import Case, PauseKind, ServiceMethod, SourceKind
+from zhifa.cases.review_steps import case_participants
 
 # Choice labels where a schema's Literal field has no "code 标签；code 标签" description.
 CHOICE_LABELS: dict[str, str] = {
@@ -268,7 +269,6 @@ def reviewer_choices(*, agency: Any, case: Case | None) -> list[tuple[str, str]]
     those who handled, approved or investigated the case (REG-19: the engine refuses them)."""
     from zhifa.accounts.models import User
     from zhifa.review.selectors import reviewer_workloads
-    from zhifa.review.services import case_participants
 
     loads = reviewer_workloads(agency_id=agency.pk)
     public_ids = dict(User.objects.filter(pk__in=[w.user_id for w in loads]).values_list("pk", "public_id"))

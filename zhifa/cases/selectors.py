@@ -8,18 +8,36 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import Http404, HttpRequest
 
-from zhifa.cases.models import Case, CaseOfficer, Deadline, DeadlineState
+from zhifa.cases.models import Case, CaseOfficer, Deadline, DeadlineState, Pause
 from zhifa.common.scoping import scope_to_agencies, visible_agency_ids
 from zhifa.records.access import record_access
 from zhifa.records.models import LedgerEntry
+from zhifa.review.models import ReviewRound
+from zhifa.review.selectors import with_due
 
 if TYPE_CHECKING:
     from zhifa.accounts.models import User
 
 OPEN_DEADLINES = (DeadlineState.RUNNING, DeadlineState.SUSPENDED, DeadlineState.EXTENDED)
+
+
+def review_clock_due() -> Subquery:
+    """The due date of a review round (REV-6), read from the one review clock: the case's `Deadline(code="review")`
+    row started when the round received its package (ADR 0024). For review's queue and supervision selectors."""
+    return Subquery(Deadline.objects.filter(case_id=OuterRef("case_id"), code="review", start=OuterRef("received_on"))
+                    .order_by("-id").values("due")[:1])
+
+
+def review_pauses(rounds: list[ReviewRound]) -> dict[int, list[Pause]]:
+    """The materials pauses (REV-6) of each of `rounds`, oldest first (one query)."""
+    out: dict[int, list[Pause]] = {r.pk: [] for r in rounds}
+    for pause in Pause.objects.filter(review_round__in=[r.pk for r in rounds]).order_by("start", "pk"):
+        assert pause.review_round_id is not None
+        out[pause.review_round_id].append(pause)
+    return out
 
 
 def cases_for(*, user: User) -> QuerySet[Case]:
@@ -104,7 +122,8 @@ def case_page_for(*, user: User, case_id: UUID | str, request: HttpRequest | Non
         documents=list(Document.objects.filter(subject_id=case.public_id).order_by("issued_at", "id")),
         evidence=list(Evidence.objects.filter(agency_id=case.agency_id, stream=case.stream).order_by("uploaded_at")),
         timeline=list(case_timeline_qs(case).order_by("-seq")[:timeline_limit]),
-        review_rounds=list(case.review_rounds.select_related("reviewer", "submitted_by")),
+        review_rounds=list(with_due(case.review_rounds.select_related("reviewer", "submitted_by", "opinion_document"),
+                                    review_clock_due())),
     )
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
-from django.db.models import Avg, Count, Q, QuerySet, Sum
+from django.db.models import Avg, Count, Expression, Q, QuerySet, Sum
 from django.utils import timezone
 
 from zhifa.accounts.roles import Role
@@ -24,14 +24,20 @@ def rounds_for(*, user: User) -> QuerySet[ReviewRound]:
     return scope_to_agencies(ReviewRound.objects.all(), visible_agency_ids(user))
 
 
-def review_queue_for(*, user: User, scope: str = "open", limit: int = 50, offset: int = 0,
+def with_due(qs: QuerySet[ReviewRound], due: Expression) -> QuerySet[ReviewRound]:
+    """Rounds with their `due` date read from the subject's clock. Review keeps no clock of its own (ADR 0024): the
+    subject's owner gives the expression (for cases: `zhifa.cases.selectors.review_clock_due`)."""
+    return qs.annotate(due=due)
+
+
+def review_queue_for(*, user: User, due: Expression, scope: str = "open", limit: int = 50, offset: int = 0,
                      today: date | None = None) -> tuple[list[ReviewRound], int]:
     """The queue: `open` (all open rounds, earliest due first), `mine` (assigned to me), `unassigned`,
-    `overdue` (open and past due), `done` (decided, newest first)."""
-    qs = rounds_for(user=user)
+    `overdue` (open and past due), `done` (decided, newest first). `due`: see `with_due`."""
+    qs = with_due(rounds_for(user=user), due)
     today = today or timezone.localdate()
-    # Open rounds have no decision date: `decided_on IS NULL` lets the (agency, decided_on, due) index serve the
-    # page in due order instead of sorting every open round (bench/README.md, review).
+    # Open rounds have no decision date: `decided_on IS NULL` keeps the page to the open rounds of the agency
+    # (the (agency, decided_on, received_on) index) before they are put in due order (bench/README.md, review).
     if scope == "mine":
         qs = qs.filter(assigned_to=user, decided_on__isnull=True, state__in=OPEN_STATES)
     elif scope == "unassigned":
@@ -105,13 +111,13 @@ class Supervision:
     total: int
 
 
-def supervision_for(*, user: User, today: date | None = None) -> Supervision:
+def supervision_for(*, user: User, due: Expression, today: date | None = None) -> Supervision:
     """Reviews by state, overdue, time taken and problems found, per agency the user may see, with the REG-20
     staffing alert. Aggregates only: the query count does not grow with the number of reviews."""
     from zhifa.registry.models import Agency, required_legal_reviewers
 
     today = today or timezone.localdate()
-    qs = rounds_for(user=user).order_by()  # no default ordering: it would join every round to its case
+    qs = with_due(rounds_for(user=user).order_by(), due)  # no default ordering: it would join every round to its case
     by_state = qs.values("agency_id", "state").annotate(n=Count("id"))
     stats = qs.values("agency_id").annotate(
         overdue_open=Count("id", filter=Q(state__in=RUNNING_STATES, due__lt=today)),

@@ -27,6 +27,7 @@ from django.views.decorators.http import require_GET
 
 from zhifa.accounts.roles import Role
 from zhifa.cases import engine
+from zhifa.cases.selectors import review_clock_due
 from zhifa.common.countdown import Countdown
 from zhifa.common.paging import page_number
 from zhifa.records.access import fail_closed, record_list_access
@@ -37,7 +38,7 @@ PAGE_SIZE = 20
 URGENT_DAYS = 1  # a review round's due date is shown urgent from the day before it
 QUEUE_ROLES = (Role.LEGAL_REVIEWER, Role.AGENCY_HEAD)
 SUPERVISION_ROLES = (Role.SUPERVISOR, Role.AGENCY_HEAD)
-ASSIGNER_ROLES = (Role.LEGAL_REVIEWER, Role.AGENCY_HEAD)  # as review.actions.ASSIGNERS
+ASSIGNER_ROLES = (Role.LEGAL_REVIEWER, Role.AGENCY_HEAD)  # as cases.review_steps.ASSIGNERS
 TABS = (
     ("unassigned", _("待分配")),
     ("mine", _("我的审核")),
@@ -59,9 +60,11 @@ def _today() -> date:
 
 
 def _countdown(rnd: ReviewRound, today: date) -> Countdown | None:
-    if rnd.due is None or not rnd.is_open or rnd.state == ReviewState.MATERIALS_REQUESTED:
+    """`rnd.due`: annotated from the case's review clock (`with_due`, ADR 0024)."""
+    due: date | None = getattr(rnd, "due", None)
+    if due is None or not rnd.is_open or rnd.state == ReviewState.MATERIALS_REQUESTED:
         return None  # no clock yet, decided, or paused while materials are completed (REV-6)
-    return Countdown.until(rnd.due, today, urgent_days=URGENT_DAYS)
+    return Countdown.until(due, today, urgent_days=URGENT_DAYS)
 
 
 # ----------------------------------------------------------------------------------------------- case page card
@@ -76,28 +79,16 @@ class RoundCard:
     document: Any = None  # its 法制审核意见书
 
 
-def round_cards(rounds: Iterable[ReviewRound], documents: Iterable[Any], today: date) -> list[RoundCard]:
-    """The case page's review rounds with their pauses, checklist results, coordinations and opinion document.
-
-    Each decided round issued exactly one 法制审核意见书 in the same transaction, and rounds are decided one after
-    the other, so the n-th decided round (by number) goes with the n-th such document (by issue time)."""
+def round_cards(rounds: Iterable[ReviewRound], today: date) -> list[RoundCard]:
+    """The case page's review rounds (with `due` annotated) with their pauses, checklist results, coordinations
+    and opinion document (the round's `opinion_document`, linked when it was issued)."""
     rounds = sorted(rounds, key=lambda r: r.number)
     prefetch_related_objects(rounds, "pauses", "checks", "coordinations__recorded_by", "assigned_to",
-                             "extension_approved_by")
-    opinions = [d for d in documents if d.doc_type == "legal_review_opinion"]
-    opinions.sort(key=lambda d: (d.issued_at, d.pk))
+                             "extension_approved_by", "opinion_document")
     order = {item.value: i for i, item in enumerate(CheckItem)}
-    cards = []
-    decided = 0
-    for rnd in rounds:
-        checks = sorted(rnd.checks.all(), key=lambda c: order.get(c.item, 99))
-        document = None
-        if rnd.state in (ReviewState.PASSED, ReviewState.RETURNED):
-            document = opinions[decided] if decided < len(opinions) else None
-            decided += 1
-        cards.append(RoundCard(rnd, STATE_BADGES.get(rnd.state, "text-bg-light"), _countdown(rnd, today), checks,
-                               document))
-    return cards
+    return [RoundCard(rnd, STATE_BADGES.get(rnd.state, "text-bg-light"), _countdown(rnd, today),
+                      sorted(rnd.checks.all(), key=lambda c: order.get(c.item, 99)), rnd.opinion_document)
+            for rnd in rounds]
 
 
 # ----------------------------------------------------------------------------------------------------- queue
@@ -120,11 +111,11 @@ def queue(request: HttpRequest) -> HttpResponse:
     tab = request.GET.get("tab") or ("mine" if reviewer else "open")
     tab = tab if tab in tabs else "open"
     today = _today()
-    counts = {code: selectors.review_queue_for(user=user, scope=code, limit=0, today=today)[1]  # type: ignore[arg-type]
+    counts = {code: selectors.review_queue_for(user=user, due=review_clock_due(), scope=code, limit=0, today=today)[1]  # type: ignore[arg-type]
               for code in tabs}
     pages = max(1, -(-counts[tab] // PAGE_SIZE))
     page = min(_page_number(request), pages)
-    rows, total = selectors.review_queue_for(user=user, scope=tab, limit=PAGE_SIZE,  # type: ignore[arg-type]
+    rows, total = selectors.review_queue_for(user=user, due=review_clock_due(), scope=tab, limit=PAGE_SIZE,  # type: ignore[arg-type]
                                              offset=(page - 1) * PAGE_SIZE, today=today)
     can_assign = user.has_role(*ASSIGNER_ROLES)  # type: ignore[union-attr]
     items = [{
@@ -155,7 +146,7 @@ def supervision(request: HttpRequest) -> HttpResponse:
     if not user.has_role(*SUPERVISION_ROLES):  # type: ignore[union-attr]
         raise PermissionDenied
     today = _today()
-    data = selectors.supervision_for(user=user, today=today)  # type: ignore[arg-type]
+    data = selectors.supervision_for(user=user, due=review_clock_due(), today=today)  # type: ignore[arg-type]
     rows: list[dict[str, Any]] = [{"fig": fig, "states": [(label, fig.by_state.get(code, 0)) for code, label in ReviewState.choices],
              "open": sum(fig.by_state.get(s, 0) for s in (ReviewState.PENDING, ReviewState.IN_REVIEW,
                                                              ReviewState.MATERIALS_REQUESTED))}

@@ -15,8 +15,8 @@ from zhifa.cases.testing import actor_for, make_case_world, new_penalty_case, wa
 from zhifa.common.errors import ServiceError
 from zhifa.records.ledger import tree_head
 from zhifa.review import services as rv
-from zhifa.review.actions import ALL_CHECKS_PASSED
 from zhifa.review.models import CheckResult, ReviewRound
+from zhifa.review.services import ALL_CHECKS_PASSED
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +36,7 @@ def footprint(case: Case) -> tuple[str, int, int, int]:
 
 def submit(world, case: Case) -> Case:  # noqa: ANN001
     return case_act(actor=world["officer"], case_id=case.public_id, action="submit_legal_review",
-                    data={"materials": "调查终结报告、证据材料"}, today=DAY)
+                    data={"materials": "调查终结报告、证据材料"}, today=DAY).case
 
 
 def test_rev_5_no_review_before_the_investigation_is_concluded(world):
@@ -61,13 +61,13 @@ def test_rev_8_every_checklist_item_must_be_answered(world):
                                            discovered_on=date(2026, 5, 21)), "investigation_concluded", day=DAY)
     case = case_act(actor=actor_for(world, "issue_prior_notice"), case_id=case.public_id, action="issue_prior_notice",
                     data={"penalty_kinds": ["fine"], "fine_amount": "12000", "served_on": DAY,
-                          "legal_basis_text": "《中华人民共和国水法》第六十五条第一款"}, today=DAY)
+                          "legal_basis_text": "《中华人民共和国水法》第六十五条第一款"}, today=DAY).case
     case = case_act(actor=actor_for(world, "close_defense"), case_id=case.public_id, action="close_defense",
-                    data={"outcome": "waived", "on": DAY}, today=DAY)
+                    data={"outcome": "waived", "on": DAY}, today=DAY).case
     case = submit(world, case)
     reviewer = world["legal_reviewer"]
     case = case_act(actor=reviewer, case_id=case.public_id, action="assign_reviewer",
-                    data={"reviewer": str(reviewer.public_id)}, today=DAY)
+                    data={"reviewer": str(reviewer.public_id)}, today=DAY).case
     before = footprint(case)
 
     partial = {k: v for k, v in ALL_CHECKS_PASSED.items() if k != "evidence_ok"}
@@ -83,6 +83,6 @@ def test_rev_8_every_checklist_item_must_be_answered(world):
     assert CheckResult.objects.filter(round__case=case).count() == 0
 
     case = case_act(actor=reviewer, case_id=case.public_id, action="pass_legal_review",
-                    data={**ALL_CHECKS_PASSED, "opinion": "同意"}, today=DAY)
+                    data={**ALL_CHECKS_PASSED, "opinion": "同意"}, today=DAY).case
     assert case.state == "legal_review_passed"
     assert CheckResult.objects.filter(round__case=case).count() == len(ALL_CHECKS_PASSED)

@@ -29,16 +29,15 @@ from zhifa.common.testing import make_user
 from zhifa.documents.models import Document
 from zhifa.records.ledger import tree_head
 from zhifa.registry import models as reg
-from zhifa.review.actions import ALL_CHECKS_PASSED
 from zhifa.review.models import ReviewRound, ReviewState
-from zhifa.review.services import ReviewRefused
+from zhifa.review.services import ALL_CHECKS_PASSED, ReviewRefused
 
 pytestmark = pytest.mark.django_db
 
 
 def act(world, case: Case, action: str, data: dict[str, Any], day: date, actor: User | None = None) -> Case:  # noqa: ANN001
     return case_act(actor=actor or actor_for(world, action), case_id=case.public_id, action=action, data=data,
-                    today=day)
+                    today=day).case
 
 
 def in_defense_review(world, day: date, fine: str = "12000", **extra: Any) -> Case:  # noqa: ANN001

@@ -33,7 +33,7 @@ def world(agency_a) -> CaseWorld:  # type: ignore[no-untyped-def]
 def act(world: CaseWorld, case: Case, action: str, data: dict[str, Any], day: date = DAY,
         actor: User | None = None) -> Case:
     return case_act(actor=actor or actor_for(world, action), case_id=case.public_id, action=action, data=data,
-                    today=day)
+                    today=day).case
 
 
 def in_defense_review(world: CaseWorld, fine: str = "12000", head: User | None = None) -> Case:
