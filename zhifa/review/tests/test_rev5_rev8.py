@@ -11,12 +11,14 @@ import pytest
 
 from zhifa.cases.engine import InvalidInput, case_act
 from zhifa.cases.models import Case
+from zhifa.cases.review_steps import review_subject
 from zhifa.cases.testing import actor_for, make_case_world, new_penalty_case, walk_to
 from zhifa.common.errors import ServiceError
 from zhifa.records.ledger import tree_head
 from zhifa.review import services as rv
 from zhifa.review.models import CheckResult, ReviewRound
 from zhifa.review.services import ALL_CHECKS_PASSED
+from zhifa.review.subject import ClockState
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +52,7 @@ def test_rev_5_no_review_before_the_investigation_is_concluded(world):
     assert refused.value.rule == "CASE-59"  # not an allowed transition from 调查取证
     assert footprint(case) == before
     with pytest.raises(rv.ReviewRefused) as no_round:  # the service itself: no open round, nothing to act on
-        rv.open_round(case)
+        rv.open_round(review_subject(case))
     assert no_round.value.rule == "REV-5"
 
 
@@ -78,7 +80,8 @@ def test_rev_8_every_checklist_item_must_be_answered(world):
 
     checks = [rv.Check(key.removesuffix("_ok"), True, "") for key in partial]
     with pytest.raises(rv.ReviewRefused) as refused:
-        rv.review_decide(case=case, actor=reviewer, on=DAY, checks=checks, opinion="同意", passed=True)
+        rv.review_decide(subject=review_subject(case), actor=reviewer, on=DAY, checks=checks, opinion="同意",
+                         passed=True, clock=ClockState(due=None))
     assert refused.value.rule == "REV-8"
     assert CheckResult.objects.filter(round__case=case).count() == 0
 
