@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
-from django.db.models import Avg, Count, Expression, Q, QuerySet, Sum
+from django.db.models import Avg, Count, Q, QuerySet, Sum
+from django.db.models.expressions import BaseExpression
 from django.utils import timezone
 
 from zhifa.accounts.roles import Role
@@ -24,13 +25,13 @@ def rounds_for(*, user: User) -> QuerySet[ReviewRound]:
     return scope_to_agencies(ReviewRound.objects.all(), visible_agency_ids(user))
 
 
-def with_due(qs: QuerySet[ReviewRound], due: Expression) -> QuerySet[ReviewRound]:
+def with_due(qs: QuerySet[ReviewRound], due: BaseExpression) -> QuerySet[ReviewRound]:
     """Rounds with their `due` date read from the subject's clock. Review keeps no clock of its own (ADR 0024): the
     subject's owner gives the expression (for cases: `zhifa.cases.selectors.review_clock_due`)."""
     return qs.annotate(due=due)
 
 
-def review_queue_for(*, user: User, due: Expression, scope: str = "open", limit: int = 50, offset: int = 0,
+def review_queue_for(*, user: User, due: BaseExpression, scope: str = "open", limit: int = 50, offset: int = 0,
                      today: date | None = None) -> tuple[list[ReviewRound], int]:
     """The queue: `open` (all open rounds, earliest due first), `mine` (assigned to me), `unassigned`,
     `overdue` (open and past due), `done` (decided, newest first). `due`: see `with_due`."""
@@ -43,7 +44,7 @@ def review_queue_for(*, user: User, due: Expression, scope: str = "open", limit:
     elif scope == "unassigned":
         qs = qs.filter(decided_on__isnull=True, state=ReviewState.PENDING)
     elif scope == "overdue":
-        qs = qs.filter(decided_on__isnull=True, state__in=RUNNING_STATES, due__lt=today)  # a paused clock: not due
+        qs = qs.filter(Q(due__lt=today), decided_on__isnull=True, state__in=RUNNING_STATES)  # a paused clock: not due
     elif scope == "done":
         qs = qs.filter(decided_on__isnull=False)
     else:
@@ -111,7 +112,7 @@ class Supervision:
     total: int
 
 
-def supervision_for(*, user: User, due: Expression, today: date | None = None) -> Supervision:
+def supervision_for(*, user: User, due: BaseExpression, today: date | None = None) -> Supervision:
     """Reviews by state, overdue, time taken and problems found, per agency the user may see, with the REG-20
     staffing alert. Aggregates only: the query count does not grow with the number of reviews."""
     from zhifa.registry.models import Agency, required_legal_reviewers
