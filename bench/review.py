@@ -130,7 +130,8 @@ PACKAGE = {"documents": ["调查终结报告", "现场检查笔录", "询问笔�
 
 
 def _round(b: Bench, aw: AgencyWorld, case: Any, number: int, state: str) -> tuple[Any, list[Any], Any]:
-    from zhifa.review.models import CheckResult, ReviewPause, ReviewRound
+    from zhifa.cases.models import Pause, PauseKind
+    from zhifa.review.models import CheckResult, ReviewRound
 
     rng, today = b.rng, b.today
     reviewer = rng.choice(aw.reviewers)
@@ -142,18 +143,18 @@ def _round(b: Bench, aw: AgencyWorld, case: Any, number: int, state: str) -> tup
     if state in OPEN:
         rnd.submitted_on = today - timedelta(days=rng.randrange(0, 15))
         rnd.received_on = rnd.submitted_on
-        rnd.due = rnd.received_on + timedelta(days=11)  # 5 + (sometimes) 3 working days, roughly
+        rnd.bench_due = rnd.received_on + timedelta(days=11)  # 5 + (sometimes) 3 working days, roughly
         rnd.extended = rng.random() < 0.1
         if state != "pending":
             rnd.assigned_to, rnd.assigned_by, rnd.assigned_on = reviewer, aw.reviewers[0], rnd.received_on
         if state == "materials_requested":
-            pause = ReviewPause(round=rnd, start=min(today, rnd.received_on + timedelta(days=2)),
-                                missing="缺少当事人身份证明复印件")
+            pause = Pause(case=case, kind=PauseKind.REVIEW_MATERIALS, review_round=rnd,
+                          start=min(today, rnd.received_on + timedelta(days=2)), note="缺少当事人身份证明复印件")
     else:
         rnd.submitted_on = case.registered_on + timedelta(days=30 + 20 * (number - 1))
         rnd.received_on = rnd.submitted_on
         taken = rng.randrange(9, 12) if rng.random() < 0.05 else rng.randrange(1, 9)
-        rnd.due = rnd.received_on + timedelta(days=11)
+        rnd.bench_due = rnd.received_on + timedelta(days=11)
         rnd.decided_on = rnd.received_on + timedelta(days=taken + taken // 5 * 2)
         rnd.working_days_taken, rnd.overdue = taken, taken > 8
         rnd.assigned_to = rnd.reviewer = rnd.assigned_by = reviewer
@@ -170,8 +171,8 @@ def grow(b: Bench, target: int, *, progress: bool = True) -> float:
     """Add cases with their review rounds until there are `target` rounds; returns the seconds spent."""
     from django.db import transaction
 
-    from zhifa.cases.models import Case
-    from zhifa.review.models import CheckResult, ReviewPause, ReviewRound
+    from zhifa.cases.models import Case, Deadline, Pause
+    from zhifa.review.models import CheckResult, ReviewRound
 
     rng, today = b.rng, b.today
     labels = [label for label, _w in AGENCY_WEIGHTS]
@@ -214,10 +215,19 @@ def grow(b: Bench, target: int, *, progress: bool = True) -> float:
                     if pause is not None:
                         pauses.append(pause)
             ReviewRound.objects.bulk_create(rounds)
-            for obj in itertools.chain(checks, pauses):
+            for obj in checks:
                 obj.round_id = obj.round.pk
+            for pause in pauses:
+                pause.review_round_id = pause.review_round.pk
             CheckResult.objects.bulk_create(checks, batch_size=5000)
-            ReviewPause.objects.bulk_create(pauses)
+            Pause.objects.bulk_create(pauses)
+            # The one review clock of each round (ADR 0024): the case's Deadline(code="review") row.
+            Deadline.objects.bulk_create([Deadline(
+                case_id=r.case_id, agency_id=r.agency_id, code="review", rule="REV-6", label="法制审核",
+                start=r.received_on, due=r.bench_due, day_kind="working",
+                state=("suspended" if r.state == "materials_requested" else "running") if r.state in OPEN
+                else ("missed" if r.overdue else "met"),
+                closed_on=None if r.state in OPEN else r.decided_on) for r in rounds], batch_size=5000)
         b.cases += len(cases)
         b.rounds += len(rounds)
         b.checks += len(checks)
@@ -268,24 +278,27 @@ def read_specs(b: Bench, deep_page: int) -> list[tuple[str, Callable[[], Any], s
     """The reads, as (name, call, note) on the current database."""
     from django.test import Client
 
+    from zhifa.cases.selectors import review_clock_due
     from zhifa.review import selectors
+
+    due = review_clock_due()  # the round's due date is the case's review clock row (ADR 0024)
 
     reviewer, head, sup = b.a.world["legal_reviewer"], b.a.world["agency_head"], b.supervisor
     agency_a = b.a.world.agency.pk
     specs: list[tuple[str, Callable[[], Any], str]] = []
     for scope in SCOPES:
-        _rows, total = selectors.review_queue_for(user=reviewer, scope=scope, limit=PAGE)
+        _rows, total = selectors.review_queue_for(user=reviewer, due=due, scope=scope, limit=PAGE)
         last = max(0, (total - 1) // PAGE)
         page = min(deep_page - 1, last)
         note = f"{total} rows in scope"
         specs.append((f"queue {scope}, A reviewer, page 1",
-                      lambda s=scope: selectors.review_queue_for(user=reviewer, scope=s, limit=PAGE), note))
+                      lambda s=scope: selectors.review_queue_for(user=reviewer, due=due, scope=s, limit=PAGE), note))
         specs.append((f"queue {scope}, A reviewer, page {deep_page}",
-                      lambda s=scope, o=page * PAGE: selectors.review_queue_for(user=reviewer, scope=s, limit=PAGE,
+                      lambda s=scope, o=page * PAGE: selectors.review_queue_for(user=reviewer, due=due, scope=s, limit=PAGE,
                                                                                 offset=o),
                       f"{note}; read page {page + 1} (offset {page * PAGE})"))
-    specs.append(("supervision_for, bureau supervisor", lambda: selectors.supervision_for(user=sup), ""))
-    specs.append(("supervision_for, A agency head", lambda: selectors.supervision_for(user=head), ""))
+    specs.append(("supervision_for, bureau supervisor", lambda: selectors.supervision_for(user=sup, due=due), ""))
+    specs.append(("supervision_for, A agency head", lambda: selectors.supervision_for(user=head, due=due), ""))
     specs.append(("reviewer_workloads, A", lambda: selectors.reviewer_workloads(agency_id=agency_a), ""))
 
     paths = views_exist()

@@ -32,7 +32,6 @@ from ninja.security import django_auth
 
 from zhifa.accounts.auth import ApiTokenAuth
 from zhifa.accounts.roles import Role
-from zhifa.cases import kinds as _kinds  # noqa: F401  (registers the state tables)
 from zhifa.cases import selectors
 from zhifa.cases.engine import KINDS, Action, allowed_actions, case_act, kind_of, today_in_china
 from zhifa.cases.kinds.common import CaseIn

@@ -73,6 +73,35 @@ def deadline_extend(*, case: Case, code: str, new_due: date, reason: str) -> Dea
     return row
 
 
+def deadline_latest(case: Case, code: str) -> Deadline | None:
+    """The newest row of `code` in any state (a missed one included)."""
+    return Deadline.objects.filter(case=case, code=code).order_by("-id").first()
+
+
+def deadline_suspend(*, case: Case, code: str, on: date, reason: str) -> Deadline | None:
+    """Stop an open deadline's clock (CAL-14): a suspended deadline cannot be missed until it runs again."""
+    row = Deadline.objects.filter(case=case, code=code,
+                                  state__in=[DeadlineState.RUNNING, DeadlineState.EXTENDED]).first()
+    if row is None:
+        return None
+    row.state = DeadlineState.SUSPENDED
+    row.history = [*row.history, _event("suspended", on=on, reason=reason)]
+    row.save(update_fields=["state", "history"])
+    return row
+
+
+def deadline_resume(*, case: Case, code: str, new_due: date, extended: bool = False) -> Deadline | None:
+    """Run a suspended (or running) deadline again with its due date moved by the pause."""
+    row = deadline_open(case, code)
+    if row is None:
+        return None
+    row.state = DeadlineState.EXTENDED if extended else DeadlineState.RUNNING
+    row.history = [*row.history, _event("resumed", due=new_due)]
+    row.due = new_due
+    row.save(update_fields=["state", "history", "due"])
+    return row
+
+
 def deadline_cancel(*, case: Case, codes: tuple[str, ...], on: date, reason: str) -> None:
     """Deadlines that no longer apply (e.g. the party waived the hearing request) end without a miss."""
     for row in Deadline.objects.filter(case=case, code__in=codes, state__in=OPEN):

@@ -89,18 +89,19 @@ def _general(ctx: DemoAgency, day: date, title: str, party: dict[str, object], p
         "violation_place": place, "violation_region_code": ctx.agency.region_code, "act_date": day - timedelta(days=2),
         "discovered_on": day - timedelta(days=1), "summary": f"巡查发现{title[:-1]}。", "registered_on": day,
         "parties": [party]})
-    case = case_act(actor=ctx.head, case_id=case.public_id, action="approve_filing", data={"filed_on": day}, today=day)
+    case = case_act(actor=ctx.head, case_id=case.public_id, action="approve_filing", data={"filed_on": day},
+                    today=day).case
     case = case_act(actor=ctx.unit_head, case_id=case.public_id, action="assign_officers",
-                    data={"staff": ctx.staff_ids, "on": day}, today=day)
+                    data={"staff": ctx.staff_ids, "on": day}, today=day).case
     return case_act(actor=ctx.officer, case_id=case.public_id, action="record_inspection", today=day,
-                    data=_record(ctx, case, day, "现场发现当事人正在实施违法行为，执法人员当场责令停止。", str(party["name"])))
+                    data=_record(ctx, case, day, "现场发现当事人正在实施违法行为，执法人员当场责令停止。", str(party["name"]))).case
 
 
 def _conclude(ctx: DemoAgency, case: Case, day: date, basis: str) -> Case:
     return case_act(actor=ctx.officer, case_id=case.public_id, action="conclude_investigation", today=day, data={
         "report": "经调查，当事人违法事实清楚，证据确凿。", "facts": case.summary or case.title,
         "evidence_summary": "现场检查笔录\n现场照片\n执法记录仪音像记录", "legal_basis_text": basis,
-        "opinion": "建议依法给予罚款处罚。"})
+        "opinion": "建议依法给予罚款处罚。"}).case
 
 
 def load_demo_cases(today: date | None = None) -> int:
@@ -136,9 +137,9 @@ def _load(ctx: DemoAgency, today: date) -> int:
     case = _conclude(ctx, case, d20, "《取水许可和水资源费征收管理条例》第四十八条")
     case = case_act(actor=ctx.head, case_id=case.public_id, action="issue_prior_notice", today=d20, data={
         "penalty_kinds": ["fine"], "fine_amount": "20000", "legal_basis_text": "《中华人民共和国水法》第六十九条",
-        "served_on": d20})
+        "served_on": d20}).case
     case = case_act(actor=ctx.officer, case_id=case.public_id, action="close_defense", today=d3,
-                    data={"outcome": "statement", "text": "当事人称不知需要办理取水许可。复核：不影响违法事实认定，不予采纳。"})
+                    data={"outcome": "statement", "text": "当事人称不知需要办理取水许可。复核：不影响违法事实认定，不予采纳。"}).case
     if case.legal_review_required:
         case_act(actor=ctx.officer, case_id=case.public_id, action="submit_legal_review", today=d3,
                  data={"materials": "调查终结报告、证据清单、事先告知书及送达回证、陈述申辩笔录"})

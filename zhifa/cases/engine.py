@@ -30,7 +30,7 @@ from pydantic import ValidationError
 from zhifa.accounts.scoping import writable_agency_ids
 from zhifa.cases.dates import check_dates
 from zhifa.cases.history import case_event_record
-from zhifa.cases.models import Case
+from zhifa.cases.models import Case, CaseParticipant
 from zhifa.common.errors import InvalidInput, InvalidState, NotAllowed, ServiceError
 from zhifa.documents.services import document_issue
 from zhifa.records import ledger
@@ -145,9 +145,7 @@ def register(kind: Kind) -> Kind:
 
 
 def kind_of(case: Case) -> Kind:
-    from zhifa.cases import kinds  # noqa: F401  (registers the tables)
-
-    return KINDS[case.kind]
+    return KINDS[case.kind]  # the kinds register in CasesConfig.ready
 
 
 def may_take(user: User, case: Case, action: Action) -> bool:
@@ -202,9 +200,18 @@ def _locked_case(user: User, case_id: UUID | str) -> Case:
         raise Http404 from exc
 
 
+@dataclass(frozen=True)
+class Acted:
+    """What `case_act` did: the case as saved and the documents the action issued, in issue order."""
+
+    case: Case
+    documents: tuple[Document, ...] = ()
+
+
 def case_act(*, actor: User, case_id: UUID | str, action: str, data: Mapping[str, Any] | Schema,
-             today: date | None = None) -> Case:
-    """Take `action` on a case: lock, check state, role, input and gates, change, record. All or nothing."""
+             today: date | None = None) -> Acted:
+    """Take `action` on a case: lock, check state, role, input and gates, change, record. All or nothing.
+    Returns the case and the documents issued with the action."""
     from zhifa.cases import recording
 
     with transaction.atomic():
@@ -227,7 +234,7 @@ def case_act(*, actor: User, case_id: UUID | str, action: str, data: Mapping[str
             case.state = ctx.target
         case.save()
         record(ctx, old)
-    return case
+    return Acted(case, tuple(ctx.documents))
 
 
 AMOUNT_FIELDS = ("fine_amount", "confiscation_amount", "paid_amount")
@@ -270,6 +277,7 @@ def record(ctx: Ctx, old_state: str) -> ledger.LedgerEntry:
         "amounts": recorded_amounts(case),
         **ctx.payload,
     }
+    CaseParticipant.objects.get_or_create(case=case, user=ctx.actor, act=ctx.action.name)  # REG-19
     entry = ledger.ledger_append(kind=f"case.{ctx.action.name}", stream=case.stream, agency_id=case.agency_id,
                                  actor=ctx.actor, payload=payload)
     case_event_record(case=case, entry=entry, action=ctx.action.name, actor=ctx.actor, label=ctx.action.label,

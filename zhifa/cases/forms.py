@@ -27,8 +27,10 @@ from pydantic_core import PydanticUndefined
 from zhifa.accounts.selectors import user_public_ids
 from zhifa.cases.gates import PENALTY_KINDS
 from zhifa.cases.models import Case, PauseKind, ServiceMethod, SourceKind
+from zhifa.cases.review_steps import case_participants
 from zhifa.records import evidence as ev
 from zhifa.registry import selectors as registry_selectors
+from zhifa.review.selectors import reviewer_workloads
 
 # Choice labels where a schema's Literal field has no "code 标签；code 标签" description.
 CHOICE_LABELS: dict[str, str] = {
@@ -269,9 +271,6 @@ def staff_label(staff: Any, today: date) -> str:
 def reviewer_choices(*, agency: Any, case: Case | None) -> list[tuple[str, str]]:
     """The agency's active legal reviewers with their workload and qualification (REG-21), and a warning on
     those who handled, approved or investigated the case (REG-19: the engine refuses them)."""
-    from zhifa.review.selectors import reviewer_workloads
-    from zhifa.review.services import case_participants
-
     loads = reviewer_workloads(agency_id=agency.pk)
     public_ids = user_public_ids(w.user_id for w in loads)
     participants = case_participants(case) if case is not None else set()

@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from zhifa.common.identifiers import validate_uscc_field
@@ -353,16 +354,45 @@ class PauseKind(models.TextChoices):
     RECONSIDERATION = "reconsideration", _("行政复议期间")
     LITIGATION = "litigation", _("行政诉讼期间")
     EXCLUDED = "excluded", _("依法不计入办案期限的期间")
+    REVIEW_MATERIALS = "review_materials", _("法制审核退回补充材料期间")
+
+
+CASE_PAUSES = (PauseKind.RECONSIDERATION, PauseKind.LITIGATION, PauseKind.EXCLUDED)
 
 
 class Pause(models.Model):
-    """A clock pause (CAL-14): surcharge during 复议/诉讼 (CASE-53); excluded periods of the 90-day limit (CASE-44)."""
+    """A clock pause (CAL-14): surcharge during 复议/诉讼 (CASE-53); excluded periods of the 90-day limit (CASE-44);
+    materials returned for completion stop the legal-review clock of one round (REV-6; `review_round` set, `note`
+    names the missing materials). One model for every pause (ADR 0024)."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="pauses")
     kind = models.CharField(max_length=16, choices=PauseKind.choices)
     start = models.DateField()
     end = models.DateField(null=True, blank=True)  # open while pending
-    note = models.CharField(max_length=200, blank=True)
+    note = models.TextField(blank=True)
+    review_round = models.ForeignKey("review.ReviewRound", null=True, blank=True, on_delete=models.CASCADE,
+                                     related_name="pauses")
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="review_materials", review_round__isnull=False)
+                | (~Q(kind="review_materials") & Q(review_round__isnull=True)),
+                name="cases_pause_review_round_iff_review"),
+        ]
+
+
+class CaseParticipant(models.Model):
+    """Who took part in a case and how (REG-19 independence of the legal reviewer): one row per user and act,
+    written by the case engine in the same transaction as the action (and by case registration)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="participants")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    act = models.CharField(max_length=64)  # the case action ("approve_filing", ...) or "created"
+    first_on = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["case", "user", "act"], name="cases_participant_unique")]
 
 
 class Extension(models.Model):

@@ -10,21 +10,39 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import Http404, HttpRequest
 
 from zhifa.accounts.scoping import scope_to_agencies, visible_agency_ids
-from zhifa.cases.models import Case, CaseEvent, CaseOfficer, Deadline, DeadlineState, Party
+from zhifa.cases.models import Case, CaseEvent, CaseOfficer, Deadline, DeadlineState, Party, Pause
 from zhifa.documents.models import Document
 from zhifa.records.access import record_access
 from zhifa.records.entries import EntryView, entry_view
 from zhifa.records.evidence import can_upload
 from zhifa.records.models import Evidence, LedgerEntry
+from zhifa.review.models import ReviewRound
+from zhifa.review.selectors import with_due
 
 if TYPE_CHECKING:
     from zhifa.accounts.models import User
 
 OPEN_DEADLINES = (DeadlineState.RUNNING, DeadlineState.SUSPENDED, DeadlineState.EXTENDED)
+
+
+def review_clock_due() -> Subquery:
+    """The due date of a review round (REV-6), read from the one review clock: the case's `Deadline(code="review")`
+    row started when the round received its package (ADR 0024). For review's queue and supervision selectors."""
+    return Subquery(Deadline.objects.filter(case_id=OuterRef("case_id"), code="review", start=OuterRef("received_on"))
+                    .order_by("-id").values("due")[:1])
+
+
+def review_pauses(rounds: list[ReviewRound]) -> dict[int, list[Pause]]:
+    """The materials pauses (REV-6) of each of `rounds`, oldest first (one query)."""
+    out: dict[int, list[Pause]] = {r.pk: [] for r in rounds}
+    for pause in Pause.objects.filter(review_round__in=[r.pk for r in rounds]).order_by("start", "pk"):
+        assert pause.review_round_id is not None
+        out[pause.review_round_id].append(pause)
+    return out
 
 
 def cases_for(*, user: User) -> QuerySet[Case]:
@@ -140,7 +158,8 @@ def _case_page(case: Case, *, timeline_limit: int) -> CasePage:
         documents=case_documents(case),
         evidence=list(Evidence.objects.filter(agency_id=case.agency_id, stream=case.stream).order_by("uploaded_at")),
         timeline=list(case_timeline_qs(case).order_by("-seq")[:timeline_limit]) if timeline_limit else [],
-        review_rounds=list(case.review_rounds.select_related("reviewer", "submitted_by")),
+        review_rounds=list(with_due(case.review_rounds.select_related("reviewer", "submitted_by", "opinion_document"),
+                                    review_clock_due())),
     )
 
 
@@ -210,3 +229,9 @@ def due_list_for(*, user: User, today: date, days: int = 14, limit: int = 100) -
 def missed_deadlines_for(*, user: User, limit: int = 100) -> list[Deadline]:
     qs = scope_to_agencies(Deadline.objects.filter(state=DeadlineState.MISSED), visible_agency_ids(user))
     return list(qs.select_related("case").order_by("-due", "-id")[:limit])
+
+
+def materials_pauses_started(round_ids: list[int]) -> dict[int, date]:
+    """The first paused day of each of these review rounds that is waiting for materials (REV-6; one query)."""
+    return dict(Pause.objects.filter(review_round_id__in=round_ids, end__isnull=True)
+                .values_list("review_round_id", "start"))

@@ -64,7 +64,6 @@ def _new_case(*, actor: User, agency: reg.Agency, kind: engine.Kind, data: CaseI
 
 def case_create(*, actor: User, kind: str, data: Mapping[str, Any] | Schema, today: date | None = None) -> Case:
     """Register a case of `kind` (案源登记 / 当场处罚登记 / 检查登记) with its parties, in the actor's agency."""
-    from zhifa.cases import kinds  # noqa: F401
 
     table = engine.KINDS.get(kind)
     if table is None:

@@ -20,7 +20,7 @@ from zhifa.records.blobstore import default_store
 from zhifa.records.evidence import CaptureInfo, evidence_create
 from zhifa.registry import models as reg
 from zhifa.registry.testing import AgencyPersonas, make_uscc
-from zhifa.review.actions import ALL_CHECKS_PASSED
+from zhifa.review.services import ALL_CHECKS_PASSED
 
 _serial = itertools.count(1)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -208,7 +208,7 @@ def walk_to(world: CaseWorld, case: Case, state: str, *, day: date = DAY, fine: 
             data = proposal(fine=fine, served_on=day)
         if action == "assign_reviewer":
             data = {"reviewer": str(world["legal_reviewer"].public_id)}
-        case = case_act(actor=actor_for(world, action), case_id=case.public_id, action=action, data=data, today=on)
+        case = case_act(actor=actor_for(world, action), case_id=case.public_id, action=action, data=data, today=on).case
         if target and case.state != target:
             raise AssertionError(f"{action} led to {case.state}, expected {target}")
     if case.state != state:
@@ -249,8 +249,8 @@ def pass_review(world: CaseWorld, case: Case, day: date = DAY, *, submit: bool =
     """Submit (unless already in review), assign the agency's reviewer and pass with every check ticked."""
     if submit:
         case = case_act(actor=world["officer"], case_id=case.public_id, action="submit_legal_review",
-                        data={"materials": "调查终结报告、证据材料、告知及陈述申辩材料"}, today=day)
+                        data={"materials": "调查终结报告、证据材料、告知及陈述申辩材料"}, today=day).case
     case = case_act(actor=world["legal_reviewer"], case_id=case.public_id, action="assign_reviewer",
-                    data={"reviewer": str(world["legal_reviewer"].public_id)}, today=day)
+                    data={"reviewer": str(world["legal_reviewer"].public_id)}, today=day).case
     return case_act(actor=world["legal_reviewer"], case_id=case.public_id, action="pass_legal_review",
-                    data={**ALL_CHECKS_PASSED, "opinion": "同意"}, today=day)
+                    data={**ALL_CHECKS_PASSED, "opinion": "同意"}, today=day).case

@@ -36,6 +36,7 @@ from zhifa.cases.forms import (
 )
 from zhifa.cases.kinds.common import OFFICERS
 from zhifa.cases.models import Case, Deadline
+from zhifa.cases.review_steps import review_gate
 from zhifa.cases.services import case_create
 from zhifa.common.countdown import Countdown
 from zhifa.common.errors import ServiceError
@@ -46,6 +47,7 @@ from zhifa.records import uploads
 from zhifa.records.access import fail_closed, record_access, record_list_access
 from zhifa.records.forms import CaptureForm, upload_form_context, upload_session_from_post, upload_single
 from zhifa.records.http import service_errors_as_json, session_json
+from zhifa.review.cards import round_cards
 
 PAGE_SIZE = 20
 DUE_HORIZON_DAYS = 14
@@ -72,8 +74,6 @@ def _countdown(deadline: Deadline, today: date) -> Countdown:
 
 
 def _all_states() -> dict[str, str]:
-    from zhifa.cases import kinds  # noqa: F401
-
     states: dict[str, str] = {}
     for kind in KINDS.values():
         for code, label in kind.states.items():
@@ -94,7 +94,6 @@ def _state_label(case: Case) -> str:
 def case_list(request: HttpRequest) -> HttpResponse:
     """My cases / all cases of the agency: filters, search, pagination; each row with its next deadline."""
     user = request.user
-    from zhifa.cases import kinds  # noqa: F401
 
     officer = user.has_role(*OFFICERS)  # type: ignore[union-attr]
     scope = request.GET.get("scope") or ("mine" if officer else "all")
@@ -170,8 +169,6 @@ def _split_errors(errors: list[dict[str, Any]], case_form: Any, party_form: Any)
 @require_http_methods(["GET", "POST"])
 def case_new(request: HttpRequest) -> HttpResponse:
     """Register a case (案源登记 / 当场处罚登记 / 检查登记) with one party."""
-    from zhifa.cases import kinds  # noqa: F401
-
     user = request.user
     kind = request.GET.get("kind") or request.POST.get("kind") or "penalty"
     if kind not in NEW_CASE_KINDS or kind not in KINDS:
@@ -257,9 +254,6 @@ def case_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     open_deadlines = [_countdown(d, today) for d in page.deadlines if d.is_open]
     decision = next((c for c in open_deadlines if c.deadline.code == "decision"), None)
     actions = allowed_actions(request.user, case)  # type: ignore[arg-type]
-    from zhifa.review.services import review_gate
-    from zhifa.review.views import round_cards
-
     review_block = review_gate(case) if any(a.name == "decide" for a in actions) else None
     return render(request, "cases/detail.html", {
         "page": page, "case": case, "info": _case_info(case), "kind_label": table.label, "state_label": table.state_label(case.state),
@@ -273,7 +267,7 @@ def case_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
         "can_upload": ev.can_upload(request.user),  # type: ignore[arg-type]
         "upload_other_url": reverse("records:upload") + "?" + urlencode({"stream": case.stream}),
         "today": today,
-        "review_cards": round_cards(page.review_rounds, page.documents, today),
+        "review_cards": round_cards(page.review_rounds, today),
         "review_block": review_block,
     })
 
@@ -328,10 +322,6 @@ def _refusal(user: Any, case: Case, action: Action) -> str:
     return refused.message if refused is not None else ""
 
 
-def _new_documents(case: Case, before: set[Any]) -> list[Any]:
-    return [d for d in selectors.case_documents(case) if d.pk not in before]
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 @fail_closed
@@ -353,9 +343,8 @@ def case_action(request: HttpRequest, public_id: UUID, action: str) -> HttpRespo
     if request.method == "POST":
         form = form_class(request.POST, case=case, today=today, initial=initial, user=user, request=request)
         if form.is_valid():
-            existing = {d.pk for d in selectors.case_documents(case)}
             try:
-                engine.case_act(actor=user, case_id=case.public_id, action=act.name, data=form.payload())  # type: ignore[arg-type]
+                acted = engine.case_act(actor=user, case_id=case.public_id, action=act.name, data=form.payload())  # type: ignore[arg-type]
             except InvalidInput as exc:
                 rest = form.add_service_errors(exc.errors)
                 error, status = "；".join([exc.message, *rest]), exc.status
@@ -363,7 +352,7 @@ def case_action(request: HttpRequest, public_id: UUID, action: str) -> HttpRespo
                 error, status = chinese_message(exc.message), exc.status
                 error_items = [str(e) for e in getattr(exc, "errors", None) or [] if isinstance(e, str)]
             else:
-                issued = _new_documents(case, existing)
+                issued = acted.documents
                 text = _("已完成“%(label)s”。") % {"label": act.label}
                 if issued:
                     text += _("已出具：%(docs)s。") % {"docs": "、".join(

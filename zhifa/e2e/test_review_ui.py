@@ -36,9 +36,9 @@ def test_review_round_trip_in_the_browser(
     def to_defense_review() -> Case:
         case = walk_to(world, new_penalty_case(world), "investigation_concluded")
         case = case_act(actor=world["agency_head"], case_id=case.public_id, action="issue_prior_notice",
-                        data=proposal(fine="8000", served_on=DAY), today=DAY)
+                        data=proposal(fine="8000", served_on=DAY), today=DAY).case
         return case_act(actor=world["officer"], case_id=case.public_id, action="close_defense",
-                        data={"outcome": "waived", "on": DAY}, today=DAY)
+                        data={"outcome": "waived", "on": DAY}, today=DAY).case
 
     case = outside_the_event_loop(to_defense_review)
     assert case.state == "defense_review" and case.legal_review_required

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date
 from typing import Any
@@ -231,3 +232,8 @@ def supervision_event_rows(events: list[reg.SupervisionEvent]) -> list[dict[str,
             "reason": e.reason,
         },
     } for e in events]
+
+
+def agency_public_ids(agency_ids: Iterable[int]) -> dict[int, UUID]:
+    """The public ids of these agencies, by primary key (one query)."""
+    return dict(reg.Agency.objects.filter(pk__in=list(agency_ids)).values_list("pk", "public_id"))

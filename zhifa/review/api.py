@@ -19,7 +19,6 @@ selectors of zhifa/review/selectors.py, scoped to the agencies the user may see:
 from __future__ import annotations
 
 import datetime
-import json
 import uuid
 from typing import Any, Literal
 
@@ -30,19 +29,24 @@ from ninja.security import django_auth
 
 from zhifa.accounts.auth import ApiTokenAuth
 from zhifa.accounts.roles import Role
+from zhifa.accounts.selectors import users_by_id
 from zhifa.cases import engine
+from zhifa.cases.review_steps import review_subject
+from zhifa.cases.selectors import case_get_for, materials_pauses_started, review_clock_due
 from zhifa.common.errors import NotAllowed
 from zhifa.common.paging import offset_query
 from zhifa.records.access import api_fail_closed, record_access, record_list_access
+from zhifa.registry.selectors import agency_public_ids
 from zhifa.review import selectors
 from zhifa.review.models import (
     OPEN_STATES,
     CheckItem,
     CoordinationOutcome,
-    ReviewPause,
     ReviewRound,
     ReviewState,
 )
+from zhifa.review.services import assignment_problem, first_penalty_review
+from zhifa.workdays.calendar import load_calendar
 
 router = Router(tags=["法制审核（需令牌）"], auth=[ApiTokenAuth(), django_auth])
 
@@ -247,27 +251,28 @@ def _paused_on(rounds: list[ReviewRound]) -> dict[int, datetime.date]:
     if not waiting:
         return {}
     return {round_id: datetime.date.fromordinal(start.toordinal() - 1) for round_id, start in
-            ReviewPause.objects.filter(round_id__in=waiting, end__isnull=True).values_list("round_id", "start")}
+            materials_pauses_started(waiting).items()}
 
 
 def _summary(rnd: ReviewRound, today: datetime.date, paused_on: datetime.date | None = None) -> dict[str, Any]:
     """While the clock is paused (REV-6) the stored due date is not yet the real one: no days left are shown, and
     the round is overdue only if its due date had already passed when the materials were requested."""
     case = rnd.case
+    due: datetime.date | None = getattr(rnd, "due", None)  # annotated from the case's review clock (ADR 0024)
     is_open = rnd.state in OPEN_STATES
     paused = rnd.state == ReviewState.MATERIALS_REQUESTED
     if not is_open:
         overdue = rnd.overdue
     elif paused:
-        overdue = bool(rnd.due and paused_on and paused_on > rnd.due)
+        overdue = bool(due and paused_on and paused_on > due)
     else:
-        overdue = bool(rnd.due and today > rnd.due)
+        overdue = bool(due and today > due)
     return {
         "id": rnd.public_id, "case_id": case.public_id, "case_reference": case.reference, "case_title": case.title,
         "agency_name": rnd.agency.name, "number": rnd.number, "state": rnd.state,
         "state_label": _state_label(rnd.state), "reasons": [str(r) for r in rnd.reasons or []],
-        "submitted_on": rnd.submitted_on, "received_on": rnd.received_on, "due": rnd.due,
-        "days_left": (rnd.due - today).days if is_open and not paused and rnd.due else None,
+        "submitted_on": rnd.submitted_on, "received_on": rnd.received_on, "due": due,
+        "days_left": (due - today).days if is_open and not paused and due else None,
         "paused": paused, "extended": rnd.extended,
         "assigned_to": _name(rnd.assigned_to), "reviewer": _name(rnd.reviewer), "decided_on": rnd.decided_on,
         "overdue": overdue,
@@ -275,28 +280,8 @@ def _summary(rnd: ReviewRound, today: datetime.date, paused_on: datetime.date | 
 
 
 def _opinion_document(rnd: ReviewRound) -> dict[str, Any] | None:
-    """The 法制审核意见书 issued with this round: named in the ledger entry of the pass/return action that decided
-    it (payload review.round); failing that, the n-th opinion document of the case for the n-th decided round."""
-    from zhifa.documents.models import Document
-    from zhifa.records.models import LedgerEntry
-
-    if rnd.state in OPEN_STATES:
-        return None
-    docs = list(Document.objects.filter(subject_id=rnd.case.public_id, doc_type=OPINION_DOC).order_by("issued_at",
-                                                                                                        "pk"))
-    doc = None
-    for raw in LedgerEntry.objects.filter(stream=rnd.case.stream, kind__in=DECISION_ACTIONS).values_list(
-            "canonical", flat=True):
-        payload = json.loads(bytes(raw)).get("payload") or {}
-        if (payload.get("review") or {}).get("round") != rnd.number:
-            continue
-        ids = {d.get("id") for d in payload.get("documents") or [] if d.get("type") == OPINION_DOC}
-        doc = next((d for d in docs if str(d.public_id) in ids), None)
-    if doc is None:
-        decided = list(ReviewRound.objects.filter(case_id=rnd.case_id).exclude(state__in=OPEN_STATES)
-                       .order_by("number").values_list("number", flat=True))
-        index = decided.index(rnd.number) if rnd.number in decided else -1
-        doc = docs[index] if 0 <= index < len(docs) else None
+    """The 法制审核意见书 issued with this round (its `opinion_document`, linked when issued)."""
+    doc = rnd.opinion_document
     if doc is None:
         return None
     return {"id": doc.public_id, "name": doc.name, "number": doc.number, "issued_at": doc.issued_at,
@@ -305,8 +290,6 @@ def _opinion_document(rnd: ReviewRound) -> dict[str, Any] | None:
 
 
 def _detail(rnd: ReviewRound, today: datetime.date) -> dict[str, Any]:
-    from zhifa.workdays.calendar import load_calendar
-
     case = rnd.case
     data = _summary(rnd, today, _paused_on([rnd]).get(rnd.pk))
     calendar = load_calendar(rnd.agency.region_code)
@@ -325,7 +308,7 @@ def _detail(rnd: ReviewRound, today: datetime.date) -> dict[str, Any]:
         checks=[{"item": c.item, "label": str(CheckItem(c.item).label) if c.item in CheckItem.values else c.item,
                  "passed": c.passed, "comment": c.comment}
                 for c in sorted(checks.values(), key=lambda c: order.index(c.item) if c.item in order else 99)],
-        pauses=[{"start": p.start, "end": p.end, "missing": p.missing,
+        pauses=[{"start": p.start, "end": p.end, "missing": p.note,
                  "working_days": None if p.end is None else calendar.working_days_between(
                      datetime.date.fromordinal(p.start.toordinal() - 1), p.end)}
                 for p in rnd.pauses.order_by("start", "pk")],
@@ -339,8 +322,7 @@ def _detail(rnd: ReviewRound, today: datetime.date) -> dict[str, Any]:
         rounds=[{"id": r.public_id, "number": r.number, "state": r.state, "state_label": _state_label(r.state),
                  "submitted_on": r.submitted_on, "decided_on": r.decided_on, "reviewer": _name(r.reviewer),
                  "problems": r.problems}
-                for r in ReviewRound.objects.filter(case_id=rnd.case_id).select_related("reviewer")
-                .order_by("number")],
+                for r in selectors.rounds_of_case(rnd.case_id)],
     )
     return data
 
@@ -360,8 +342,8 @@ def review_queue(
 ) -> Any:
     """The review rounds of the agencies the user may see; like the staff queue, one 调阅 entry naming the cases
     listed (issue 9 defect 9)."""
-    rows, total = selectors.review_queue_for(user=request.user, scope=scope, limit=limit,  # type: ignore[arg-type]
-                                             offset=offset)
+    rows, total = selectors.review_queue_for(user=request.user, due=review_clock_due(),  # type: ignore[arg-type]
+                                             scope=scope, limit=limit, offset=offset)
     record_list_access(user=request.user, object_kind="review_queue", action=f"list:{scope}", request=request,
                        shown=[(r.agency_id, str(r.case.public_id)) for r in rows])
     today = engine.today_in_china()
@@ -377,9 +359,9 @@ def review_queue(
             summary="审核轮次详情（送审材料、审核清单、暂停、协调、审核意见书；记录调阅）")
 @decorate_view(_fail_closed)
 def review_round_get(request: HttpRequest, round_id: uuid.UUID) -> Any:
-    rnd = (selectors.rounds_for(user=request.user)  # type: ignore[arg-type]
+    rnd = (selectors.with_due(selectors.rounds_for(user=request.user), review_clock_due())  # type: ignore[arg-type]
            .select_related("case", "agency", "assigned_to", "assigned_by", "submitted_by", "reviewer",
-                           "extension_approved_by")
+                           "extension_approved_by", "opinion_document")
            .filter(public_id=round_id).first())
     if rnd is None:
         raise Http404
@@ -397,25 +379,21 @@ def review_reviewers(
     request: HttpRequest,
     case_id: uuid.UUID | None = Query(None, description="案件：说明每位审核人员能否审核该案"),  # noqa: B008
 ) -> Any:
-    from zhifa.accounts.models import User
-    from zhifa.review.services import assignment_problem, first_penalty_review
-
     user = request.user
     agency_id = getattr(user, "agency_id", None)
-    case = None
+    subject = None
     if case_id is not None:
-        from zhifa.cases.selectors import case_get_for
-
         case = case_get_for(user=user, case_id=case_id)  # type: ignore[arg-type]  # 404 outside the user's scope
+        subject = review_subject(case, with_participants=True)
         agency_id = case.agency_id
     if agency_id is None:
         return []
     loads = selectors.reviewer_workloads(agency_id=agency_id)
-    users = User.objects.in_bulk([w.user_id for w in loads])
+    users = users_by_id(w.user_id for w in loads)
     out = []
     for w in loads:
         reviewer = users[w.user_id]
-        problem = assignment_problem(case, reviewer) if case is not None else None
+        problem = assignment_problem(subject, reviewer) if subject is not None else None
         out.append({"id": reviewer.public_id, "name": w.name, "open": w.open, "done": w.done,
                     "legal_qualification": w.qualified, "first_review": first_penalty_review(reviewer),
                     "problem": None if problem is None else {"rule": problem[0], "message": problem[1]}})
@@ -429,14 +407,11 @@ def review_reviewers(
             operation_id="review_supervision", summary="法制审核监督统计（按机关；问题按审核清单项）")
 def review_supervision(request: HttpRequest) -> Any:
     """Supervisors see the agencies their bureau supervises; agency heads and legal reviewers their own agency."""
-    from zhifa.registry.models import Agency
-
     user = request.user
     if not user.has_role(*SUPERVISION_ROLES):  # type: ignore[union-attr]
         raise NotAllowed("只有监督人员、机关负责人和法制审核人员可以查看法制审核监督统计。")
-    figures = selectors.supervision_for(user=user, today=engine.today_in_china())  # type: ignore[arg-type]
-    public_ids = dict(Agency.objects.filter(pk__in=[f.agency_id for f in figures.agencies])
-                      .values_list("pk", "public_id"))
+    figures = selectors.supervision_for(user=user, due=review_clock_due(), today=engine.today_in_china())  # type: ignore[arg-type]
+    public_ids = agency_public_ids(f.agency_id for f in figures.agencies)
     by_label = {str(item.label): item.value for item in CheckItem}
     return {
         "total": figures.total,

@@ -1,5 +1,8 @@
 """Legal review (重大执法决定法制审核, rules.md §6) of a case's proposed decision.
 
+The rounds hang on the subject row (today a case: the `case` column); review reads nothing else of it — it is given a
+review subject value (zhifa/review/subject.py, ADR 0024). The clock row and its pauses are kept by the subject's owner.
+
 A case that needs review is submitted as a package (REV-15) and reviewed in rounds (REV-10). Each round is
 assigned to an independent reviewer of the agency's legal office (REG-19, REG-21), runs on a 5 + 3 working-day
 clock that pauses while materials are returned for completion (REV-6), is checked item by item (REV-8) and ends with
@@ -42,7 +45,6 @@ class ReviewRound(models.Model):
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     submitted_on = models.DateField(_("送审日期"))
     received_on = models.DateField(_("收到完整材料日期"), null=True, blank=True)  # REV-6 clock start
-    due = models.DateField(_("审核期限"), null=True, blank=True, db_index=True)
     extended = models.BooleanField(_("已延长"), default=False)
     extension_approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                               on_delete=models.PROTECT, related_name="+")
@@ -59,13 +61,17 @@ class ReviewRound(models.Model):
     problems = models.PositiveSmallIntegerField(_("发现问题数"), default=0)
     working_days_taken = models.PositiveSmallIntegerField(_("用时（工作日）"), null=True, blank=True)
     overdue = models.BooleanField(_("超期"), default=False)
+    # The 法制审核意见书 issued with the decision (REV-9), linked when it is issued (ADR 0024).
+    opinion_document = models.ForeignKey("documents.Document", null=True, blank=True, on_delete=models.PROTECT,
+                                         related_name="+", verbose_name=_("法制审核意见书"))
 
     class Meta:
         ordering = ["case", "number"]
-        # Queue pages read open rounds (no decision date) in due order and finished ones by decision date
-        # (bench/README.md, review).
-        indexes = [models.Index(fields=["agency", "decided_on", "due"], name="review_round_agency_queue"),
-                   models.Index(fields=["assigned_to", "decided_on", "due"], name="review_round_reviewer_queue")]
+        # Queue pages read open rounds (no decision date) and finished ones by decision date (bench/README.md,
+        # review). The due date is the subject's clock (cases' deadline row, ADR 0024), not a column here.
+        indexes = [models.Index(fields=["agency", "decided_on", "received_on"], name="review_round_agency_queue"),
+                   models.Index(fields=["assigned_to", "decided_on", "received_on"],
+                                name="review_round_reviewer_queue")]
         constraints = [
             models.UniqueConstraint(fields=["case", "number"], name="review_round_unique_number"),
             models.UniqueConstraint(fields=["case"], condition=Q(state__in=["pending", "in_review",
@@ -76,15 +82,6 @@ class ReviewRound(models.Model):
     @property
     def is_open(self) -> bool:
         return self.state in OPEN_STATES
-
-
-class ReviewPause(models.Model):
-    """Materials returned for completion: the REV-6 clock stops from `start` to `end` (CAL-14)."""
-
-    round = models.ForeignKey(ReviewRound, on_delete=models.CASCADE, related_name="pauses")
-    start = models.DateField()
-    end = models.DateField(null=True, blank=True)
-    missing = models.TextField(_("需补充的材料"))
 
 
 class CheckItem(models.TextChoices):

@@ -5,39 +5,44 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING
 
 from django.db.models import Avg, Count, Q, QuerySet, Sum
+from django.db.models.expressions import BaseExpression
 from django.utils import timezone
 
+from zhifa.accounts.models import User
 from zhifa.accounts.roles import Role
 from zhifa.accounts.scoping import scope_to_agencies, visible_agency_ids
+from zhifa.registry.models import Agency, CertificateStatus, Staff, required_legal_reviewers
 from zhifa.review.models import OPEN_STATES, CheckItem, CheckResult, ReviewRound, ReviewState
 
 RUNNING_STATES = (ReviewState.PENDING, ReviewState.IN_REVIEW)  # open rounds whose clock runs
-
-if TYPE_CHECKING:
-    from zhifa.accounts.models import User
 
 
 def rounds_for(*, user: User) -> QuerySet[ReviewRound]:
     return scope_to_agencies(ReviewRound.objects.all(), visible_agency_ids(user))
 
 
-def review_queue_for(*, user: User, scope: str = "open", limit: int = 50, offset: int = 0,
+def with_due(qs: QuerySet[ReviewRound], due: BaseExpression) -> QuerySet[ReviewRound]:
+    """Rounds with their `due` date read from the subject's clock. Review keeps no clock of its own (ADR 0024): the
+    subject's owner gives the expression (for cases: `zhifa.cases.selectors.review_clock_due`)."""
+    return qs.annotate(due=due)
+
+
+def review_queue_for(*, user: User, due: BaseExpression, scope: str = "open", limit: int = 50, offset: int = 0,
                      today: date | None = None) -> tuple[list[ReviewRound], int]:
     """The queue: `open` (all open rounds, earliest due first), `mine` (assigned to me), `unassigned`,
-    `overdue` (open and past due), `done` (decided, newest first)."""
-    qs = rounds_for(user=user)
+    `overdue` (open and past due), `done` (decided, newest first). `due`: see `with_due`."""
+    qs = with_due(rounds_for(user=user), due)
     today = today or timezone.localdate()
-    # Open rounds have no decision date: `decided_on IS NULL` lets the (agency, decided_on, due) index serve the
-    # page in due order instead of sorting every open round (bench/README.md, review).
+    # Open rounds have no decision date: `decided_on IS NULL` keeps the page to the open rounds of the agency
+    # (the (agency, decided_on, received_on) index) before they are put in due order (bench/README.md, review).
     if scope == "mine":
         qs = qs.filter(assigned_to=user, decided_on__isnull=True, state__in=OPEN_STATES)
     elif scope == "unassigned":
         qs = qs.filter(decided_on__isnull=True, state=ReviewState.PENDING)
     elif scope == "overdue":
-        qs = qs.filter(decided_on__isnull=True, state__in=RUNNING_STATES, due__lt=today)  # a paused clock: not due
+        qs = qs.filter(Q(due__lt=today), decided_on__isnull=True, state__in=RUNNING_STATES)  # a paused clock: not due
     elif scope == "done":
         qs = qs.filter(decided_on__isnull=False)
     else:
@@ -61,7 +66,6 @@ class Workload:
 
 def reviewer_workloads(*, agency_id: int) -> list[Workload]:
     """Each legal reviewer of the agency with open and finished rounds (shown when assigning, issue 5 §3)."""
-    from zhifa.accounts.models import User
 
     users = list(User.objects.filter(agency_id=agency_id, roles__role=Role.LEGAL_REVIEWER, is_active=True)
                  .select_related("staff").order_by("full_name").distinct())
@@ -105,13 +109,12 @@ class Supervision:
     total: int
 
 
-def supervision_for(*, user: User, today: date | None = None) -> Supervision:
+def supervision_for(*, user: User, due: BaseExpression, today: date | None = None) -> Supervision:
     """Reviews by state, overdue, time taken and problems found, per agency the user may see, with the REG-20
     staffing alert. Aggregates only: the query count does not grow with the number of reviews."""
-    from zhifa.registry.models import Agency, required_legal_reviewers
 
     today = today or timezone.localdate()
-    qs = rounds_for(user=user).order_by()  # no default ordering: it would join every round to its case
+    qs = with_due(rounds_for(user=user).order_by(), due)  # no default ordering: it would join every round to its case
     by_state = qs.values("agency_id", "state").annotate(n=Count("id"))
     stats = qs.values("agency_id").annotate(
         overdue_open=Count("id", filter=Q(state__in=RUNNING_STATES, due__lt=today)),
@@ -147,7 +150,6 @@ def supervision_for(*, user: User, today: date | None = None) -> Supervision:
 
 
 def _reviewer_counts(agency_ids: list[int]) -> dict[int, int]:
-    from zhifa.registry.models import Staff
 
     rows = (Staff.objects.filter(agency_id__in=agency_ids, is_legal_reviewer=True, active=True)
             .values_list("agency_id").annotate(n=Count("id")))
@@ -156,10 +158,14 @@ def _reviewer_counts(agency_ids: list[int]) -> dict[int, int]:
 
 def _officer_counts(agency_ids: list[int], today: date) -> dict[int, int]:
     """REG-20's base: certified, non-auxiliary officers on `today` (as registry.selectors.certified_officers)."""
-    from zhifa.registry.models import CertificateStatus, Staff
 
     rows = (Staff.objects.filter(agency_id__in=agency_ids, active=True, is_auxiliary=False,
                                  certificates__status=CertificateStatus.VALID, certificates__valid_from__lte=today,
                                  certificates__valid_to__gte=today)
             .values_list("agency_id").annotate(n=Count("id", distinct=True)))
     return dict(rows)
+
+
+def rounds_of_case(case_id: int) -> QuerySet[ReviewRound]:
+    """Every review round of a case, in order, with its reviewer (the caller has already scoped the case)."""
+    return ReviewRound.objects.filter(case_id=case_id).select_related("reviewer").order_by("number")

@@ -1,14 +1,16 @@
-"""Legal review (rules.md §6): scope (REV-2/REV-3), the submission package (REV-15), assignment (REG-19, REG-21),
-the 5 + 3 working-day clock with pauses (REV-6), the checklist and opinion (REV-8/REV-9), rounds and coordination
-(REV-10), and the decision gate (REV-1, REV-13).
+"""Legal review (rules.md §6) of a review subject (zhifa/review/subject.py): scope (REV-2/REV-3), the submission
+package (REV-15), assignment (REG-19, REG-21), the 5 + 3 working-day clock with pauses (REV-6: review computes the
+dates, the subject's owner keeps the clock row and the pauses), the checklist and opinion (REV-8/REV-9), rounds and
+coordination (REV-10), and the decision gate (REV-1, REV-13).
 
-These functions run inside a case action (zhifa/review/actions.py), so they share its transaction and its ledger
-entry; they refuse by raising `ReviewRefused` (a 409 naming the rule) before they write.
+These functions run inside an action of the subject's owner (for cases: zhifa/cases/review_steps.py), so they share
+its transaction and its ledger entry; they refuse by raising `ReviewRefused` (a 409 naming the rule) before they
+write. Nothing here imports the owner's app (ADR 0024).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -18,20 +20,21 @@ from django.utils.translation import gettext as _
 
 from zhifa.accounts.roles import Role
 from zhifa.common.errors import ServiceError
-from zhifa.registry.models import ActionType, DiscretionBenchmark, PublicationStatus, ReviewCatalogItem, Staff
+from zhifa.registry.models import PublicationStatus, ReviewCatalogItem, Staff
 from zhifa.review.models import (
     CheckItem,
     CheckResult,
     Coordination,
-    ReviewPause,
     ReviewRound,
     ReviewState,
 )
+from zhifa.review.subject import ClockState, ReviewSubject
+from zhifa.workdays.calendar import Deadline as Due
 from zhifa.workdays.calendar import Direction, load_calendar
 
 if TYPE_CHECKING:
     from zhifa.accounts.models import User
-    from zhifa.cases.models import Case
+    from zhifa.documents.models import Document
 
 REVIEW_DAYS = 5  # REV-6
 EXTENSION_DAYS = 3
@@ -49,18 +52,6 @@ class ReviewRefused(ServiceError):
 # ----------------------------------------------------------------------------------------------------------- scope
 
 
-def proposal_of(case: Case) -> dict[str, Any]:
-    """What the reviewer approves (REV-13): a later change of any of these needs a new round."""
-    return {
-        "penalty_kinds": sorted(case.penalty_kinds or []),
-        "fine_amount": None if case.fine_amount is None else str(case.fine_amount),
-        "confiscation_amount": None if case.confiscation_amount is None else str(case.confiscation_amount),
-        "facts": case.facts,
-        "legal_basis": case.legal_basis_text,
-        "penalty_text": case.penalty_text,
-    }
-
-
 def _amount(value: Any) -> Decimal | None:
     try:
         return None if value in (None, "") else Decimal(str(value))
@@ -68,35 +59,31 @@ def _amount(value: Any) -> Decimal | None:
         return None
 
 
-def _kind_matches(catalog_kinds: list[str], labels: list[str]) -> bool:
+def _kind_matches(catalog_kinds: list[str], labels: tuple[str, ...]) -> bool:
     return any(c and (c in label or label in c) for c in catalog_kinds for label in labels)
 
 
-def review_scope(case: Case) -> list[str]:
-    """Why this case's proposed decision needs legal review (empty: it does not): REV-2, and each criterion of the
-    agency's published 法制审核目录清单 (REV-3) that the proposal matches — action type, penalty kinds, amount by
-    party type, hearing, complexity, several legal relations, public interest, public attention."""
-    from zhifa.cases.gates import PENALTY_KINDS, party_is_person
-
+def review_scope(subject: ReviewSubject) -> list[str]:
+    """Why the subject's proposed decision needs legal review (empty: it does not): REV-2, and each criterion of the
+    agency's published 法制审核目录清单 (REV-3) for the subject's action type that the proposal matches — penalty
+    kinds, amount by party type, hearing, complexity, several legal relations, public interest, public attention."""
+    c = subject.criteria
     reasons: list[str] = []
-    if case.hearing_held:
+    if c.hearing_held:
         reasons.append(_("经过听证程序（REV-2）"))
-    labels = [PENALTY_KINDS.get(k, k) for k in case.penalty_kinds or []]
-    person = party_is_person(case)
-    amount = (case.fine_amount or Decimal(0)) + (case.confiscation_amount or Decimal(0))
-    items = ReviewCatalogItem.objects.filter(agency_id=case.agency_id, action_type=ActionType.PENALTY,
+    items = ReviewCatalogItem.objects.filter(agency_id=subject.agency_id, action_type=c.action_type,
                                              publication_status=PublicationStatus.PUBLISHED)
     for item in items:
-        threshold = _amount(item.amount_threshold_person if person else item.amount_threshold_organization)
+        threshold = _amount(item.amount_threshold_person if c.party_is_person else item.amount_threshold_organization)
         matched = [
             _("金额达到%(t)s元") % {"t": f"{threshold:,.0f}"}
-            if threshold is not None and threshold > 0 and amount >= threshold else "",
-            _("处罚种类") if item.penalty_kinds and _kind_matches(list(item.penalty_kinds), labels) else "",
-            _("经过听证") if item.when_hearing_held and case.hearing_held else "",
-            _("案情疑难复杂") if item.when_complex and case.is_complex else "",
-            _("涉及多个法律关系") if item.when_multiple_legal_relations and case.multiple_legal_relations else "",
-            _("涉及重大公共利益") if item.when_public_interest and case.public_interest else "",
-            _("社会关注度高") if item.when_high_attention and case.high_attention else "",
+            if threshold is not None and threshold > 0 and c.amount >= threshold else "",
+            _("处罚种类") if item.penalty_kinds and _kind_matches(list(item.penalty_kinds), c.penalty_kinds) else "",
+            _("经过听证") if item.when_hearing_held and c.hearing_held else "",
+            _("案情疑难复杂") if item.when_complex and c.is_complex else "",
+            _("涉及多个法律关系") if item.when_multiple_legal_relations and c.multiple_legal_relations else "",
+            _("涉及重大公共利益") if item.when_public_interest and c.public_interest else "",
+            _("社会关注度高") if item.when_high_attention and c.high_attention else "",
         ]
         hits = [m for m in matched if m]
         if hits:
@@ -107,139 +94,69 @@ def review_scope(case: Case) -> list[str]:
 # ---------------------------------------------------------------------------------------------------------- rounds
 
 
-def latest_round(case: Case) -> ReviewRound | None:
-    return ReviewRound.objects.filter(case=case).order_by("-number").first()
+def latest_round(subject: ReviewSubject) -> ReviewRound | None:
+    return ReviewRound.objects.filter(case_id=subject.pk).order_by("-number").first()
 
 
-def open_round(case: Case) -> ReviewRound:
-    last = latest_round(case)
+def open_round(subject: ReviewSubject) -> ReviewRound:
+    last = latest_round(subject)
     if last is None or not last.is_open:
         raise ReviewRefused(_("本案没有进行中的法制审核"), rule="REV-5")
     return last
 
 
-def review_gate(case: Case) -> tuple[str, str] | None:
-    """None if the case may be decided as far as legal review goes, else (rule, Chinese reason): REV-1, REV-13."""
-    if not case.legal_review_required:
+def review_gate(subject: ReviewSubject) -> tuple[str, str] | None:
+    """None if the subject may be decided as far as legal review goes, else (rule, Chinese reason): REV-1, REV-13."""
+    if not subject.required:
         return None
-    last = latest_round(case)
+    last = latest_round(subject)
     if last is None:
         return "REV-1", _("本案属于重大执法决定，未经法制审核不得作出决定")
     if last.state != ReviewState.PASSED:
         return "REV-1", _("本案最近一轮法制审核尚未通过，不得作出决定")
-    if last.proposal != proposal_of(case):
+    if last.proposal != dict(subject.proposal):
         return "REV-13", _("法制审核通过后，处理意见（事实、依据或处罚）已经改变，应当重新送审")
     return None
 
 
-def package_of(case: Case) -> tuple[dict[str, Any], list[str]]:
-    """The submission package (REV-15) built from the case, and the Chinese names of what is missing."""
-    from zhifa.documents.models import Document
-
-    docs = {d.doc_type: d for d in Document.objects.filter(subject_id=case.public_id).order_by("issued_at")}
-    package: dict[str, Any] = {
-        "investigation_report": case.investigation_report,
-        "proposal": proposal_of(case),
-        "facts": case.facts,
-        "evidence": [line for line in case.evidence_summary.splitlines() if line.strip()],
-        "legal_basis": case.legal_basis_text,
-        "benchmark": None if case.benchmark is None else {"id": str(case.benchmark.public_id),
-                                                          "code": case.benchmark.code,
-                                                          "version": case.benchmark_version},
-        "documents": [{"id": str(d.public_id), "type": d.doc_type, "name": d.name, "number": d.number}
-                      for d in docs.values()],
-        "hearing_held": case.hearing_held,
-        "defense": case.defense_outcome,
-    }
-    missing = []
-    if not case.investigation_report.strip():
-        missing.append(_("调查终结报告"))
-    if not (case.penalty_kinds or case.penalty_text.strip()):
-        missing.append(_("拟作出的处理决定"))
-    if not case.facts.strip():
-        missing.append(_("违法事实"))
-    if not package["evidence"]:
-        missing.append(_("证据清单"))
-    if not case.legal_basis_text.strip():
-        missing.append(_("法律依据"))
-    if case.benchmark_id is None and case.power_item_id is not None and DiscretionBenchmark.objects.filter(
-            power_item_id=case.power_item_id, publication_status=PublicationStatus.PUBLISHED).exists():
-        missing.append(_("适用的裁量基准（本事项有已公布的裁量基准，CASE-27）"))
-    if case.notice_served_on is not None and "prior_notice" not in docs:
-        missing.append(_("行政处罚事先告知书"))
-    if case.defense_outcome == "statement" and "defense_record" not in docs:
-        missing.append(_("陈述申辩笔录"))
-    if case.hearing_held and case.state == "hearing_held" and "hearing_record" not in docs:
-        missing.append(_("听证笔录"))
-    return package, missing
+def review_due(*, subject: ReviewSubject, received_on: date, extended: bool,
+               pauses: Iterable[tuple[date, date | None]] = ()) -> Due:
+    """REV-6: 5 working days from receipt of the complete package, 3 more when extended, materials pauses not
+    counted (CAL-14; an open pause counts as not yet ended and is left out until it ends)."""
+    days = REVIEW_DAYS + (EXTENSION_DAYS if extended else 0)
+    closed = [(start, end) for start, end in pauses if end is not None]
+    return load_calendar(subject.region_code).add_working_days(
+        received_on, days, direction=Direction.AGENCY_OBLIGATION, pauses=closed)
 
 
-def _due(case: Case, rnd: ReviewRound) -> Any:
-    days = REVIEW_DAYS + (EXTENSION_DAYS if rnd.extended else 0)
-    pauses = [(p.start, p.end) for p in rnd.pauses.all() if p.end is not None]
-    assert rnd.received_on is not None
-    return load_calendar(case.agency.region_code).add_working_days(
-        rnd.received_on, days, direction=Direction.AGENCY_OBLIGATION, pauses=pauses)
-
-
-def review_submit(*, case: Case, actor: User, on: date, materials: str, reasons: list[str]) -> ReviewRound:
-    """REV-5/REV-15: a new round with the complete package; the 5-working-day clock starts on receipt (REV-6)."""
-    from zhifa.cases.deadlines import deadline_start
-
-    package, missing = package_of(case)
-    if missing:
+def review_submit(*, subject: ReviewSubject, actor: User, on: date, materials: str,
+                  reasons: list[str]) -> tuple[ReviewRound, Due]:
+    """REV-5/REV-15: a new round with the complete package; returns it and its due date: the 5-working-day clock
+    starts on receipt (REV-6). The subject's owner keeps the clock."""
+    if subject.missing:
+        missing = list(subject.missing)
         raise ReviewRefused(_("送审材料不完整，缺少：%(m)s") % {"m": "、".join(missing)}, rule="REV-15", errors=missing)
-    last = latest_round(case)
+    last = latest_round(subject)
     rnd = ReviewRound.objects.create(
-        case=case, agency_id=case.agency_id, number=(last.number + 1) if last else 1, reasons=reasons,
-        proposal=proposal_of(case), package=package, materials=materials, submitted_by=actor, submitted_on=on,
-        received_on=on,
+        case_id=subject.pk, agency_id=subject.agency_id, number=(last.number + 1) if last else 1, reasons=reasons,
+        proposal=dict(subject.proposal), package=dict(subject.package), materials=materials, submitted_by=actor,
+        submitted_on=on, received_on=on,
     )
-    due = _due(case, rnd)
-    rnd.due = due.due
-    rnd.save(update_fields=["due"])
-    deadline_start(case=case, code="review", rule="REV-6", label=_("法制审核（收到完整材料之日起5个工作日）"), start=on,
-                   due=due)
-    return rnd
+    return rnd, review_due(subject=subject, received_on=on, extended=False)
 
 
 # ------------------------------------------------------------------------------------------------------ assignment
-
-
-def case_participants(case: Case) -> set[int]:
-    """Users who handled, approved or investigated the case (REG-19): its officers' accounts and everyone who took
-    a case action other than the review's own."""
-    from zhifa.cases.models import CaseOfficer
-    from zhifa.records.models import LedgerEntry
-
-    users = set(CaseOfficer.objects.filter(case=case, staff__user__isnull=False)
-                .values_list("staff__user_id", flat=True))
-    review_kinds = {f"case.{name}" for name in REVIEW_ACTION_NAMES}
-    import json
-
-    from zhifa.accounts.models import User as UserModel
-
-    actor_ids: set[str] = set()
-    for kind, raw in LedgerEntry.objects.filter(stream=case.stream, kind__startswith="case.").values_list(
-            "kind", "canonical"):
-        if kind in review_kinds:
-            continue
-        actor = json.loads(bytes(raw)).get("actor") or {}
-        if actor.get("id"):
-            actor_ids.add(actor["id"])
-    users |= set(UserModel.objects.filter(public_id__in=actor_ids).values_list("pk", flat=True))
-    return {u for u in users if u is not None}
 
 
 def first_penalty_review(user: User) -> bool:
     return not ReviewRound.objects.filter(reviewer=user, state__in=[ReviewState.PASSED, ReviewState.RETURNED]).exists()
 
 
-def assignment_problem(case: Case, reviewer: User) -> tuple[str, str] | None:
-    """(rule, reason) if `reviewer` may not review this case, else None."""
-    if reviewer.agency_id != case.agency_id or not reviewer.has_role(Role.LEGAL_REVIEWER):
+def assignment_problem(subject: ReviewSubject, reviewer: User) -> tuple[str, str] | None:
+    """(rule, reason) if `reviewer` may not review this subject, else None."""
+    if reviewer.agency_id != subject.agency_id or not reviewer.has_role(Role.LEGAL_REVIEWER):
         return "REG-19", _("%(name)s不是本机关的法制审核人员") % {"name": reviewer.full_name}
-    if reviewer.pk in case_participants(case):
+    if reviewer.pk in subject.participants:
         return "REG-19", _("%(name)s承办、审批或调查过本案，不得审核本案") % {"name": reviewer.full_name}
     staff = Staff.objects.filter(user=reviewer).first()
     if first_penalty_review(reviewer) and not (staff and staff.has_legal_qualification):
@@ -248,9 +165,9 @@ def assignment_problem(case: Case, reviewer: User) -> tuple[str, str] | None:
     return None
 
 
-def review_assign(*, case: Case, actor: User, reviewer: User, on: date) -> ReviewRound:
-    rnd = open_round(case)
-    problem = assignment_problem(case, reviewer)
+def review_assign(*, subject: ReviewSubject, actor: User, reviewer: User, on: date) -> ReviewRound:
+    rnd = open_round(subject)
+    problem = assignment_problem(subject, reviewer)
     if problem:
         raise ReviewRefused(problem[1], rule=problem[0])
     rnd.assigned_to, rnd.assigned_by, rnd.assigned_on = reviewer, actor, on
@@ -268,69 +185,35 @@ def _require_assigned(rnd: ReviewRound, actor: User) -> None:
 # ------------------------------------------------------------------------------------------------- clock and rounds
 
 
-def review_request_materials(*, case: Case, actor: User, on: date, missing: str) -> ReviewRound:
-    """Materials returned for completion: the clock pauses from the day after `on` (REV-6, CAL-14)."""
-    from zhifa.cases.models import Deadline, DeadlineState
-
-    rnd = open_round(case)
+def review_request_materials(*, subject: ReviewSubject, actor: User, on: date) -> tuple[ReviewRound, date]:
+    """Materials returned for completion: returns the round and the day the clock stops, the day after `on`
+    (REV-6, CAL-14). The subject's owner records the pause and suspends its clock."""
+    rnd = open_round(subject)
     _require_assigned(rnd, actor)
     if rnd.state != ReviewState.IN_REVIEW:
         raise ReviewRefused(_("本轮审核已在等待补充材料"), rule="REV-6")
-    ReviewPause.objects.create(round=rnd, start=date.fromordinal(on.toordinal() + 1), missing=missing)
     rnd.state = ReviewState.MATERIALS_REQUESTED
     rnd.save(update_fields=["state"])
-    Deadline.objects.filter(case=case, code="review", state__in=["running", "extended"]).update(
-        state=DeadlineState.SUSPENDED)
-    return rnd
+    return rnd, date.fromordinal(on.toordinal() + 1)
 
 
-def review_materials_supplied(*, case: Case, on: date) -> ReviewRound:
-    from zhifa.cases.deadlines import _event
-    from zhifa.cases.models import Deadline, DeadlineState
-
-    rnd = open_round(case)
-    pause = rnd.pauses.filter(end__isnull=True).first()
-    if rnd.state != ReviewState.MATERIALS_REQUESTED or pause is None:
+def review_materials_supplied(*, subject: ReviewSubject, paused: bool) -> ReviewRound:
+    """The materials came back (`paused`: the owner has an open pause for this round); the review resumes."""
+    rnd = open_round(subject)
+    if rnd.state != ReviewState.MATERIALS_REQUESTED or not paused:
         raise ReviewRefused(_("审核人员没有要求补充材料"), rule="REV-6")
-    pause.end = max(on, pause.start)
-    if on < pause.start:  # supplied the same day: nothing paused
-        pause.delete()
-    else:
-        pause.save()
     rnd.state = ReviewState.IN_REVIEW
-    _reschedule(case, rnd, "resumed")
-    row = Deadline.objects.filter(case=case, code="review", state__in=[
-        DeadlineState.SUSPENDED, DeadlineState.RUNNING, DeadlineState.EXTENDED]).first()
-    if row is not None:
-        row.state = DeadlineState.EXTENDED if rnd.extended else DeadlineState.RUNNING
-        assert rnd.due is not None
-        row.history = [*row.history, _event("resumed", due=rnd.due)]
-        row.due = rnd.due
-        row.save(update_fields=["state", "history", "due"])
+    rnd.save(update_fields=["state"])
     return rnd
 
 
-def _reschedule(case: Case, rnd: ReviewRound, _why: str) -> None:
-    rnd.due = _due(case, rnd).due
-    rnd.save(update_fields=["state", "due", "extended", "extension_approved_by", "extension_reason"])
-
-
-def review_extend(*, case: Case, actor: User, on: date, reason: str) -> ReviewRound:
+def review_extend(*, subject: ReviewSubject, actor: User, reason: str) -> ReviewRound:
     """REV-6: one extension of 3 working days for a complex case, approved by the responsible leader."""
-    from zhifa.cases.deadlines import deadline_extend
-
-    rnd = open_round(case)
+    rnd = open_round(subject)
     if rnd.extended:
         raise ReviewRefused(_("法制审核期限只能延长一次"), rule="REV-6")
     rnd.extended, rnd.extension_approved_by, rnd.extension_reason = True, actor, reason
-    _reschedule(case, rnd, "extended")
-    assert rnd.due is not None
-    deadline_extend(case=case, code="review", new_due=rnd.due, reason=reason)
-    if rnd.state == ReviewState.MATERIALS_REQUESTED:  # still waiting for materials: the clock stays stopped
-        from zhifa.cases.models import Deadline, DeadlineState
-
-        Deadline.objects.filter(case=case, code="review", state=DeadlineState.EXTENDED).update(
-            state=DeadlineState.SUSPENDED)
+    rnd.save(update_fields=["extended", "extension_approved_by", "extension_reason"])
     return rnd
 
 
@@ -341,12 +224,11 @@ class Check:
     comment: str
 
 
-def review_decide(*, case: Case, actor: User, on: date, checks: list[Check], opinion: str,
-                  passed: bool) -> ReviewRound:
-    """REV-8/REV-9: every checklist item answered; 同意 only when all pass, 存在问题 with each problem stated."""
-    from zhifa.cases.deadlines import deadline_meet
-
-    rnd = open_round(case)
+def review_decide(*, subject: ReviewSubject, actor: User, on: date, checks: list[Check], opinion: str,
+                  passed: bool, clock: ClockState) -> ReviewRound:
+    """REV-8/REV-9: every checklist item answered; 同意 only when all pass, 存在问题 with each problem stated.
+    `clock` is the round's clock as its keeper holds it: overdue and working days taken are read from it."""
+    rnd = open_round(subject)
     _require_assigned(rnd, actor)
     if rnd.state != ReviewState.IN_REVIEW:
         raise ReviewRefused(_("正在等待补充材料，不能出具审核意见"), rule="REV-6")
@@ -367,21 +249,27 @@ def review_decide(*, case: Case, actor: User, on: date, checks: list[Check], opi
     rnd.state = ReviewState.PASSED if passed else ReviewState.RETURNED
     rnd.reviewer, rnd.decided_on, rnd.opinion, rnd.problems = actor, on, opinion, len(problems)
     assert rnd.received_on is not None
-    cal = load_calendar(case.agency.region_code)
-    pauses = [(p.start, p.end) for p in rnd.pauses.all() if p.end is not None]
+    cal = load_calendar(subject.region_code)
+    pauses = [(start, end) for start, end in clock.pauses if end is not None]
     rnd.working_days_taken = cal.working_days_between(rnd.received_on, on, pauses=pauses) \
         if on > rnd.received_on else 0
-    rnd.overdue = rnd.due is not None and on > rnd.due
+    rnd.overdue = clock.due is not None and on > clock.due
     rnd.save()
-    deadline_meet(case=case, code="review", on=on)
     return rnd
 
 
-def review_coordinate(*, case: Case, actor: User, on: date, participants: str, disagreement: str,
+def review_opinion_issued(*, rnd: ReviewRound, document: Document) -> ReviewRound:
+    """The 法制审核意见书 of a decided round (REV-9): linked to the round when it is issued."""
+    rnd.opinion_document = document
+    rnd.save(update_fields=["opinion_document"])
+    return rnd
+
+
+def review_coordinate(*, subject: ReviewSubject, actor: User, on: date, participants: str, disagreement: str,
                       conclusion: str, outcome: str) -> Coordination:
     """REV-10: the handling unit disagrees with a 存在问题 opinion: a coordination record, then the agency head or
     the heads' collective discussion, or the unit accepts the opinion and resubmits."""
-    last = latest_round(case)
+    last = latest_round(subject)
     if last is None or last.state != ReviewState.RETURNED:
         raise ReviewRefused(_("只有对“存在问题”的审核意见才需要协调"), rule="REV-10")
     return Coordination.objects.create(round=last, on=on, participants=participants, disagreement=disagreement,
@@ -393,6 +281,4 @@ def checks_from(data: Mapping[str, Any]) -> list[Check]:
             for item in CheckItem.values if data.get(f"{item}_ok") is not None]
 
 
-REVIEW_ACTION_NAMES = ("submit_legal_review", "assign_reviewer", "request_review_materials",
-                       "supply_review_materials", "extend_review", "pass_legal_review", "return_legal_review",
-                       "coordinate_review")
+ALL_CHECKS_PASSED: dict[str, Any] = {f"{item.value}_ok": True for item in CheckItem}

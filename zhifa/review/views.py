@@ -6,20 +6,17 @@
   supervisors (every supervised agency) and agency heads (their own agency).
 
 Thin views: the selectors scope every read to the user's agencies; the review steps themselves are case actions
-taken on the case page. `round_cards` prepares the review rounds card of the case page.
+taken on the case page; its review rounds card is drawn from `review/cards.py`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
@@ -27,17 +24,17 @@ from django.views.decorators.http import require_GET
 
 from zhifa.accounts.roles import Role
 from zhifa.cases import engine
-from zhifa.common.countdown import Countdown
+from zhifa.cases.selectors import review_clock_due
 from zhifa.common.paging import page_number
 from zhifa.records.access import fail_closed, record_list_access
 from zhifa.review import selectors
-from zhifa.review.models import CheckItem, ReviewRound, ReviewState
+from zhifa.review.cards import STATE_BADGES, round_countdown
+from zhifa.review.models import ReviewState
 
 PAGE_SIZE = 20
-URGENT_DAYS = 1  # a review round's due date is shown urgent from the day before it
 QUEUE_ROLES = (Role.LEGAL_REVIEWER, Role.AGENCY_HEAD)
 SUPERVISION_ROLES = (Role.SUPERVISOR, Role.AGENCY_HEAD)
-ASSIGNER_ROLES = (Role.LEGAL_REVIEWER, Role.AGENCY_HEAD)  # as review.actions.ASSIGNERS
+ASSIGNER_ROLES = (Role.LEGAL_REVIEWER, Role.AGENCY_HEAD)  # as cases.review_steps.ASSIGNERS
 TABS = (
     ("unassigned", _("待分配")),
     ("mine", _("我的审核")),
@@ -45,59 +42,10 @@ TABS = (
     ("overdue", _("已超期")),
     ("done", _("已完成")),
 )
-STATE_BADGES: dict[str, str] = {
-    ReviewState.PENDING: "text-bg-secondary",
-    ReviewState.IN_REVIEW: "text-bg-info",
-    ReviewState.MATERIALS_REQUESTED: "text-bg-warning",
-    ReviewState.PASSED: "text-bg-success",
-    ReviewState.RETURNED: "text-bg-danger",
-}
 
 
 def _today() -> date:
     return engine.today_in_china()
-
-
-def _countdown(rnd: ReviewRound, today: date) -> Countdown | None:
-    if rnd.due is None or not rnd.is_open or rnd.state == ReviewState.MATERIALS_REQUESTED:
-        return None  # no clock yet, decided, or paused while materials are completed (REV-6)
-    return Countdown.until(rnd.due, today, urgent_days=URGENT_DAYS)
-
-
-# ----------------------------------------------------------------------------------------------- case page card
-
-
-@dataclass
-class RoundCard:
-    round: ReviewRound
-    badge: str
-    countdown: Countdown | None
-    checks: list[Any] = field(default_factory=list)  # CheckResult rows in checklist order
-    document: Any = None  # its 法制审核意见书
-
-
-def round_cards(rounds: Iterable[ReviewRound], documents: Iterable[Any], today: date) -> list[RoundCard]:
-    """The case page's review rounds with their pauses, checklist results, coordinations and opinion document.
-
-    Each decided round issued exactly one 法制审核意见书 in the same transaction, and rounds are decided one after
-    the other, so the n-th decided round (by number) goes with the n-th such document (by issue time)."""
-    rounds = sorted(rounds, key=lambda r: r.number)
-    prefetch_related_objects(rounds, "pauses", "checks", "coordinations__recorded_by", "assigned_to",
-                             "extension_approved_by")
-    opinions = [d for d in documents if d.doc_type == "legal_review_opinion"]
-    opinions.sort(key=lambda d: (d.issued_at, d.pk))
-    order = {item.value: i for i, item in enumerate(CheckItem)}
-    cards = []
-    decided = 0
-    for rnd in rounds:
-        checks = sorted(rnd.checks.all(), key=lambda c: order.get(c.item, 99))
-        document = None
-        if rnd.state in (ReviewState.PASSED, ReviewState.RETURNED):
-            document = opinions[decided] if decided < len(opinions) else None
-            decided += 1
-        cards.append(RoundCard(rnd, STATE_BADGES.get(rnd.state, "text-bg-light"), _countdown(rnd, today), checks,
-                               document))
-    return cards
 
 
 # ----------------------------------------------------------------------------------------------------- queue
@@ -120,15 +68,15 @@ def queue(request: HttpRequest) -> HttpResponse:
     tab = request.GET.get("tab") or ("mine" if reviewer else "open")
     tab = tab if tab in tabs else "open"
     today = _today()
-    counts = {code: selectors.review_queue_for(user=user, scope=code, limit=0, today=today)[1]  # type: ignore[arg-type]
+    counts = {code: selectors.review_queue_for(user=user, due=review_clock_due(), scope=code, limit=0, today=today)[1]  # type: ignore[arg-type]
               for code in tabs}
     pages = max(1, -(-counts[tab] // PAGE_SIZE))
     page = min(_page_number(request), pages)
-    rows, total = selectors.review_queue_for(user=user, scope=tab, limit=PAGE_SIZE,  # type: ignore[arg-type]
+    rows, total = selectors.review_queue_for(user=user, due=review_clock_due(), scope=tab, limit=PAGE_SIZE,  # type: ignore[arg-type]
                                              offset=(page - 1) * PAGE_SIZE, today=today)
     can_assign = user.has_role(*ASSIGNER_ROLES)  # type: ignore[union-attr]
     items = [{
-        "round": r, "badge": STATE_BADGES.get(r.state, "text-bg-light"), "countdown": _countdown(r, today),
+        "round": r, "badge": STATE_BADGES.get(r.state, "text-bg-light"), "countdown": round_countdown(r, today),
         "assignable": can_assign and r.state == ReviewState.PENDING and r.agency_id == user.agency_id,  # type: ignore[union-attr]
         "mine": r.assigned_to_id == user.pk and r.is_open,
     } for r in rows]
@@ -155,7 +103,7 @@ def supervision(request: HttpRequest) -> HttpResponse:
     if not user.has_role(*SUPERVISION_ROLES):  # type: ignore[union-attr]
         raise PermissionDenied
     today = _today()
-    data = selectors.supervision_for(user=user, today=today)  # type: ignore[arg-type]
+    data = selectors.supervision_for(user=user, due=review_clock_due(), today=today)  # type: ignore[arg-type]
     rows: list[dict[str, Any]] = [{"fig": fig, "states": [(label, fig.by_state.get(code, 0)) for code, label in ReviewState.choices],
              "open": sum(fig.by_state.get(s, 0) for s in (ReviewState.PENDING, ReviewState.IN_REVIEW,
                                                              ReviewState.MATERIALS_REQUESTED))}

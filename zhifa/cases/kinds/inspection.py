@@ -7,7 +7,7 @@ from typing import Literal
 from django.utils.translation import gettext as _
 from ninja import Field, Schema
 
-from zhifa.cases.engine import Action, Ctx, make_kind, register
+from zhifa.cases.engine import Action, Ctx, make_kind
 from zhifa.cases.kinds.common import (
     ARCHIVISTS,
     INSPECTION_STEP,
@@ -80,5 +80,5 @@ ACTIONS = [
     Action("archive", "归档", ("closed", "referred"), "archived", ARCHIVISTS, NoteIn, run_archive, rule="REC-14"),
 ]
 
-INSPECTION = register(make_kind("inspection", "行政检查", STATES, "inspecting", ACTIONS,
-                                terminal=frozenset({"archived"}), reference_prefix="检"))
+INSPECTION = make_kind("inspection", "行政检查", STATES, "inspecting", ACTIONS,
+                       terminal=frozenset({"archived"}), reference_prefix="检")

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from zhifa.accounts.roles import Role
 from zhifa.cases import gates
 from zhifa.cases.deadlines import deadline_cancel, deadline_extend, deadline_meet, deadline_open, deadline_start
-from zhifa.cases.engine import Action, Ctx, make_kind, register
+from zhifa.cases.engine import Action, Ctx, make_kind
 from zhifa.cases.kinds.common import (
     ARCHIVISTS,
     EVIDENCE_STEP,
@@ -70,9 +70,9 @@ from zhifa.cases.models import (
     Service,
     ServiceMethod,
 )
+from zhifa.cases.review_steps import review_actions, review_gate, scope_review
 from zhifa.documents.models import Document
 from zhifa.registry import models as reg
-from zhifa.review.actions import review_actions
 from zhifa.workdays.calendar import Direction
 from zhifa.workdays.periods import add_months, capped_daily_surcharge
 
@@ -196,11 +196,7 @@ def _set_proposal(ctx: Ctx, data: ProposalIn) -> None:
 
 
 def _scope_review(ctx: Ctx) -> None:
-    from zhifa.review.services import review_scope
-
-    reasons = review_scope(ctx.case)
-    ctx.case.legal_review_required = bool(reasons) or ctx.case.legal_review_required
-    ctx.case.legal_review_reasons = list(dict.fromkeys([*ctx.case.legal_review_reasons, *reasons]))
+    scope_review(ctx)
 
 
 def _heavier(case, kinds: list[str], fine: Decimal | None) -> bool:  # noqa: ANN001
@@ -487,8 +483,6 @@ def run_decide(ctx: Ctx) -> None:
     """The decision gate: CASE-31 notice and defense, CASE-30 not heavier, REV-1 review passed on this very
     proposal (REV-13), CASE-44 within 90 days or an approved extension, CASE-23, CASE-19; the document's
     CASE-42 items are checked by the documents app before a number is taken."""
-    from zhifa.review.services import review_gate
-
     case, on = ctx.case, ctx.data.decided_on or ctx.today
     if on > ctx.today:
         ctx.block("CASE-44", _("决定日期不能晚于今天"))
@@ -594,7 +588,8 @@ def run_pause(ctx: Ctx) -> None:
 
 
 def run_pause_end(ctx: Ctx) -> None:
-    pause = ctx.case.pauses.filter(end__isnull=True).first()
+    pause = ctx.case.pauses.filter(end__isnull=True, kind__in=[PauseKind.RECONSIDERATION, PauseKind.LITIGATION,
+                                                              PauseKind.EXCLUDED]).first()
     if pause is None:
         ctx.block("CASE-53", _("没有尚未结束的复议或诉讼期间"))
     if ctx.data.end < pause.start:
@@ -742,7 +737,7 @@ ACTIONS = [
            _correction("confirmed_void", "确认无效"), rule="CASE-25", primary=False),
 ]
 
-PENALTY = register(make_kind(
+PENALTY = make_kind(
     "penalty", "行政处罚（普通程序）", STATES, "lead_registered", ACTIONS,
     terminal=frozenset({"archived"}), reference_prefix="罚",
-))
+)

@@ -12,7 +12,7 @@ from ninja import Field, Schema
 
 from zhifa.cases import gates
 from zhifa.cases.deadlines import deadline_meet, deadline_start
-from zhifa.cases.engine import Action, Ctx, make_kind, register
+from zhifa.cases.engine import Action, Ctx, make_kind
 from zhifa.cases.kinds.common import (
     ARCHIVISTS,
     OFFICERS,
@@ -165,5 +165,5 @@ ACTIONS = [
     Action("archive", "归档", ("closed",), "archived", ARCHIVISTS, NoteIn, run_archive, rule="REC-14"),
 ]
 
-SIMPLE = register(make_kind("penalty_simple", "行政处罚（简易程序）", STATES, "on_site", ACTIONS,
-                            terminal=frozenset({"archived"}), reference_prefix="简罚"))
+SIMPLE = make_kind("penalty_simple", "行政处罚（简易程序）", STATES, "on_site", ACTIONS,
+                   terminal=frozenset({"archived"}), reference_prefix="简罚")

@@ -15,7 +15,7 @@ from zhifa.accounts.services import api_token_create
 from zhifa.cases.engine import today_in_china
 from zhifa.cases.testing import CaseWorld, make_case_world, org_party, person_party
 from zhifa.records.ledger import tree_head
-from zhifa.review.actions import ALL_CHECKS_PASSED
+from zhifa.review.services import ALL_CHECKS_PASSED
 from zhifa.workdays.calendar import Direction, load_calendar
 
 BASE = "/api/v1/cases"

@@ -36,7 +36,7 @@ def test_tick_marks_the_preservation_deadline_missed_only_after_the_make_up_work
     case = walk_to(world, new_penalty_case(world, day=approved, act_date=date(2026, 9, 20),
                                            discovered_on=approved), "investigating", day=approved)
     case = case_act(actor=world["officer"], case_id=case.public_id, action="request_preservation",
-                    data={"items": ["采砂船一艘"], "reason": "证据可能灭失", "on": approved}, today=approved)
+                    data={"items": ["采砂船一艘"], "reason": "证据可能灭失", "on": approved}, today=approved).case
     pres = Preservation.objects.get(case=case)
     case_act(actor=actor_for(world, "approve_preservation"), case_id=case.public_id, action="approve_preservation",
              data={"preservation": str(pres.public_id), "on": approved}, today=approved)

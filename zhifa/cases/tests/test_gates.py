@@ -32,7 +32,7 @@ from zhifa.common.errors import NotAllowed
 from zhifa.documents.models import Document, DocumentCounter
 from zhifa.documents.services import DocumentIncomplete
 from zhifa.records.ledger import tree_head
-from zhifa.review.actions import ALL_CHECKS_PASSED
+from zhifa.review.services import ALL_CHECKS_PASSED
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +44,7 @@ def footprint(case: Case) -> tuple[object, ...]:
 
 
 def act(world, case: Case, action: str, data: dict[str, Any], day: date = DAY) -> Case:  # noqa: ANN001
-    return case_act(actor=actor_for(world, action), case_id=case.public_id, action=action, data=data, today=day)
+    return case_act(actor=actor_for(world, action), case_id=case.public_id, action=action, data=data, today=day).case
 
 
 def refused(world, case: Case, action: str, data: dict[str, Any], rule: str, day: date = DAY,  # noqa: ANN001

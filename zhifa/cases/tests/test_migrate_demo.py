@@ -33,9 +33,11 @@ ROOT = Path(__file__).resolve().parents[3]
 
 def snapshot() -> dict[str, Any]:
     """The facts that must survive a migration, in a stable order, read through the ORM of the running code."""
-    from zhifa.cases.models import Case, Deadline, Pause
+    from zhifa.cases.models import Case, Deadline, Pause, PauseKind
+    from zhifa.cases.selectors import review_clock_due
     from zhifa.documents.models import Document
-    from zhifa.review.models import ReviewPause, ReviewRound
+    from zhifa.review.models import ReviewRound
+    from zhifa.review.selectors import with_due
 
     keys = list(Case.objects.values_list("pk", "public_id", "reference"))
     refs = {pk: ref for pk, _, ref in keys}
@@ -53,13 +55,13 @@ def snapshot() -> dict[str, Any]:
     reviews = sorted(
         [refs[r.case_id], r.number, r.state, str(r.submitted_on), str(r.received_on), str(r.due),
          str(r.decided_on), r.opinion, r.problems]
-        for r in ReviewRound.objects.all()
+        for r in with_due(ReviewRound.objects.all(), review_clock_due())  # one review clock (ADR 0024)
     )
-    # Clock pauses: the case's (CAL-14, CASE-44/53) and the review round's (REV-6 materials returned).
+    # Clock pauses: the case's (CAL-14, CASE-44/53) and the review round's (REV-6 materials returned), which were
+    # ReviewPause rows before ADR 0024 and are cases' Pause rows of kind review_materials since.
     pauses = sorted(
-        [[refs[p.case_id], p.kind, str(p.start), str(p.end)] for p in Pause.objects.all()]
-        + [[refs[p.round.case_id], "review", str(p.start), str(p.end)]
-           for p in ReviewPause.objects.select_related("round")]
+        [refs[p.case_id], "review" if p.kind == PauseKind.REVIEW_MATERIALS else p.kind, str(p.start), str(p.end)]
+        for p in Pause.objects.all()
     )
     documents = sorted(
         [refs_by_public.get(str(d.subject_id), ""), d.doc_type, d.number, d.pdf_sha256, d.docx_sha256, d.signed]

@@ -27,7 +27,7 @@ pytestmark = pytest.mark.django_db
 
 
 def act(world, case: Case, action: str, data: dict, day: date = DAY) -> Case:  # noqa: ANN001
-    return case_act(actor=actor_for(world, action), case_id=case.public_id, action=action, data=data, today=day)
+    return case_act(actor=actor_for(world, action), case_id=case.public_id, action=action, data=data, today=day).case
 
 
 @pytest.fixture

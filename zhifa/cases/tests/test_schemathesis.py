@@ -75,7 +75,8 @@ def review_world(agency_a, in_process_requests) -> dict[str, Any]:  # type: igno
     user holding every role of the agency."""
     from datetime import timedelta
 
-    from zhifa.review.models import CheckItem, CheckResult, Coordination, ReviewPause, ReviewRound
+    from zhifa.cases.models import Deadline, Pause, PauseKind
+    from zhifa.review.models import CheckItem, CheckResult, Coordination, ReviewRound
 
     world = make_case_world(agency_a)
     today = today_in_china()
@@ -84,13 +85,15 @@ def review_world(agency_a, in_process_requests) -> dict[str, Any]:  # type: igno
     rnd = ReviewRound.objects.create(
         case=case, agency=world.agency, number=1, state="returned", reasons=["经过听证程序（REV-2）"],
         proposal={"fine_amount": "20000"}, package={"facts": "事实"}, submitted_by=world["officer"],
-        submitted_on=today - timedelta(days=9), received_on=today - timedelta(days=9), due=today - timedelta(days=2),
+        submitted_on=today - timedelta(days=9), received_on=today - timedelta(days=9),
         assigned_to=reviewer, assigned_by=reviewer, assigned_on=today - timedelta(days=9), reviewer=reviewer,
         decided_on=today, opinion="存在问题", problems=1, working_days_taken=6, overdue=True)
     CheckResult.objects.bulk_create([CheckResult(round=rnd, item=item, passed=item != "facts", comment="")
                                      for item in CheckItem.values])
-    ReviewPause.objects.create(round=rnd, start=today - timedelta(days=8), end=today - timedelta(days=7),
-                               missing="现场照片")
+    Deadline.objects.create(case=case, agency=world.agency, code="review", rule="REV-6", label="法制审核",
+                            start=rnd.received_on, due=today - timedelta(days=2), day_kind="working", state="missed")
+    Pause.objects.create(case=case, kind=PauseKind.REVIEW_MATERIALS, review_round=rnd, start=today - timedelta(days=8),
+                         end=today - timedelta(days=7), note="现场照片")
     Coordination.objects.create(round=rnd, on=today, participants="双方", disagreement="分歧", conclusion="集体讨论",
                                 outcome="collective", recorded_by=world["officer"])
     everyone = make_user(agency_a.agency, *[r for r in Role if r not in (Role.SUPERVISOR, Role.SYSTEM_ADMIN)])

@@ -52,8 +52,6 @@ def act_links(html: str, case: Case) -> set[str]:
 
 
 def test_every_action_schema_gives_a_form():
-    from zhifa.cases import kinds  # noqa: F401
-
     for kind in KINDS.values():
         for action in kind.actions.values():
             form_class = schema_form_class(action.schema)

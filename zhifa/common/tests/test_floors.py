@@ -44,14 +44,7 @@ SKIP_DIRS = frozenset({"tests", "migrations", "__pycache__"})
 
 # TEMPORARY (issue 10 point 2): the review domain still imports cases. The review branch (s18-review) removes these
 # arrows; empty this list when it is merged. Entries are (importing module, imported module).
-KNOWN_REVIEW_TO_CASES: frozenset[tuple[str, str]] = frozenset({
-    ("zhifa/review/actions.py", "zhifa.cases.engine"),
-    ("zhifa/review/services.py", "zhifa.cases.models"),
-    ("zhifa/review/services.py", "zhifa.cases.gates"),
-    ("zhifa/review/services.py", "zhifa.cases.deadlines"),
-    # cases' page draws the review cards from review's UI (cases → review-ui is upward); the review branch owns it.
-    ("zhifa/cases/views.py", "zhifa.review.views"),
-})
+KNOWN_REVIEW_TO_CASES: frozenset[tuple[str, str]] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -235,12 +228,6 @@ def test_known_list_holds_only_arrows_that_still_exist() -> None:
     assert not (KNOWN_REVIEW_TO_CASES - seen), sorted(KNOWN_REVIEW_TO_CASES - seen)
 
 
-def _owned_by_review_branch(imp: Import) -> bool:
-    """TEMPORARY: the review domain's imports of cases and cases' imports of review are the review branch's to
-    untangle (issue 10 point 2); remove this exemption with KNOWN_REVIEW_TO_CASES."""
-    return imp.path.startswith("zhifa/review/") or (imp.src == "cases" and imp.dst in ("review", "review-ui"))
-
-
 def _says_why(imp: Import) -> bool:
     """A comment on the import's line, or on the comment lines just above its block of imports."""
     lines = (REPO / imp.path).read_text(encoding="utf-8").splitlines()
@@ -255,8 +242,7 @@ def _says_why(imp: Import) -> bool:
 def test_function_level_cross_app_imports_say_why() -> None:
     """No import hides inside a function to dodge a cycle (the floors make the cycles impossible). What stays in a
     function has a real reason (app-registry timing in `ready()`, start-up cost), given in a comment."""
-    silent = [str(imp) for imp in all_imports() if imp.where == "function" and not _owned_by_review_branch(imp)
-              and not _says_why(imp)]
+    silent = [str(imp) for imp in all_imports() if imp.where == "function" and not _says_why(imp)]
     assert not silent, "\nHoist these to module level, or say in a comment why they stay:\n" + "\n".join(silent)
 
 

@@ -104,7 +104,7 @@ def test_ac7_pv1_no_case_state_or_personal_value_reaches_the_public_surface(
     walk_to(world, cases["published"], "published")
     revoked = walk_to(world, cases["revoked"], "published")
     revoked = case_act(actor=world["agency_head"], case_id=revoked.public_id, action="revoke",
-                       data={"on": DAY, "reason": "复议机关认定事实不清，予以撤销。"}, today=date(2026, 6, 20))
+                       data={"on": DAY, "reason": "复议机关认定事实不清，予以撤销。"}, today=date(2026, 6, 20)).case
     assert revoked.state == "revoked"
     minor = cases["minor"]
     minor.refresh_from_db()

@@ -20,7 +20,7 @@ from zhifa.records.ledger import tree_head
 from zhifa.records.testing import business_entries_since
 from zhifa.registry import models as reg
 from zhifa.registry.testing import make_user
-from zhifa.review.actions import ALL_CHECKS_PASSED
+from zhifa.review.services import ALL_CHECKS_PASSED
 from zhifa.workdays.calendar import Direction, load_calendar
 
 CASES = "/api/v1/cases"

@@ -11,12 +11,14 @@ import pytest
 
 from zhifa.cases.engine import InvalidInput, case_act
 from zhifa.cases.models import Case
+from zhifa.cases.review_steps import review_subject
 from zhifa.cases.testing import actor_for, make_case_world, new_penalty_case, walk_to
 from zhifa.common.errors import ServiceError
 from zhifa.records.ledger import tree_head
 from zhifa.review import services as rv
-from zhifa.review.actions import ALL_CHECKS_PASSED
 from zhifa.review.models import CheckResult, ReviewRound
+from zhifa.review.services import ALL_CHECKS_PASSED
+from zhifa.review.subject import ClockState
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +38,7 @@ def footprint(case: Case) -> tuple[str, int, int, int]:
 
 def submit(world, case: Case) -> Case:  # noqa: ANN001
     return case_act(actor=world["officer"], case_id=case.public_id, action="submit_legal_review",
-                    data={"materials": "调查终结报告、证据材料"}, today=DAY)
+                    data={"materials": "调查终结报告、证据材料"}, today=DAY).case
 
 
 def test_rev_5_no_review_before_the_investigation_is_concluded(world):
@@ -50,7 +52,7 @@ def test_rev_5_no_review_before_the_investigation_is_concluded(world):
     assert refused.value.rule == "CASE-59"  # not an allowed transition from 调查取证
     assert footprint(case) == before
     with pytest.raises(rv.ReviewRefused) as no_round:  # the service itself: no open round, nothing to act on
-        rv.open_round(case)
+        rv.open_round(review_subject(case))
     assert no_round.value.rule == "REV-5"
 
 
@@ -61,13 +63,13 @@ def test_rev_8_every_checklist_item_must_be_answered(world):
                                            discovered_on=date(2026, 5, 21)), "investigation_concluded", day=DAY)
     case = case_act(actor=actor_for(world, "issue_prior_notice"), case_id=case.public_id, action="issue_prior_notice",
                     data={"penalty_kinds": ["fine"], "fine_amount": "12000", "served_on": DAY,
-                          "legal_basis_text": "《中华人民共和国水法》第六十五条第一款"}, today=DAY)
+                          "legal_basis_text": "《中华人民共和国水法》第六十五条第一款"}, today=DAY).case
     case = case_act(actor=actor_for(world, "close_defense"), case_id=case.public_id, action="close_defense",
-                    data={"outcome": "waived", "on": DAY}, today=DAY)
+                    data={"outcome": "waived", "on": DAY}, today=DAY).case
     case = submit(world, case)
     reviewer = world["legal_reviewer"]
     case = case_act(actor=reviewer, case_id=case.public_id, action="assign_reviewer",
-                    data={"reviewer": str(reviewer.public_id)}, today=DAY)
+                    data={"reviewer": str(reviewer.public_id)}, today=DAY).case
     before = footprint(case)
 
     partial = {k: v for k, v in ALL_CHECKS_PASSED.items() if k != "evidence_ok"}
@@ -78,11 +80,12 @@ def test_rev_8_every_checklist_item_must_be_answered(world):
 
     checks = [rv.Check(key.removesuffix("_ok"), True, "") for key in partial]
     with pytest.raises(rv.ReviewRefused) as refused:
-        rv.review_decide(case=case, actor=reviewer, on=DAY, checks=checks, opinion="同意", passed=True)
+        rv.review_decide(subject=review_subject(case), actor=reviewer, on=DAY, checks=checks, opinion="同意",
+                         passed=True, clock=ClockState(due=None))
     assert refused.value.rule == "REV-8"
     assert CheckResult.objects.filter(round__case=case).count() == 0
 
     case = case_act(actor=reviewer, case_id=case.public_id, action="pass_legal_review",
-                    data={**ALL_CHECKS_PASSED, "opinion": "同意"}, today=DAY)
+                    data={**ALL_CHECKS_PASSED, "opinion": "同意"}, today=DAY).case
     assert case.state == "legal_review_passed"
     assert CheckResult.objects.filter(round__case=case).count() == len(ALL_CHECKS_PASSED)

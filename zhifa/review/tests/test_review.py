@@ -29,16 +29,15 @@ from zhifa.documents.models import Document
 from zhifa.records.ledger import tree_head
 from zhifa.registry import models as reg
 from zhifa.registry.testing import make_user
-from zhifa.review.actions import ALL_CHECKS_PASSED
 from zhifa.review.models import ReviewRound, ReviewState
-from zhifa.review.services import ReviewRefused
+from zhifa.review.services import ALL_CHECKS_PASSED, ReviewRefused
 
 pytestmark = pytest.mark.django_db
 
 
 def act(world, case: Case, action: str, data: dict[str, Any], day: date, actor: User | None = None) -> Case:  # noqa: ANN001
     return case_act(actor=actor or actor_for(world, action), case_id=case.public_id, action=action, data=data,
-                    today=day)
+                    today=day).case
 
 
 def in_defense_review(world, day: date, fine: str = "12000", **extra: Any) -> Case:  # noqa: ANN001
@@ -83,15 +82,16 @@ def test_cal_t2_review_due_across_the_spring_festival_with_extension_and_tick(wo
     received = date(2026, 2, 12)  # Thu; 02-15…02-23 holiday; Sat 02-14 and 02-28 are make-up workdays
     case = submit(world, in_defense_review(world, received), received)
     rnd = ReviewRound.objects.get(case=case)
-    assert (rnd.received_on, rnd.due) == (received, date(2026, 2, 26))
-    row = Deadline.objects.get(case=case, code="review")
+    row = Deadline.objects.get(case=case, code="review")  # the one review clock (REV-6, ADR 0024)
+    assert rnd.received_on == row.start == received
     assert (row.rule, row.due, row.day_kind) == ("REV-6", date(2026, 2, 26), "working")
     assign(world, case, received)
     with pytest.raises(NotAllowed):  # the responsible leader approves the extension, not the reviewer
         act(world, case, "extend_review", {"reason": "案情复杂"}, received, actor=world["legal_reviewer"])
     act(world, case, "extend_review", {"reason": "案情复杂，需补充调查核实"}, received)
     rnd.refresh_from_db()
-    assert rnd.due == date(2026, 3, 2) and rnd.extended
+    row.refresh_from_db()
+    assert row.due == date(2026, 3, 2) and rnd.extended
     with pytest.raises(ReviewRefused) as exc:
         act(world, case, "extend_review", {"reason": "再次延长"}, received)
     assert exc.value.rule == "REV-6"
@@ -111,8 +111,7 @@ def test_cal_t2_review_due_across_the_spring_festival_with_extension_and_tick(wo
 def test_national_day_review_due_and_pause_while_materials_are_returned(world):
     received = date(2026, 9, 29)  # Tue; 10-01…10-07 holiday; Sat 10-10 make-up workday
     case = submit(world, in_defense_review(world, received), received)
-    rnd = ReviewRound.objects.get(case=case)
-    assert rnd.due == date(2026, 10, 12)  # 09-30, 10-08, 10-09, 10-10, 10-12
+    assert Deadline.objects.get(case=case, code="review").due == date(2026, 10, 12)  # 09-30, 10-08, 10-09, 10-10, 10-12
     assign(world, case, received)
     act(world, case, "request_review_materials", {"missing": "当事人身份证明复印件"}, date(2026, 9, 30))
     row = Deadline.objects.get(case=case, code="review")
@@ -121,9 +120,7 @@ def test_national_day_review_due_and_pause_while_materials_are_returned(world):
         act(world, case, "pass_legal_review", {**ALL_CHECKS_PASSED, "opinion": "同意"}, date(2026, 10, 9))
     assert exc.value.rule == "REV-6"
     act(world, case, "supply_review_materials", {"note": "已补充"}, date(2026, 10, 9))
-    rnd.refresh_from_db()
     # paused 10-01…10-09: the working days 10-08 and 10-09 do not count; 4 remain: 10-10, 10-12, 10-13, 10-14
-    assert rnd.due == date(2026, 10, 14)
     row.refresh_from_db()
     assert (row.state, row.due) == (DeadlineState.RUNNING, date(2026, 10, 14))
 
@@ -232,7 +229,6 @@ def test_extension_while_materials_are_awaited_keeps_the_clock_stopped_and_tick_
     row.refresh_from_db()
     assert row.state == DeadlineState.SUSPENDED
     act(world, case, "supply_review_materials", {}, date(2026, 6, 30))
-    rnd = ReviewRound.objects.get(case=case)
     row.refresh_from_db()
     # received 06-01; 06-02 counted; paused 06-03…06-30; then 7 more working days (5 + 3 − 1): 07-01…07-09
-    assert rnd.due == date(2026, 7, 9) and (row.state, row.due) == (DeadlineState.EXTENDED, date(2026, 7, 9))
+    assert (row.state, row.due) == (DeadlineState.EXTENDED, date(2026, 7, 9))

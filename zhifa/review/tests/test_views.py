@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from zhifa.accounts.models import User
 from zhifa.cases.engine import case_act
-from zhifa.cases.models import Case
+from zhifa.cases.models import Case, Deadline
 from zhifa.cases.testing import DAY, CaseWorld, actor_for, make_case_world, new_penalty_case, proposal, walk_to
 from zhifa.records.ledger import tree_head
 from zhifa.records.testing import business_entries_since
@@ -33,7 +33,7 @@ def world(agency_a) -> CaseWorld:  # type: ignore[no-untyped-def]
 def act(world: CaseWorld, case: Case, action: str, data: dict[str, Any], day: date = DAY,
         actor: User | None = None) -> Case:
     return case_act(actor=actor or actor_for(world, action), case_id=case.public_id, action=action, data=data,
-                    today=day)
+                    today=day).case
 
 
 def in_defense_review(world: CaseWorld, fine: str = "12000", head: User | None = None) -> Case:
@@ -177,7 +177,8 @@ def test_case_page_shows_round_details(client, world):
     assert "2026-06-01 由" in card and "收到完整材料" in card
     assert reviewer.full_name in card.split("review-assignee", 1)[1]
     rnd = case.review_rounds.get()
-    assert rnd.due.isoformat() in card  # the due date, moved by the pause
+    clock = Deadline.objects.get(case=case, code="review")  # the one review clock (REV-6, ADR 0024)
+    assert clock.due.isoformat() in card  # the due date, moved by the pause
     assert "2026-06-03 至 2026-06-04 暂停计时" in card and "现场照片原件" in card
     problem = card.split('data-item="evidence"', 1)[1].split("</tr>", 1)[0]
     assert "缺少采砂量的测量记录" in problem and "存在问题" in problem
@@ -187,6 +188,7 @@ def test_case_page_shows_round_details(client, world):
     from zhifa.documents.models import Document
 
     opinion = Document.objects.get(subject_id=case.public_id, doc_type="legal_review_opinion")
+    assert rnd.opinion_document == opinion  # linked when issued (REV-9)
     assert reverse("documents:detail", args=[opinion.public_id]) in card
     assert "超期办结" not in card
 
