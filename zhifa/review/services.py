@@ -52,12 +52,12 @@ class ReviewRefused(ServiceError):
 def proposal_of(case: Case) -> dict[str, Any]:
     """What the reviewer approves (REV-13): a later change of any of these needs a new round."""
     return {
-        "penalty_kinds": sorted(case.penalty_kinds or []),
-        "fine_amount": None if case.fine_amount is None else str(case.fine_amount),
-        "confiscation_amount": None if case.confiscation_amount is None else str(case.confiscation_amount),
-        "facts": case.facts,
-        "legal_basis": case.legal_basis_text,
-        "penalty_text": case.penalty_text,
+        "penalty_kinds": sorted(case.penalty.penalty_kinds or []),
+        "fine_amount": None if case.penalty.fine_amount is None else str(case.penalty.fine_amount),
+        "confiscation_amount": None if case.penalty.confiscation_amount is None else str(case.penalty.confiscation_amount),
+        "facts": case.penalty.facts,
+        "legal_basis": case.penalty.legal_basis_text,
+        "penalty_text": case.penalty.penalty_text,
     }
 
 
@@ -79,11 +79,11 @@ def review_scope(case: Case) -> list[str]:
     from zhifa.cases.gates import PENALTY_KINDS, party_is_person
 
     reasons: list[str] = []
-    if case.hearing_held:
+    if case.penalty.hearing_held:
         reasons.append(_("经过听证程序（REV-2）"))
-    labels = [PENALTY_KINDS.get(k, k) for k in case.penalty_kinds or []]
+    labels = [PENALTY_KINDS.get(k, k) for k in case.penalty.penalty_kinds or []]
     person = party_is_person(case)
-    amount = (case.fine_amount or Decimal(0)) + (case.confiscation_amount or Decimal(0))
+    amount = (case.penalty.fine_amount or Decimal(0)) + (case.penalty.confiscation_amount or Decimal(0))
     items = ReviewCatalogItem.objects.filter(agency_id=case.agency_id, action_type=ActionType.PENALTY,
                                              publication_status=PublicationStatus.PUBLISHED)
     for item in items:
@@ -92,7 +92,7 @@ def review_scope(case: Case) -> list[str]:
             _("金额达到%(t)s元") % {"t": f"{threshold:,.0f}"}
             if threshold is not None and threshold > 0 and amount >= threshold else "",
             _("处罚种类") if item.penalty_kinds and _kind_matches(list(item.penalty_kinds), labels) else "",
-            _("经过听证") if item.when_hearing_held and case.hearing_held else "",
+            _("经过听证") if item.when_hearing_held and case.penalty.hearing_held else "",
             _("案情疑难复杂") if item.when_complex and case.is_complex else "",
             _("涉及多个法律关系") if item.when_multiple_legal_relations and case.multiple_legal_relations else "",
             _("涉及重大公共利益") if item.when_public_interest and case.public_interest else "",
@@ -138,38 +138,38 @@ def package_of(case: Case) -> tuple[dict[str, Any], list[str]]:
 
     docs = {d.doc_type: d for d in Document.objects.filter(subject_id=case.public_id).order_by("issued_at")}
     package: dict[str, Any] = {
-        "investigation_report": case.investigation_report,
+        "investigation_report": case.penalty.investigation_report,
         "proposal": proposal_of(case),
-        "facts": case.facts,
-        "evidence": [line for line in case.evidence_summary.splitlines() if line.strip()],
-        "legal_basis": case.legal_basis_text,
-        "benchmark": None if case.benchmark is None else {"id": str(case.benchmark.public_id),
-                                                          "code": case.benchmark.code,
-                                                          "version": case.benchmark_version},
+        "facts": case.penalty.facts,
+        "evidence": [line for line in case.penalty.evidence_summary.splitlines() if line.strip()],
+        "legal_basis": case.penalty.legal_basis_text,
+        "benchmark": None if case.penalty.benchmark is None else {"id": str(case.penalty.benchmark.public_id),
+                                                          "code": case.penalty.benchmark.code,
+                                                          "version": case.penalty.benchmark_version},
         "documents": [{"id": str(d.public_id), "type": d.doc_type, "name": d.name, "number": d.number}
                       for d in docs.values()],
-        "hearing_held": case.hearing_held,
-        "defense": case.defense_outcome,
+        "hearing_held": case.penalty.hearing_held,
+        "defense": case.penalty.defense_outcome,
     }
     missing = []
-    if not case.investigation_report.strip():
+    if not case.penalty.investigation_report.strip():
         missing.append(_("调查终结报告"))
-    if not (case.penalty_kinds or case.penalty_text.strip()):
+    if not (case.penalty.penalty_kinds or case.penalty.penalty_text.strip()):
         missing.append(_("拟作出的处理决定"))
-    if not case.facts.strip():
+    if not case.penalty.facts.strip():
         missing.append(_("违法事实"))
     if not package["evidence"]:
         missing.append(_("证据清单"))
-    if not case.legal_basis_text.strip():
+    if not case.penalty.legal_basis_text.strip():
         missing.append(_("法律依据"))
-    if case.benchmark_id is None and case.power_item_id is not None and DiscretionBenchmark.objects.filter(
+    if case.penalty.benchmark_id is None and case.power_item_id is not None and DiscretionBenchmark.objects.filter(
             power_item_id=case.power_item_id, publication_status=PublicationStatus.PUBLISHED).exists():
         missing.append(_("适用的裁量基准（本事项有已公布的裁量基准，CASE-27）"))
-    if case.notice_served_on is not None and "prior_notice" not in docs:
+    if case.penalty.notice_served_on is not None and "prior_notice" not in docs:
         missing.append(_("行政处罚事先告知书"))
-    if case.defense_outcome == "statement" and "defense_record" not in docs:
+    if case.penalty.defense_outcome == "statement" and "defense_record" not in docs:
         missing.append(_("陈述申辩笔录"))
-    if case.hearing_held and case.state == "hearing_held" and "hearing_record" not in docs:
+    if case.penalty.hearing_held and case.state == "hearing_held" and "hearing_record" not in docs:
         missing.append(_("听证笔录"))
     return package, missing
 
