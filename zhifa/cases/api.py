@@ -39,6 +39,7 @@ from zhifa.cases.engine import KINDS, Action, allowed_actions, case_act, detail_
 from zhifa.cases.kinds.common import CaseIn
 from zhifa.cases.models import Case, Deadline, DeadlineState, PenaltyDetail
 from zhifa.cases.services import case_create
+from zhifa.common.fields import model_field
 from zhifa.common.paging import offset_query
 from zhifa.records.access import api_fail_closed, record_list_access
 from zhifa.records.models import LedgerEntry
@@ -339,7 +340,7 @@ def _penalty_values(case: Case) -> dict[str, Any]:
     detail = detail_of(case)
     if isinstance(detail, PenaltyDetail):
         return {name: getattr(detail, name) for name in PENALTY_FIELDS}
-    return {name: PenaltyDetail._meta.get_field(name).get_default() for name in PENALTY_FIELDS}
+    return {name: model_field(PenaltyDetail, name).get_default() for name in PENALTY_FIELDS}
 
 
 def _summary(case: Case) -> dict[str, Any]:
