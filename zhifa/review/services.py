@@ -54,7 +54,8 @@ def proposal_of(case: Case) -> dict[str, Any]:
     return {
         "penalty_kinds": sorted(case.penalty.penalty_kinds or []),
         "fine_amount": None if case.penalty.fine_amount is None else str(case.penalty.fine_amount),
-        "confiscation_amount": None if case.penalty.confiscation_amount is None else str(case.penalty.confiscation_amount),
+        "confiscation_amount": (None if case.penalty.confiscation_amount is None
+                                else str(case.penalty.confiscation_amount)),
         "facts": case.penalty.facts,
         "legal_basis": case.penalty.legal_basis_text,
         "penalty_text": case.penalty.penalty_text,
@@ -144,8 +145,8 @@ def package_of(case: Case) -> tuple[dict[str, Any], list[str]]:
         "evidence": [line for line in case.penalty.evidence_summary.splitlines() if line.strip()],
         "legal_basis": case.penalty.legal_basis_text,
         "benchmark": None if case.penalty.benchmark is None else {"id": str(case.penalty.benchmark.public_id),
-                                                          "code": case.penalty.benchmark.code,
-                                                          "version": case.penalty.benchmark_version},
+                                                                  "code": case.penalty.benchmark.code,
+                                                                  "version": case.penalty.benchmark_version},
         "documents": [{"id": str(d.public_id), "type": d.doc_type, "name": d.name, "number": d.number}
                       for d in docs.values()],
         "hearing_held": case.penalty.hearing_held,

@@ -176,25 +176,26 @@ def _set_proposal(ctx: Ctx, data: ProposalIn) -> None:
         ctx.block("CASE-42", _("处罚种类包含罚款，请填写罚款金额"))
     if "fine" not in kinds and data.fine_amount:
         ctx.block("CASE-42", _("填写了罚款金额，但处罚种类未选择罚款"))
-    case.penalty.penalty_kinds = kinds
-    case.penalty.fine_amount = data.fine_amount if "fine" in kinds else None
-    case.penalty.confiscation_amount = data.confiscation_amount
-    case.penalty.penalty_text = data.penalty_text.strip() or gates.penalty_label(kinds, case.penalty.fine_amount,
-                                                                         case.penalty.confiscation_amount)
-    case.penalty.legal_basis_text = data.legal_basis_text
-    case.penalty.mitigation_note = data.mitigation_note
+    detail = case.penalty
+    detail.penalty_kinds = kinds
+    detail.fine_amount = data.fine_amount if "fine" in kinds else None
+    detail.confiscation_amount = data.confiscation_amount
+    detail.penalty_text = data.penalty_text.strip() or gates.penalty_label(kinds, detail.fine_amount,
+                                                                           detail.confiscation_amount)
+    detail.legal_basis_text = data.legal_basis_text
+    detail.mitigation_note = data.mitigation_note
     for flag in ("is_complex", "multiple_legal_relations", "public_interest", "high_attention"):
         setattr(case, flag, getattr(data, flag))
     if data.articles:
         articles = list(reg.Article.objects.filter(public_id__in=data.articles))
         if len(articles) != len(set(data.articles)):
             ctx.block("CASE-25", _("所选依据条款不在法律法规库中"))
-        case.penalty.legal_basis.set(articles)
+        detail.legal_basis.set(articles)
     if data.benchmark:
         bench = reg.DiscretionBenchmark.objects.filter(public_id=data.benchmark, agency_id=case.agency_id).first()
         if bench is None:
             ctx.block("CASE-27", _("所选裁量基准不属于本机关"))
-        case.penalty.benchmark, case.penalty.benchmark_version = bench, bench.version
+        detail.benchmark, detail.benchmark_version = bench, bench.version
 
 
 def _scope_review(ctx: Ctx) -> None:
@@ -297,9 +298,10 @@ def run_conclude(ctx: Ctx) -> None:
     open_items = case.preservations.filter(disposed_on__isnull=True).count()
     if open_items:
         ctx.block("CASE-11", _("还有%(n)d项先行登记保存未作出处理决定") % {"n": open_items})
-    case.penalty.investigation_report, case.penalty.facts, case.penalty.evidence_summary = (ctx.data.report, ctx.data.facts,
-                                                                    ctx.data.evidence_summary)
-    case.penalty.legal_basis_text = ctx.data.legal_basis_text
+    detail = case.penalty
+    detail.investigation_report, detail.facts, detail.evidence_summary = (ctx.data.report, ctx.data.facts,
+                                                                          ctx.data.evidence_summary)
+    detail.legal_basis_text = ctx.data.legal_basis_text
     ctx.issue("investigation_report", reason=ctx.data.report, opinion=ctx.data.opinion)
 
 
@@ -343,10 +345,11 @@ def run_prior_notice(ctx: Ctx) -> None:
     gates.check_limitation(ctx)
     gates.check_minors(ctx, d.mitigation_note)
     _set_proposal(ctx, d)
-    reasons = gates.hearing_right(case, case.penalty.penalty_kinds, case.penalty.fine_amount, case.penalty.confiscation_amount)
-    case.penalty.hearing_right = bool(reasons)
-    case.penalty.notified_penalty_kinds, case.penalty.notified_fine = list(case.penalty.penalty_kinds), case.penalty.fine_amount
-    case.penalty.notice_served_on, case.penalty.defense_outcome, case.penalty.defense_text = on, "", ""
+    detail = case.penalty
+    reasons = gates.hearing_right(case, detail.penalty_kinds, detail.fine_amount, detail.confiscation_amount)
+    detail.hearing_right = bool(reasons)
+    detail.notified_penalty_kinds, detail.notified_fine = list(detail.penalty_kinds), detail.fine_amount
+    detail.notice_served_on, detail.defense_outcome, detail.defense_text = on, "", ""
     settings = gates.case_settings(case.agency)
     defense = _due_wd(ctx, on, settings.defense_days, Direction.PARTY_RIGHT)
     deadline_start(case=case, code="defense", rule="CASE-32", label=_("当事人陈述、申辩"), start=on, due=defense,
