@@ -17,7 +17,7 @@ from pydantic import create_model
 
 from zhifa.accounts.models import User
 from zhifa.accounts.roles import Role
-from zhifa.cases.engine import Action, Ctx
+from zhifa.cases.engine import Action, Ctx, kind_of
 from zhifa.review import services as rv
 from zhifa.review.models import CheckItem
 
@@ -69,7 +69,7 @@ ReviewOpinionIn = _opinion_schema()
 
 
 def _scope(ctx: Ctx) -> None:
-    reasons = rv.review_scope(ctx.case)
+    reasons = rv.review_scope(ctx.case, action_type=kind_of(ctx.case).action_type)  # REV-3 per kind (ADR 0025)
     ctx.case.legal_review_required = bool(reasons) or ctx.case.legal_review_required
     ctx.case.legal_review_reasons = list(dict.fromkeys([*ctx.case.legal_review_reasons, *reasons]))
 

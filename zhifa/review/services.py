@@ -73,10 +73,11 @@ def _kind_matches(catalog_kinds: list[str], labels: list[str]) -> bool:
     return any(c and (c in label or label in c) for c in catalog_kinds for label in labels)
 
 
-def review_scope(case: Case) -> list[str]:
+def review_scope(case: Case, *, action_type: str = ActionType.PENALTY) -> list[str]:
     """Why this case's proposed decision needs legal review (empty: it does not): REV-2, and each criterion of the
-    agency's published 法制审核目录清单 (REV-3) that the proposal matches — action type, penalty kinds, amount by
-    party type, hearing, complexity, several legal relations, public interest, public attention."""
+    agency's published 法制审核目录清单 (REV-3) that the proposal matches — action type (the case kind's, passed by
+    cases: ADR 0025), penalty kinds, amount by party type, hearing, complexity, several legal relations, public
+    interest, public attention."""
     from zhifa.cases.gates import PENALTY_KINDS, party_is_person
 
     reasons: list[str] = []
@@ -85,7 +86,7 @@ def review_scope(case: Case) -> list[str]:
     labels = [PENALTY_KINDS.get(k, k) for k in case.penalty.penalty_kinds or []]
     person = party_is_person(case)
     amount = (case.penalty.fine_amount or Decimal(0)) + (case.penalty.confiscation_amount or Decimal(0))
-    items = ReviewCatalogItem.objects.filter(agency_id=case.agency_id, action_type=ActionType.PENALTY,
+    items = ReviewCatalogItem.objects.filter(agency_id=case.agency_id, action_type=action_type,
                                              publication_status=PublicationStatus.PUBLISHED)
     for item in items:
         threshold = _amount(item.amount_threshold_person if person else item.amount_threshold_organization)

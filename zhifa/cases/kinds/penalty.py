@@ -201,7 +201,7 @@ def _set_proposal(ctx: Ctx, data: ProposalIn) -> None:
 def _scope_review(ctx: Ctx) -> None:
     from zhifa.review.services import review_scope
 
-    reasons = review_scope(ctx.case)
+    reasons = review_scope(ctx.case, action_type=reg.ActionType.PENALTY)
     ctx.case.legal_review_required = bool(reasons) or ctx.case.legal_review_required
     ctx.case.legal_review_reasons = list(dict.fromkeys([*ctx.case.legal_review_reasons, *reasons]))
 

@@ -19,7 +19,9 @@ from zhifa.cases.models import CaseKind, PenaltyDetail
 from zhifa.cases.selectors import case_list_for
 from zhifa.cases.services import case_create
 from zhifa.cases.testing import DAY, make_case_world, new_penalty_case, penalty_case_data, walk_to
+from zhifa.registry import models as reg
 from zhifa.registry.models import ActionType
+from zhifa.review.services import review_scope
 
 pytestmark = pytest.mark.django_db
 
@@ -104,3 +106,15 @@ def test_the_migration_copies_the_penalty_facts_to_their_detail(tmp_path: Path) 
     done = subprocess.run([sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "migration ok" in done.stdout
+
+
+def test_rev_3_the_review_catalog_is_read_for_the_case_kinds_action_type(world) -> None:  # noqa: ANN001
+    """REV-3 per kind: a catalog item of another action type (行政许可) does not put a penalty case under review;
+    the same criterion under 行政处罚 does."""
+    case = walk_to(world, new_penalty_case(world), "pre_notice_issued")  # fine 20,000, notified
+    reg.ReviewCatalogItem.objects.filter(agency=world.agency).delete()
+    reg.ReviewCatalogItem.objects.create(agency=world.agency, title="较大数额的行政许可", action_type=ActionType.LICENSE,
+                                         amount_threshold_person=Decimal("1000"),
+                                         publication_status=reg.PublicationStatus.PUBLISHED)
+    assert review_scope(case, action_type=kind_of(case).action_type) == []
+    assert review_scope(case, action_type=ActionType.LICENSE) != []
