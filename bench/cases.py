@@ -196,7 +196,7 @@ def grow(b: Bench, target: int, entries_per_case: int, *, deadline: float | None
 
     from django.db import transaction
 
-    from zhifa.cases.models import Case, CaseOfficer, Deadline, DeadlineState, Party
+    from zhifa.cases.models import Case, CaseOfficer, Deadline, DeadlineState, Party, PenaltyDetail
     from zhifa.cases.personal import party_store_personal
     from zhifa.cases.testing import person_party
     from zhifa.records.ledger import ledger_append
@@ -225,13 +225,15 @@ def grow(b: Bench, target: int, entries_per_case: int, *, deadline: float | None
                 reference=f"临水罚〔{registered.year}〕B{i + 1}号", title=rng.choice(TITLES),
                 source_kind=rng.choice(["inspection", "complaint", "referral", "random_check"]),
                 violation_place=rng.choice(PLACES), violation_region_code="430682", registered_on=registered,
-                filed_on=registered + timedelta(days=2), act_date=registered - timedelta(days=3),
+                act_date=registered - timedelta(days=3),
                 summary="巡查发现当事人在河道管理范围内作业。",
                 # The officer user's cases (2%): registered by them, and they are the first officer.
                 created_by=world["officer"] if i % 50 == 0 else rng.choice(b.creators),
             ))
         with transaction.atomic():
             Case.objects.bulk_create(cases)
+            PenaltyDetail.objects.bulk_create([PenaltyDetail(case=c, filed_on=c.registered_on + timedelta(days=2))
+                                               for c in cases])
             parties, officers, deadlines = [], [], []
             for case in cases:
                 i = next(b.serial)

@@ -171,7 +171,7 @@ def grow(b: Bench, target: int, *, progress: bool = True) -> float:
     """Add cases with their review rounds until there are `target` rounds; returns the seconds spent."""
     from django.db import transaction
 
-    from zhifa.cases.models import Case, Deadline, Pause
+    from zhifa.cases.models import Case, Deadline, Pause, PenaltyDetail
     from zhifa.review.models import CheckResult, ReviewRound
 
     rng, today = b.rng, b.today
@@ -201,11 +201,13 @@ def grow(b: Bench, target: int, *, progress: bool = True) -> float:
             cases.append(Case(
                 agency=aw.world.agency, kind="penalty", state=state, reference=f"临水罚〔{registered.year}〕R{i}号",
                 title=rng.choice(TITLES), source_kind="inspection", violation_place="临湘市长江干流江南段",
-                violation_region_code="430682", registered_on=registered, filed_on=registered + timedelta(days=1),
+                violation_region_code="430682", registered_on=registered,
                 summary="巡查发现当事人在河道管理范围内作业。", legal_review_required=True,
                 created_by=rng.choice(aw.submitters)))
         with transaction.atomic():
             Case.objects.bulk_create(cases)
+            PenaltyDetail.objects.bulk_create([PenaltyDetail(case=c, filed_on=c.registered_on + timedelta(days=1))
+                                               for c in cases])
             rounds, checks, pauses = [], [], []
             for case, (aw, seq) in zip(cases, plan, strict=True):
                 for number, state in enumerate(seq, start=1):

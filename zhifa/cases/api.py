@@ -33,10 +33,11 @@ from ninja.security import django_auth
 from zhifa.accounts.auth import ApiTokenAuth
 from zhifa.accounts.roles import Role
 from zhifa.cases import selectors
-from zhifa.cases.engine import KINDS, Action, allowed_actions, case_act, kind_of, today_in_china
+from zhifa.cases.engine import KINDS, Action, allowed_actions, case_act, detail_of, kind_of, today_in_china
 from zhifa.cases.kinds.common import CaseIn
-from zhifa.cases.models import Case, Deadline, DeadlineState
+from zhifa.cases.models import Case, Deadline, DeadlineState, PenaltyDetail
 from zhifa.cases.services import case_create
+from zhifa.common.fields import model_field
 from zhifa.common.paging import offset_query
 from zhifa.records.access import api_fail_closed, record_list_access
 
@@ -325,13 +326,28 @@ def _state_label(case: Case) -> str:
     return kind_of(case).state_label(case.state)
 
 
+# The 行政处罚 facts the API shows flat, as before ADR 0025; a case of another kind shows their empty defaults.
+PENALTY_FIELDS = ("filed_on", "facts", "evidence_summary", "investigation_report", "legal_basis_text", "penalty_kinds",
+                  "fine_amount", "confiscation_amount", "penalty_text", "mitigation_note", "notice_served_on",
+                  "hearing_right", "defense_outcome", "hearing_held", "performance_text", "payment_due", "paid_on",
+                  "paid_amount", "reminder_served_on")
+
+
+def _penalty_values(case: Case) -> dict[str, Any]:
+    detail = detail_of(case)
+    if isinstance(detail, PenaltyDetail):
+        return {name: getattr(detail, name) for name in PENALTY_FIELDS}
+    return {name: model_field(PenaltyDetail, name).get_default() for name in PENALTY_FIELDS}
+
+
 def _summary(case: Case) -> dict[str, Any]:
     kind = kind_of(case)
+    penalty = _penalty_values(case)
     return {
         "id": case.public_id, "reference": case.reference, "kind": case.kind, "kind_label": kind.label,
         "state": case.state, "state_label": kind.state_label(case.state), "title": case.title,
-        "agency_name": case.agency.name, "registered_on": case.registered_on, "filed_on": case.filed_on,
-        "decided_on": case.decided_on, "closed_on": case.closed_on, "fine_amount": case.fine_amount,
+        "agency_name": case.agency.name, "registered_on": case.registered_on, "filed_on": penalty["filed_on"],
+        "decided_on": case.decided_on, "closed_on": case.closed_on, "fine_amount": penalty["fine_amount"],
         "updated_at": case.updated_at,
     }
 
@@ -356,14 +372,11 @@ def _detail(user: Any, page: selectors.CasePage) -> dict[str, Any]:
     kind = kind_of(case)
     scalar = ("reference", "kind", "state", "title", "source_kind", "source_detail", "violation_place",
               "violation_region_code", "jurisdiction_basis", "act_date", "act_continuing", "act_end_date",
-              "discovered_on", "safety_or_financial_harm", "summary", "registered_on", "filed_on", "facts",
-              "evidence_summary", "investigation_report", "legal_basis_text", "penalty_kinds", "fine_amount",
-              "confiscation_amount", "penalty_text", "mitigation_note", "notice_served_on", "hearing_right",
-              "defense_outcome", "hearing_held", "legal_review_required", "legal_review_reasons",
-              "collective_discussion", "decided_on", "performance_text", "outcome", "outcome_reason", "served_on",
-              "payment_due", "paid_on", "paid_amount", "reminder_served_on", "closed_on", "archive_sha256",
-              "created_at", "updated_at")
+              "discovered_on", "safety_or_financial_harm", "summary", "registered_on", "legal_review_required",
+              "legal_review_reasons", "collective_discussion", "decided_on", "outcome", "outcome_reason", "served_on",
+              "closed_on", "archive_sha256", "created_at", "updated_at")
     data: dict[str, Any] = {name: getattr(case, name) for name in scalar}
+    data.update(_penalty_values(case))
     data.update(
         id=case.public_id, kind_label=kind.label, state_label=kind.state_label(case.state),
         terminal=case.state in kind.terminal, stream=case.stream, agency_id=case.agency.public_id,

@@ -17,8 +17,8 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from zhifa.cases.engine import AMOUNT_FIELDS, amount_text
-from zhifa.cases.models import Case, Party
+from zhifa.cases.engine import AMOUNT_FIELDS, amount_text, detail_of
+from zhifa.cases.models import Case, Party, PenaltyDetail
 from zhifa.cases.personal import party_ledger_view
 from zhifa.records.deep import DeepReport, entries
 from zhifa.records.personal import PersonalDataError
@@ -102,7 +102,7 @@ def check_cases(report: DeepReport) -> None:
             parties[listed["id"]] = (case_id, listed)
 
     seen: set[str] = set()
-    for case in Case.objects.order_by("pk").iterator(chunk_size=1000):
+    for case in Case.objects.select_related("penalty").order_by("pk").iterator(chunk_size=1000):
         case_id = str(case.public_id)
         seen.add(case_id)
         what = f"案件 {case.reference}"
@@ -116,9 +116,11 @@ def check_cases(report: DeepReport) -> None:
             report.differs(what, _label(Case, "reference"), case.reference, rec["reference"])
         if "state" in rec and rec["state"] != case.state:
             report.differs(what, _label(Case, "state"), case.state, rec["state"])
+        detail = detail_of(case)
         for name in AMOUNT_FIELDS:
-            if "amounts" in rec and name in rec["amounts"] and amount_text(getattr(case, name)) != rec["amounts"][name]:
-                report.differs(what, _label(Case, name), amount_text(getattr(case, name)), rec["amounts"][name])
+            saved = amount_text(getattr(detail, name, None))
+            if "amounts" in rec and name in rec["amounts"] and saved != rec["amounts"][name]:
+                report.differs(what, _label(PenaltyDetail, name), saved, rec["amounts"][name])
     for case_id, recorded_case in cases.items():
         if case_id not in seen:
             report.problem(f"台账记录的案件 {recorded_case.get('reference', case_id)}（{case_id}）在数据库中不存在（已被删除）。")

@@ -8,7 +8,9 @@ it covers, and `run`, which checks the legal gates (each names its rule ID) and 
 `case_act` is the only writer of a case's state. In one transaction it locks the case row, checks state, role and
 input, runs the action, issues its documents and appends one `case.<action>` ledger entry. Any refusal raises
 before commit, so a denied action leaves nothing behind: no state change, no ledger entry, no document number.
-New kinds (行政许可, 行政强制) are new tables in `zhifa/cases/kinds/`; nothing here changes.
+New kinds (行政许可, 行政强制) are new tables in `zhifa/cases/kinds/`; nothing here changes. A kind also declares
+its registry action type (REG-4), its registration schema, its detail model and its part of the document context
+(ADR 0025; the checklist is docs/development/adding-a-case-kind.md).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, NoReturn
 from uuid import UUID
 
-from django.db import transaction
+from django.db import models, transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,6 +36,7 @@ from zhifa.cases.models import Case, CaseParticipant
 from zhifa.common.errors import InvalidInput, InvalidState, NotAllowed, ServiceError
 from zhifa.documents.services import document_issue
 from zhifa.records import ledger
+from zhifa.registry.models import ActionType
 from zhifa.workdays.calendar import WorkCalendar, load_calendar
 
 if TYPE_CHECKING:
@@ -109,6 +112,13 @@ class Action:
         return self.av_steps_for(data) if self.av_steps_for else self.av_steps
 
 
+DocumentPart = Callable[[Case, str, date], dict[str, Any]]
+
+
+def no_document_part(case: Case, doc_type: str, on: date) -> dict[str, Any]:
+    return {}
+
+
 @dataclass(frozen=True)
 class Kind:
     code: str
@@ -118,6 +128,14 @@ class Kind:
     actions: Mapping[str, Action]
     terminal: frozenset[str] = frozenset()
     reference_prefix: str = "案"
+    # The registry's 执法行为类型 (REG-4) of this kind: power items, review catalog items and lists per kind.
+    action_type: str = ""
+    # The input of 登记 (a `CaseIn` subclass); fields named like the detail model's are stored on the detail row.
+    registration: type[Schema] | None = None
+    # The one-to-one model with this kind's own facts (None: the kind has none beyond `Case`).
+    detail_model: type[models.Model] | None = None
+    # This kind's part of a document's context (`zhifa.cases.doccontext` adds the shared part).
+    document_part: DocumentPart = no_document_part
 
     def state_label(self, state: str) -> str:
         return self.states.get(state, state)
@@ -129,6 +147,10 @@ class Kind:
 def make_kind(code: str, label: str, states: Mapping[str, str], initial: str, actions: Iterable[Action],
               **kw: Any) -> Kind:
     table = {a.name: a for a in actions}
+    if kw.get("action_type") not in ActionType.values:
+        raise ValueError(f"{code}: action_type must be one of registry.ActionType, not {kw.get('action_type')!r}")
+    if kw.get("registration") is None:
+        raise ValueError(f"{code}: a kind declares its registration schema")
     for action in table.values():
         unknown = [s for s in (*action.sources, action.target) if s is not None and s not in states]
         if unknown:
@@ -146,6 +168,22 @@ def register(kind: Kind) -> Kind:
 
 def kind_of(case: Case) -> Kind:
     return KINDS[case.kind]  # the kinds register in CasesConfig.ready
+
+
+def kind_codes_for(action_type: str) -> list[str]:
+    """The case kinds of a registry action type (REG-4), e.g. penalty → 普通程序 and 简易程序."""
+    from zhifa.cases import kinds  # noqa: F401  (registers the tables)
+
+    return [code for code, kind in KINDS.items() if kind.action_type == action_type]
+
+
+def detail_of(case: Case) -> models.Model | None:
+    """The case's detail row (its kind's own facts), or None for a kind without one."""
+    model = kind_of(case).detail_model
+    if model is None:
+        return None
+    accessor = model._meta.get_field("case").remote_field.get_accessor_name()  # type: ignore[union-attr]
+    return getattr(case, accessor, None) if accessor else None
 
 
 def may_take(user: User, case: Case, action: Action) -> bool:
@@ -233,6 +271,9 @@ def case_act(*, actor: User, case_id: UUID | str, action: str, data: Mapping[str
         if ctx.target is not None:
             case.state = ctx.target
         case.save()
+        detail = detail_of(case)
+        if detail is not None:
+            detail.save()
         record(ctx, old)
     return Acted(case, tuple(ctx.documents))
 
@@ -246,7 +287,9 @@ def amount_text(value: Any) -> str | None:
 
 
 def recorded_amounts(case: Case) -> dict[str, str | None]:
-    return {name: amount_text(getattr(case, name)) for name in AMOUNT_FIELDS}
+    """The amounts of a penalty case as saved (a kind without them records None)."""
+    detail = detail_of(case)
+    return {name: amount_text(getattr(detail, name, None)) for name in AMOUNT_FIELDS}
 
 
 def ledger_input(data: Any) -> dict[str, Any]:

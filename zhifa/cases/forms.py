@@ -25,6 +25,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from zhifa.accounts.selectors import user_public_ids
+from zhifa.cases.engine import Kind
 from zhifa.cases.gates import PENALTY_KINDS
 from zhifa.cases.models import Case, PauseKind, ServiceMethod, SourceKind
 from zhifa.cases.review_steps import case_participants
@@ -434,11 +435,12 @@ def action_form(action: Any, *, case: Case, data: Any = None, initial: dict[str,
 NEW_CASE_KINDS = ("penalty", "penalty_simple", "inspection")
 
 
-def case_forms(*, agency: Any, data: Any = None) -> tuple[ActionForm, ActionForm]:
-    """The CaseIn form (without the parties list) and one party sub-form (prefix "party")."""
+def case_forms(*, agency: Any, kind: Kind, data: Any = None) -> tuple[ActionForm, ActionForm]:
+    """The kind's registration form (its `CaseIn` schema without the parties list) and one party sub-form
+    (prefix "party")."""
     from zhifa.cases.kinds.common import CaseIn, PartyIn
 
-    case_form = schema_form_class(CaseIn, ("parties",))(data, agency=agency)
+    case_form = schema_form_class(kind.registration or CaseIn, ("parties",))(data, agency=agency)
     party_form = schema_form_class(PartyIn)(data, agency=agency, prefix="party")
     return case_form, party_form
 

@@ -39,6 +39,11 @@ class SourceKind(models.TextChoices):
 
 
 class Case(models.Model):
+    """What every case kind shares: agency, kind, 案号, state, 案由, source, the conduct it is about (place,
+    jurisdiction, dates: CASE-1, CASE-23), legal review flags (REV-1…3, any kind's 重大执法决定), the decision
+    and service dates, outcome, close and archive. Facts only one kind has live in that kind's detail model
+    (`PenaltyDetail` for 行政处罚, read as `case.penalty`; see `zhifa.cases.details`, ADR 0025)."""
+
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     agency = models.ForeignKey("registry.Agency", on_delete=models.PROTECT, related_name="cases",
                                verbose_name=_("执法主体"))
@@ -69,6 +74,49 @@ class Case(models.Model):
     )
     summary = models.TextField(_("简要案情"), blank=True)
     registered_on = models.DateField(_("登记日期"))
+    # Legal review (REV-1/2; the full workflow is the review app's). The flags feed the review catalog (REV-3).
+    is_complex = models.BooleanField(_("案情疑难复杂"), default=False)
+    multiple_legal_relations = models.BooleanField(_("涉及多个法律关系"), default=False)
+    public_interest = models.BooleanField(_("涉及重大公共利益"), default=False)
+    high_attention = models.BooleanField(_("社会关注度高"), default=False)
+    legal_review_required = models.BooleanField(_("需法制审核"), default=False)
+    legal_review_reasons = models.JSONField(_("法制审核理由"), default=list, blank=True)
+    collective_discussion = models.BooleanField(_("经集体讨论"), default=False)
+    # Decision and after.
+    decided_on = models.DateField(_("决定日期"), null=True, blank=True)
+    outcome = models.CharField(_("处理结果"), max_length=32, blank=True)
+    outcome_reason = models.TextField(_("理由"), blank=True)
+    served_on = models.DateField(_("送达日期"), null=True, blank=True)
+    closed_on = models.DateField(_("结案日期"), null=True, blank=True)
+    archive_sha256 = models.CharField(_("归档包 SHA-256"), max_length=64, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("案件")
+        verbose_name_plural = _("案件")
+        ordering = ["-registered_on", "-id"]
+        indexes = [models.Index(fields=["agency", "state"]), models.Index(fields=["agency", "-registered_on", "-id"])]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "reference"], name="cases_case_unique_reference"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.title}"
+
+    @property
+    def stream(self) -> str:
+        """The ledger stream of everything recorded for this case (transitions, documents, evidence)."""
+        return f"case/{self.public_id}"
+
+
+class PenaltyDetail(models.Model):
+    """The facts of a 行政处罚 case (general and simple procedure): filing, investigation, the proposed and
+    notified penalty, defense and hearing, performance and payment. One row per penalty case, created with it
+    (`zhifa.cases.details.detail_create`); read as `case.penalty`."""
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="penalty", primary_key=True)
     filed_on = models.DateField(_("立案日期"), null=True, blank=True)  # CASE-2: starts the 90-day clock
     # Investigation and proposal.
     facts = models.TextField(_("违法事实"), blank=True)
@@ -93,48 +141,23 @@ class Case(models.Model):
     defense_outcome = models.CharField(_("陈述申辩情况"), max_length=16, blank=True)
     defense_text = models.TextField(_("陈述申辩意见及复核"), blank=True)
     hearing_held = models.BooleanField(_("经过听证"), default=False)
-    # Legal review (REV-1/2; the full workflow is the review app's). The flags feed the review catalog (REV-3).
-    is_complex = models.BooleanField(_("案情疑难复杂"), default=False)
-    multiple_legal_relations = models.BooleanField(_("涉及多个法律关系"), default=False)
-    public_interest = models.BooleanField(_("涉及重大公共利益"), default=False)
-    high_attention = models.BooleanField(_("社会关注度高"), default=False)
-    legal_review_required = models.BooleanField(_("需法制审核"), default=False)
-    legal_review_reasons = models.JSONField(_("法制审核理由"), default=list, blank=True)
-    collective_discussion = models.BooleanField(_("经集体讨论"), default=False)
     # Decision and after.
-    decided_on = models.DateField(_("决定日期"), null=True, blank=True)
     performance_text = models.TextField(_("履行方式和期限"), blank=True)
-    outcome = models.CharField(_("处理结果"), max_length=32, blank=True)
-    outcome_reason = models.TextField(_("理由"), blank=True)
-    served_on = models.DateField(_("送达日期"), null=True, blank=True)
     payment_due = models.DateField(_("缴款期限"), null=True, blank=True)
     paid_on = models.DateField(_("缴款日期"), null=True, blank=True)
     paid_amount = models.DecimalField(_("已缴金额"), max_digits=14, decimal_places=2, null=True, blank=True)
     reminder_served_on = models.DateField(_("催告书送达日期"), null=True, blank=True)
-    closed_on = models.DateField(_("结案日期"), null=True, blank=True)
-    archive_sha256 = models.CharField(_("归档包 SHA-256"), max_length=64, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name = _("案件")
-        verbose_name_plural = _("案件")
-        ordering = ["-registered_on", "-id"]
-        indexes = [models.Index(fields=["agency", "state"]), models.Index(fields=["agency", "-registered_on", "-id"])]
+        verbose_name = _("行政处罚案件信息")
+        verbose_name_plural = _("行政处罚案件信息")
         constraints = [
-            models.UniqueConstraint(fields=["agency", "reference"], name="cases_case_unique_reference"),
             models.CheckConstraint(condition=Q(fine_amount__isnull=True) | Q(fine_amount__gte=0),
-                                   name="cases_case_fine_not_negative"),
+                                   name="cases_penalty_fine_not_negative"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.reference} {self.title}"
-
-    @property
-    def stream(self) -> str:
-        """The ledger stream of everything recorded for this case (transitions, documents, evidence)."""
-        return f"case/{self.public_id}"
+        return str(self.case)
 
     @property
     def fine(self) -> Decimal:

@@ -35,15 +35,12 @@ from zhifa.cases.engine import Action, Ctx, kind_of
 from zhifa.cases.gates import PENALTY_KINDS, party_is_person
 from zhifa.cases.models import Case, CaseOfficer, CaseParticipant, Pause, PauseKind
 from zhifa.documents.models import Document
-from zhifa.registry.models import ActionType, DiscretionBenchmark, PublicationStatus
+from zhifa.registry.models import DiscretionBenchmark, PublicationStatus
 from zhifa.review import services as rv
 from zhifa.review.models import CheckItem, ReviewRound, ReviewState
 from zhifa.review.subject import ClockState, Criteria, Material, ReviewSubject
 
 CLOCK = "review"  # the code of the case's one review-clock deadline row (REV-6)
-# The registry action type whose 法制审核目录 entries apply to a kind (REV-3); a kind may declare `action_type`.
-ACTION_TYPES = {"penalty": ActionType.PENALTY, "penalty_simple": ActionType.PENALTY,
-                "inspection": ActionType.INSPECTION}
 REVIEWERS = frozenset({Role.LEGAL_REVIEWER})
 ASSIGNERS = frozenset({Role.LEGAL_REVIEWER, Role.AGENCY_HEAD})
 LEADERS = frozenset({Role.AGENCY_HEAD})
@@ -97,12 +94,13 @@ ReviewOpinionIn = _opinion_schema()
 def proposal_of(case: Case) -> dict[str, Any]:
     """What the reviewer approves (REV-13): a later change of any of these needs a new round."""
     return {
-        "penalty_kinds": sorted(case.penalty_kinds or []),
-        "fine_amount": None if case.fine_amount is None else str(case.fine_amount),
-        "confiscation_amount": None if case.confiscation_amount is None else str(case.confiscation_amount),
-        "facts": case.facts,
-        "legal_basis": case.legal_basis_text,
-        "penalty_text": case.penalty_text,
+        "penalty_kinds": sorted(case.penalty.penalty_kinds or []),
+        "fine_amount": None if case.penalty.fine_amount is None else str(case.penalty.fine_amount),
+        "confiscation_amount": (None if case.penalty.confiscation_amount is None
+                                else str(case.penalty.confiscation_amount)),
+        "facts": case.penalty.facts,
+        "legal_basis": case.penalty.legal_basis_text,
+        "penalty_text": case.penalty.penalty_text,
     }
 
 
@@ -112,37 +110,37 @@ def _package(case: Case) -> tuple[dict[str, Any], tuple[Material, ...], list[str
     docs = {d.doc_type: d for d in Document.objects.filter(subject_id=case.public_id).order_by("issued_at")}
     materials = tuple(Material(str(d.public_id), d.doc_type, d.name, d.number) for d in docs.values())
     package: dict[str, Any] = {
-        "investigation_report": case.investigation_report,
+        "investigation_report": case.penalty.investigation_report,
         "proposal": proposal_of(case),
-        "facts": case.facts,
-        "evidence": [line for line in case.evidence_summary.splitlines() if line.strip()],
-        "legal_basis": case.legal_basis_text,
-        "benchmark": None if case.benchmark is None else {"id": str(case.benchmark.public_id),
-                                                          "code": case.benchmark.code,
-                                                          "version": case.benchmark_version},
+        "facts": case.penalty.facts,
+        "evidence": [line for line in case.penalty.evidence_summary.splitlines() if line.strip()],
+        "legal_basis": case.penalty.legal_basis_text,
+        "benchmark": None if case.penalty.benchmark is None else {"id": str(case.penalty.benchmark.public_id),
+                                                                  "code": case.penalty.benchmark.code,
+                                                                  "version": case.penalty.benchmark_version},
         "documents": [{"id": m.id, "type": m.type, "name": m.name, "number": m.number} for m in materials],
-        "hearing_held": case.hearing_held,
-        "defense": case.defense_outcome,
+        "hearing_held": case.penalty.hearing_held,
+        "defense": case.penalty.defense_outcome,
     }
     missing = []
-    if not case.investigation_report.strip():
+    if not case.penalty.investigation_report.strip():
         missing.append(_("调查终结报告"))
-    if not (case.penalty_kinds or case.penalty_text.strip()):
+    if not (case.penalty.penalty_kinds or case.penalty.penalty_text.strip()):
         missing.append(_("拟作出的处理决定"))
-    if not case.facts.strip():
+    if not case.penalty.facts.strip():
         missing.append(_("违法事实"))
     if not package["evidence"]:
         missing.append(_("证据清单"))
-    if not case.legal_basis_text.strip():
+    if not case.penalty.legal_basis_text.strip():
         missing.append(_("法律依据"))
-    if case.benchmark_id is None and case.power_item_id is not None and DiscretionBenchmark.objects.filter(
+    if case.penalty.benchmark_id is None and case.power_item_id is not None and DiscretionBenchmark.objects.filter(
             power_item_id=case.power_item_id, publication_status=PublicationStatus.PUBLISHED).exists():
         missing.append(_("适用的裁量基准（本事项有已公布的裁量基准，CASE-27）"))
-    if case.notice_served_on is not None and "prior_notice" not in docs:
+    if case.penalty.notice_served_on is not None and "prior_notice" not in docs:
         missing.append(_("行政处罚事先告知书"))
-    if case.defense_outcome == "statement" and "defense_record" not in docs:
+    if case.penalty.defense_outcome == "statement" and "defense_record" not in docs:
         missing.append(_("陈述申辩笔录"))
-    if case.hearing_held and case.state == "hearing_held" and "hearing_record" not in docs:
+    if case.penalty.hearing_held and case.state == "hearing_held" and "hearing_record" not in docs:
         missing.append(_("听证笔录"))
     return package, materials, missing
 
@@ -160,10 +158,10 @@ def case_participants(case: Case) -> set[int]:
 def _criteria(case: Case) -> Criteria:
     kind = kind_of(case)
     return Criteria(
-        action_type=getattr(kind, "action_type", None) or ACTION_TYPES.get(case.kind, ActionType.OTHER),
-        penalty_kinds=tuple(PENALTY_KINDS.get(k, k) for k in case.penalty_kinds or []),
-        amount=(case.fine_amount or Decimal(0)) + (case.confiscation_amount or Decimal(0)),
-        party_is_person=party_is_person(case), hearing_held=case.hearing_held, is_complex=case.is_complex,
+        action_type=kind.action_type,  # the registry action type whose 法制审核目录 applies (REV-3, ADR 0025)
+        penalty_kinds=tuple(PENALTY_KINDS.get(k, k) for k in case.penalty.penalty_kinds or []),
+        amount=(case.penalty.fine_amount or Decimal(0)) + (case.penalty.confiscation_amount or Decimal(0)),
+        party_is_person=party_is_person(case), hearing_held=case.penalty.hearing_held, is_complex=case.is_complex,
         multiple_legal_relations=case.multiple_legal_relations, public_interest=case.public_interest,
         high_attention=case.high_attention)
 

@@ -14,6 +14,7 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import Http404, HttpRequest
 
 from zhifa.accounts.scoping import scope_to_agencies, visible_agency_ids
+from zhifa.cases.engine import kind_codes_for
 from zhifa.cases.models import Case, CaseEvent, CaseOfficer, Deadline, DeadlineState, Party, Pause
 from zhifa.documents.models import Document
 from zhifa.records.access import record_access
@@ -57,13 +58,16 @@ def case_visible_to(user: User, case_id: UUID | str) -> bool:
 
 
 def case_list_for(*, user: User, state: str = "", kind: str = "", mine: bool = False, q: str = "",
-                  limit: int = 50, offset: int = 0) -> tuple[list[Case], int]:
-    """A page of cases, newest first; constant query count whatever the data size (one count, one page query)."""
-    qs = cases_for(user=user).select_related("agency")
+                  limit: int = 50, offset: int = 0, action_type: str = "") -> tuple[list[Case], int]:
+    """A page of cases, newest first; constant query count whatever the data size (one count, one page query).
+    `action_type` (registry.ActionType, REG-4) keeps the cases of the kinds mapped to it (ADR 0025)."""
+    qs = cases_for(user=user).select_related("agency", "penalty")
     if state:
         qs = qs.filter(state=state)
     if kind:
         qs = qs.filter(kind=kind)
+    if action_type:
+        qs = qs.filter(kind__in=kind_codes_for(action_type))
     if mine:
         qs = qs.filter(pk__in=my_case_ids(user))
     if q:
@@ -101,7 +105,8 @@ def next_deadlines_of(case_ids: Sequence[int]) -> dict[int, Deadline]:
 def case_get_for(*, user: User, case_id: UUID | str) -> Case:
     """The case row without an access entry (for permission checks before a read)."""
     try:
-        return cases_for(user=user).select_related("agency", "power_item", "handling_unit").get(public_id=case_id)
+        return cases_for(user=user).select_related("agency", "power_item", "handling_unit", "penalty").get(
+            public_id=case_id)
     except (Case.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404 from exc
 

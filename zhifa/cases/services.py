@@ -29,7 +29,24 @@ case_act = engine.case_act
 
 
 def _create_action(kind: engine.Kind) -> Action:
-    return Action("register", _("登记案件"), (), kind.initial, OFFICERS, CaseIn, rule="CASE-2")
+    return Action("register", _("登记案件"), (), kind.initial, OFFICERS, kind.registration or CaseIn, rule="CASE-2")
+
+
+def registration_schema(kind: engine.Kind) -> type[CaseIn]:
+    schema = kind.registration or CaseIn
+    assert issubclass(schema, CaseIn)
+    return schema
+
+
+def detail_create(case: Case, kind: engine.Kind, data: Schema) -> None:
+    """The kind's detail row (ADR 0025), created with the case; registration fields named like the detail
+    model's fields are stored on it."""
+    model = kind.detail_model
+    if model is None:
+        return
+    names = {f.name for f in model._meta.concrete_fields} - {"case"}
+    values = {name: value for name, value in data.model_dump().items() if name in names}
+    model._default_manager.create(case=case, **values)
 
 
 def next_reference(agency: reg.Agency, kind: engine.Kind, year: int) -> str:
@@ -57,6 +74,7 @@ def _new_case(*, actor: User, agency: reg.Agency, kind: engine.Kind, data: CaseI
         case.handling_unit = case.power_item.responsible_unit
     case.reference = next_reference(agency, kind, case.registered_on.year)
     case.save()
+    detail_create(case, kind, data)
     ctx = Ctx(case=case, actor=actor, data=data, today=on, calendar=load_calendar(agency.region_code),
               action=_create_action(kind))
     return case, ctx
@@ -71,7 +89,7 @@ def case_create(*, actor: User, kind: str, data: Mapping[str, Any] | Schema, tod
     agency = actor.agency
     if agency is None or not actor.has_role(*OFFICERS):
         raise NotAllowed(_("只有本机关的执法人员可以登记案件。"))
-    inputs: CaseIn = validate_input(CaseIn, data)
+    inputs: CaseIn = validate_input(registration_schema(table), data)
     on = today or today_in_china()
     with transaction.atomic():
         case, ctx = _new_case(actor=actor, agency=agency, kind=table, data=inputs, on=on)
@@ -86,7 +104,7 @@ def derive_case(ctx: Ctx, *, kind: str, reason: str, title: str | None = None,
     both streams."""
     source = ctx.case
     table = engine.KINDS[kind]
-    data = CaseIn.model_validate({
+    data = registration_schema(table).model_validate({
         "title": title or source.title, "source_kind": str(source_kind), "source_detail": reason,
         "violation_place": source.violation_place, "violation_region_code": source.violation_region_code,
         "jurisdiction_basis": source.jurisdiction_basis, "act_date": source.act_date,

@@ -25,7 +25,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from zhifa.cases import engine, selectors
-from zhifa.cases.engine import KINDS, Action, InvalidInput, allowed_actions, kind_of
+from zhifa.cases.engine import KINDS, Action, InvalidInput, allowed_actions, detail_of, kind_of
 from zhifa.cases.forms import (
     NEW_CASE_KINDS,
     PARTY_FIELD_HELP,
@@ -175,7 +175,8 @@ def case_new(request: HttpRequest) -> HttpResponse:
         raise Http404
     if user.agency_id is None or not user.has_role(*OFFICERS):  # type: ignore[union-attr]
         raise PermissionDenied
-    case_form, party_form = case_forms(agency=user.agency, data=request.POST if request.method == "POST" else None)  # type: ignore[union-attr]
+    data = request.POST if request.method == "POST" else None
+    case_form, party_form = case_forms(agency=user.agency, kind=KINDS[kind], data=data)  # type: ignore[union-attr]
     error, status = "", 200
     if request.method == "POST":
         if case_form.is_valid() and party_form.is_valid():
@@ -232,13 +233,18 @@ INFO_FIELDS = ("source_kind", "registered_on", "filed_on", "power_item", "handli
 
 def _case_info(case: Case) -> list[tuple[str, Any]]:
     rows = []
+    detail = detail_of(case)
+    shared = {f.name for f in Case._meta.get_fields()}
     for name in INFO_FIELDS:
-        field = model_field(Case, name)
-        value = getattr(case, name)
+        holder = case if name in shared else detail  # a penalty fact lives on the kind's detail (ADR 0025)
+        if holder is None or not hasattr(holder, name):
+            continue
+        field = model_field(type(holder), name)
+        value = getattr(holder, name)
         if value in (None, ""):
             continue
         if getattr(field, "choices", None):
-            value = getattr(case, f"get_{name}_display")()
+            value = getattr(holder, f"get_{name}_display")()
         rows.append((str(field.verbose_name), value))
     return rows
 

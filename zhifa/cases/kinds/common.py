@@ -13,7 +13,7 @@ from ninja import Field, Schema
 
 from zhifa.accounts.roles import Role
 from zhifa.cases import gates
-from zhifa.cases.engine import Action, Ctx, InvalidInput
+from zhifa.cases.engine import Action, Ctx, InvalidInput, detail_of, kind_of
 from zhifa.cases.models import (
     Activity,
     Case,
@@ -96,6 +96,7 @@ class DetailsIn(Schema):
     discovered_on: date | None = Field(None, title="发现日期")
     safety_or_financial_harm: bool | None = Field(None, title="涉及生命健康安全、金融安全且有危害后果")
     summary: str | None = Field(None, max_length=5000, title="简要案情")
+    # Held by the kind's detail model (行政处罚, ADR 0025); a kind without them refuses them.
     facts: str | None = Field(None, max_length=20000, title="违法事实")
     evidence_summary: str | None = Field(None, max_length=20000, title="证据（每行一项）")
 
@@ -187,10 +188,17 @@ def run_add_party(ctx: Ctx) -> None:
 
 def run_update_details(ctx: Ctx) -> None:
     changed = ctx.data.model_dump(exclude_unset=True)
+    shared = {f.name for f in Case._meta.concrete_fields}
+    detail = detail_of(ctx.case)
+    own = set() if detail is None else {f.name for f in detail._meta.concrete_fields}
     for name, value in changed.items():
         if value is None and not name.endswith(("_date", "_on")):
             continue  # a text or flag field sent as null keeps its value
-        setattr(ctx.case, name, value)
+        if name not in shared and name not in own:
+            raise InvalidInput(_("“%(kind)s”案件没有这一项：%(field)s") % {"kind": kind_of(ctx.case).label,
+                                                                     "field": name},
+                               errors=[{"field": name, "message": _("本类案件没有这一项")}])
+        setattr(ctx.case if name in shared else detail, name, value)
     gates.refresh_ages(ctx.case)
     ctx.payload["changed"] = sorted(changed)
 

@@ -15,6 +15,7 @@ from zhifa.cases.kinds.common import (
     RANDOM_CHECK_STEP,
     SHOW_CERTIFICATE_STEP,
     UNIT_OR_AGENCY_HEAD,
+    CaseIn,
     CloseIn,
     NoteIn,
     RecordIn,
@@ -24,6 +25,7 @@ from zhifa.cases.kinds.common import (
     run_close,
 )
 from zhifa.cases.models import ActivityKind, CaseKind
+from zhifa.registry.models import ActionType
 
 STATES = {
     "inspecting": "检查中",
@@ -81,4 +83,5 @@ ACTIONS = [
 ]
 
 INSPECTION = make_kind("inspection", "行政检查", STATES, "inspecting", ACTIONS,
-                       terminal=frozenset({"archived"}), reference_prefix="检")
+                       terminal=frozenset({"archived"}), reference_prefix="检",
+                       action_type=ActionType.INSPECTION, registration=CaseIn)

@@ -22,6 +22,7 @@ from zhifa.cases.kinds.common import (
     PRESERVATION_STEP,
     SHOW_CERTIFICATE_STEP,
     UNIT_OR_AGENCY_HEAD,
+    CaseIn,
     CloseIn,
     NoteIn,
     OfficersIn,
@@ -32,6 +33,7 @@ from zhifa.cases.kinds.common import (
     run_assign_officers,
     run_close,
 )
+from zhifa.cases.kinds.penalty_documents import penalty_document_part
 from zhifa.cases.kinds.penalty_inputs import (
     ConcludeIn,
     CorrectionIn,
@@ -66,6 +68,7 @@ from zhifa.cases.models import (
     Hearing,
     Pause,
     PauseKind,
+    PenaltyDetail,
     Preservation,
     Service,
     ServiceMethod,
@@ -146,25 +149,25 @@ def decision_due(ctx: Ctx) -> date | None:
     ext = case.extensions.order_by("-new_due").first()
     if ext is not None:
         return ext.new_due
-    if case.filed_on is None:
+    if case.penalty.filed_on is None:
         return None
     pauses = [(p.start, p.end or ctx.today) for p in case.pauses.filter(kind=PauseKind.EXCLUDED)]
-    return ctx.calendar.add_calendar_days(case.filed_on, DECISION_DAYS, party_facing=False, pauses=pauses).due
+    return ctx.calendar.add_calendar_days(case.penalty.filed_on, DECISION_DAYS, party_facing=False, pauses=pauses).due
 
 
 def surcharge_on(ctx: Ctx, day: date) -> Decimal:
     """CASE-52/53: 3 % of the fine a day from the day after the payment deadline, capped at the fine, not accruing
     while 复议 or 诉讼 is pending."""
     case = ctx.case
-    if not case.fine_amount or case.payment_due is None or day <= case.payment_due:
+    if not case.penalty.fine_amount or case.penalty.payment_due is None or day <= case.penalty.payment_due:
         return Decimal(0)
-    days = (day - case.payment_due).days
+    days = (day - case.penalty.payment_due).days
     for pause in case.pauses.filter(kind__in=[PauseKind.RECONSIDERATION, PauseKind.LITIGATION]):
-        start = max(pause.start, case.payment_due + (date.resolution))
+        start = max(pause.start, case.penalty.payment_due + (date.resolution))
         end = min(pause.end or day, day)
         if end >= start:
             days -= (end - start).days + 1
-    return capped_daily_surcharge(case.fine_amount, SURCHARGE_RATE, max(days, 0)).quantize(Decimal("0.01"))
+    return capped_daily_surcharge(case.penalty.fine_amount, SURCHARGE_RATE, max(days, 0)).quantize(Decimal("0.01"))
 
 
 def _set_proposal(ctx: Ctx, data: ProposalIn) -> None:
@@ -174,25 +177,26 @@ def _set_proposal(ctx: Ctx, data: ProposalIn) -> None:
         ctx.block("CASE-42", _("处罚种类包含罚款，请填写罚款金额"))
     if "fine" not in kinds and data.fine_amount:
         ctx.block("CASE-42", _("填写了罚款金额，但处罚种类未选择罚款"))
-    case.penalty_kinds = kinds
-    case.fine_amount = data.fine_amount if "fine" in kinds else None
-    case.confiscation_amount = data.confiscation_amount
-    case.penalty_text = data.penalty_text.strip() or gates.penalty_label(kinds, case.fine_amount,
-                                                                         case.confiscation_amount)
-    case.legal_basis_text = data.legal_basis_text
-    case.mitigation_note = data.mitigation_note
+    detail = case.penalty
+    detail.penalty_kinds = kinds
+    detail.fine_amount = data.fine_amount if "fine" in kinds else None
+    detail.confiscation_amount = data.confiscation_amount
+    detail.penalty_text = data.penalty_text.strip() or gates.penalty_label(kinds, detail.fine_amount,
+                                                                           detail.confiscation_amount)
+    detail.legal_basis_text = data.legal_basis_text
+    detail.mitigation_note = data.mitigation_note
     for flag in ("is_complex", "multiple_legal_relations", "public_interest", "high_attention"):
         setattr(case, flag, getattr(data, flag))
     if data.articles:
         articles = list(reg.Article.objects.filter(public_id__in=data.articles))
         if len(articles) != len(set(data.articles)):
             ctx.block("CASE-25", _("所选依据条款不在法律法规库中"))
-        case.legal_basis.set(articles)
+        detail.legal_basis.set(articles)
     if data.benchmark:
         bench = reg.DiscretionBenchmark.objects.filter(public_id=data.benchmark, agency_id=case.agency_id).first()
         if bench is None:
             ctx.block("CASE-27", _("所选裁量基准不属于本机关"))
-        case.benchmark, case.benchmark_version = bench, bench.version
+        detail.benchmark, detail.benchmark_version = bench, bench.version
 
 
 def _scope_review(ctx: Ctx) -> None:
@@ -201,9 +205,9 @@ def _scope_review(ctx: Ctx) -> None:
 
 def _heavier(case, kinds: list[str], fine: Decimal | None) -> bool:  # noqa: ANN001
     """CASE-30: a penalty kind not notified, or a larger fine, is heavier than the notice."""
-    if set(kinds) - set(case.notified_penalty_kinds or []):
+    if set(kinds) - set(case.penalty.notified_penalty_kinds or []):
         return True
-    return fine is not None and (case.notified_fine is None or fine > case.notified_fine)
+    return fine is not None and (case.penalty.notified_fine is None or fine > case.penalty.notified_fine)
 
 
 # -------------------------------------------------------------------------------------------------------- runs
@@ -216,7 +220,7 @@ def run_file(ctx: Ctx) -> None:
     gates.require_party(ctx)
     gates.check_jurisdiction(ctx)  # CASE-1
     gates.check_limitation(ctx)  # CASE-23
-    case.filed_on = on
+    case.penalty.filed_on = on
     due = ctx.calendar.add_calendar_days(on, DECISION_DAYS, party_facing=False)
     deadline_start(case=case, code="decision", rule="CASE-44", label=_("作出行政处罚决定（立案之日起90日）"),
                    start=on, due=due)
@@ -291,9 +295,10 @@ def run_conclude(ctx: Ctx) -> None:
     open_items = case.preservations.filter(disposed_on__isnull=True).count()
     if open_items:
         ctx.block("CASE-11", _("还有%(n)d项先行登记保存未作出处理决定") % {"n": open_items})
-    case.investigation_report, case.facts, case.evidence_summary = (ctx.data.report, ctx.data.facts,
-                                                                    ctx.data.evidence_summary)
-    case.legal_basis_text = ctx.data.legal_basis_text
+    detail = case.penalty
+    detail.investigation_report, detail.facts, detail.evidence_summary = (ctx.data.report, ctx.data.facts,
+                                                                          ctx.data.evidence_summary)
+    detail.legal_basis_text = ctx.data.legal_basis_text
     ctx.issue("investigation_report", reason=ctx.data.report, opinion=ctx.data.opinion)
 
 
@@ -337,29 +342,30 @@ def run_prior_notice(ctx: Ctx) -> None:
     gates.check_limitation(ctx)
     gates.check_minors(ctx, d.mitigation_note)
     _set_proposal(ctx, d)
-    reasons = gates.hearing_right(case, case.penalty_kinds, case.fine_amount, case.confiscation_amount)
-    case.hearing_right = bool(reasons)
-    case.notified_penalty_kinds, case.notified_fine = list(case.penalty_kinds), case.fine_amount
-    case.notice_served_on, case.defense_outcome, case.defense_text = on, "", ""
+    detail = case.penalty
+    reasons = gates.hearing_right(case, detail.penalty_kinds, detail.fine_amount, detail.confiscation_amount)
+    detail.hearing_right = bool(reasons)
+    detail.notified_penalty_kinds, detail.notified_fine = list(detail.penalty_kinds), detail.fine_amount
+    detail.notice_served_on, detail.defense_outcome, detail.defense_text = on, "", ""
     settings = gates.case_settings(case.agency)
     defense = _due_wd(ctx, on, settings.defense_days, Direction.PARTY_RIGHT)
     deadline_start(case=case, code="defense", rule="CASE-32", label=_("当事人陈述、申辩"), start=on, due=defense,
                    party_facing=True)
-    if case.hearing_right:
+    if case.penalty.hearing_right:
         hearing = _due_wd(ctx, on, HEARING_REQUEST_DAYS, Direction.PARTY_RIGHT)
         deadline_start(case=case, code="hearing_request", rule="CASE-35", label=_("当事人申请听证（5个工作日）"),
                        start=on, due=hearing, party_facing=True)
     ctx.payload["hearing_right_reasons"] = reasons
     _scope_review(ctx)
-    reason = d.reasoning.strip() or case.investigation_report
+    reason = d.reasoning.strip() or case.penalty.investigation_report
     ctx.issue("prior_notice", on=on, reason=reason)
-    if case.hearing_right:
+    if case.penalty.hearing_right:
         ctx.issue("hearing_right_notice", on=on, reason=reason)
 
 
 def run_request_hearing(ctx: Ctx) -> None:
     case, on = ctx.case, ctx.data.requested_on or ctx.today
-    if not case.hearing_right:
+    if not case.penalty.hearing_right:
         ctx.block("CASE-33", _("拟作出的处罚不属于应当告知听证权利的情形"))
     row = deadline_open(case, "hearing_request")
     if row is not None and on > row.due:
@@ -384,7 +390,7 @@ def run_close_defense(ctx: Ctx) -> None:
             if row is not None and on <= row.due:
                 ctx.block("CASE-31", _("%(label)s期限至%(due)s届满，期满前不能视为放弃") % {"label": row.label,
                                                                                 "due": row.due.isoformat()})
-    case.defense_outcome, case.defense_text = d.outcome, d.text
+    case.penalty.defense_outcome, case.penalty.defense_text = d.outcome, d.text
     if d.outcome == "no_response":
         for code in ("defense", "hearing_request"):
             deadline_meet(case=case, code=code, on=on)
@@ -431,7 +437,7 @@ def run_hold_hearing(ctx: Ctx) -> None:
     hearing.participants = d.participants
     hearing.record = f"{d.investigators_case}\n\n{d.defense}"
     hearing.save()
-    case.hearing_held = True
+    case.penalty.hearing_held = True
     _scope_review(ctx)
     ctx.issue("hearing_record", on=hearing.hearing_on or ctx.today, hearing={
         "date": hearing.hearing_on, "time": "", "place": hearing.place, "host": hearing.host.name if hearing.host else "",
@@ -443,7 +449,7 @@ def run_terminate_hearing(ctx: Ctx) -> None:
     """CASE-38: no-show or leaving without permission ends the hearing; REV-2 still applies (the seeds' list)."""
     ctx.case.hearing.terminated_reason = ctx.data.reason
     ctx.case.hearing.save()
-    ctx.case.hearing_held = True
+    ctx.case.penalty.hearing_held = True
     _scope_review(ctx)
 
 
@@ -486,9 +492,9 @@ def run_decide(ctx: Ctx) -> None:
     case, on = ctx.case, ctx.data.decided_on or ctx.today
     if on > ctx.today:
         ctx.block("CASE-44", _("决定日期不能晚于今天"))
-    if case.notice_served_on is None or not (case.defense_outcome or case.hearing_held):
+    if case.penalty.notice_served_on is None or not (case.penalty.defense_outcome or case.penalty.hearing_held):
         ctx.block("CASE-31", _("未事先告知或未听取当事人陈述申辩（且无书面放弃），不得作出行政处罚决定"))
-    if _heavier(case, case.penalty_kinds, case.fine_amount):
+    if _heavier(case, case.penalty.penalty_kinds, case.penalty.fine_amount):
         ctx.block("CASE-30", _("决定的处罚重于事先告知的处罚，请重新事先告知"))
     problem = review_gate(case)
     if problem:
@@ -497,11 +503,11 @@ def run_decide(ctx: Ctx) -> None:
     if due is not None and on > due:
         ctx.block("CASE-44", _("已超过作出决定的期限（%(due)s），须经批准延期并记录依据") % {"due": due.isoformat()})
     gates.check_limitation(ctx)
-    gates.check_minors(ctx, case.mitigation_note)
+    gates.check_minors(ctx, case.penalty.mitigation_note)
     gates.require_case_officers(ctx, on)
     case.decided_on = on
     case.outcome = "penalty"
-    case.performance_text = ctx.data.performance_text
+    case.penalty.performance_text = ctx.data.performance_text
     deadline_meet(case=case, code="decision", on=on)
     deadline_start(case=case, code="service", rule="CASE-46", label=_("送达行政处罚决定书（7个工作日）"), start=on,
                    due=_due_wd(ctx, on, SERVICE_DAYS, Direction.AGENCY_OBLIGATION))
@@ -535,9 +541,9 @@ def run_serve(ctx: Ctx) -> None:
                            served_on=served, place=d.place, note=d.note, recordings=[str(r) for r in d.recordings])
     case.served_on = served
     deadline_meet(case=case, code="service", on=signed)
-    if case.fine_amount:
+    if case.penalty.fine_amount:
         due = ctx.calendar.add_calendar_days(served, PAYMENT_DAYS, party_facing=True)  # CASE-51, CAL-4
-        case.payment_due = due.due
+        case.penalty.payment_due = due.due
         deadline_start(case=case, code="payment", rule="CASE-51", label=_("当事人缴纳罚款（15日）"), start=served,
                        due=due, party_facing=True)
     ctx.issue("service_receipt", on=signed, service={
@@ -561,23 +567,23 @@ def run_payment(ctx: Ctx) -> None:
     """CASE-51/52: the fine plus any surcharge accrued by the payment day must be paid in full."""
     case, d = ctx.case, ctx.data
     on = d.paid_on or ctx.today
-    if not case.fine_amount:
+    if not case.penalty.fine_amount:
         ctx.block("CASE-51", _("本决定没有罚款，请记录履行情况"))
     surcharge = surcharge_on(ctx, on)
-    owed = case.fine_amount + surcharge
+    owed = case.penalty.fine_amount + surcharge
     if d.amount < owed:
         ctx.block("CASE-52", _("应缴%(owed)s元（罚款%(fine)s元，加处罚款%(extra)s元），实缴%(paid)s元不足")
-                  % {"owed": f"{owed:,.2f}", "fine": f"{case.fine_amount:,.2f}", "extra": f"{surcharge:,.2f}",
+                  % {"owed": f"{owed:,.2f}", "fine": f"{case.penalty.fine_amount:,.2f}", "extra": f"{surcharge:,.2f}",
                      "paid": f"{d.amount:,.2f}"})
-    case.paid_on, case.paid_amount = on, d.amount
+    case.penalty.paid_on, case.penalty.paid_amount = on, d.amount
     deadline_meet(case=case, code="payment", on=on)
     ctx.payload["surcharge"] = str(surcharge)
 
 
 def run_performed(ctx: Ctx) -> None:
-    if ctx.case.fine_amount:
+    if ctx.case.penalty.fine_amount:
         ctx.block("CASE-51", _("本决定有罚款，请登记缴款"))
-    ctx.case.paid_on = ctx.data.on or ctx.today
+    ctx.case.penalty.paid_on = ctx.data.on or ctx.today
 
 
 def run_pause(ctx: Ctx) -> None:
@@ -596,7 +602,7 @@ def run_pause_end(ctx: Ctx) -> None:
         ctx.block("CAL-14", _("结束日期不能早于开始日期"))
     pause.end = ctx.data.end
     pause.save()
-    if ctx.case.payment_due:  # the payment deadline itself does not move; the surcharge skips the paused days
+    if ctx.case.penalty.payment_due:  # the payment deadline itself does not move; the surcharge skips the paused days
         ctx.payload["paused_days"] = (pause.end - pause.start).days + 1
 
 
@@ -604,14 +610,14 @@ def run_reminder(ctx: Ctx) -> None:
     """CASE-56: before applying to court, serve a 催告书 and wait 10 working days."""
     case = ctx.case
     on = ctx.data.served_on or ctx.today
-    if case.payment_due is None or on <= case.payment_due:
+    if case.penalty.payment_due is None or on <= case.penalty.payment_due:
         ctx.block("CASE-56", _("缴款期限尚未届满，不能催告"))
-    case.reminder_served_on = on
+    case.penalty.reminder_served_on = on
     deadline_start(case=case, code="reminder", rule="CASE-56", label=_("催告期满（10个工作日）"), start=on,
                    due=_due_wd(ctx, on, REMINDER_WAIT_DAYS, Direction.PARTY_RIGHT), party_facing=True)
-    ctx.issue("payment_reminder", on=on, deadline=case.payment_due, rights=REMINDER_RIGHTS,
+    ctx.issue("payment_reminder", on=on, deadline=case.penalty.payment_due, rights=REMINDER_RIGHTS,
               reason=_("截至%(day)s，应缴罚款%(fine)s元，加处罚款%(extra)s元。") % {
-                  "day": on.isoformat(), "fine": f"{case.fine:,.2f}", "extra": f"{surcharge_on(ctx, on):,.2f}"})
+                  "day": on.isoformat(), "fine": f"{case.penalty.fine:,.2f}", "extra": f"{surcharge_on(ctx, on):,.2f}"})
 
 
 def court_window(ctx: Ctx) -> tuple[date, date] | None:
@@ -625,9 +631,9 @@ def court_window(ctx: Ctx) -> tuple[date, date] | None:
 def run_court(ctx: Ctx) -> None:
     case = ctx.case
     on = ctx.data.applied_on or ctx.today
-    if case.reminder_served_on is None:
+    if case.penalty.reminder_served_on is None:
         ctx.block("CASE-56", _("申请法院强制执行前，应当先催告当事人履行"))
-    waited = _due_wd(ctx, case.reminder_served_on, REMINDER_WAIT_DAYS, Direction.PARTY_RIGHT).due
+    waited = _due_wd(ctx, case.penalty.reminder_served_on, REMINDER_WAIT_DAYS, Direction.PARTY_RIGHT).due
     if on <= waited:
         ctx.block("CASE-56", _("催告书送达十个工作日后（%(day)s之后）当事人仍未履行的，方可申请") % {"day": waited.isoformat()})
     window = court_window(ctx)
@@ -739,5 +745,6 @@ ACTIONS = [
 
 PENALTY = make_kind(
     "penalty", "行政处罚（普通程序）", STATES, "lead_registered", ACTIONS,
-    terminal=frozenset({"archived"}), reference_prefix="罚",
+    terminal=frozenset({"archived"}), reference_prefix="罚", action_type=reg.ActionType.PENALTY, registration=CaseIn,
+    detail_model=PenaltyDetail, document_part=penalty_document_part,
 )

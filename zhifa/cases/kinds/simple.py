@@ -18,6 +18,7 @@ from zhifa.cases.kinds.common import (
     OFFICERS,
     SHOW_CERTIFICATE_STEP,
     UNIT_OR_AGENCY_HEAD,
+    CaseIn,
     CloseIn,
     NoteIn,
     common_actions,
@@ -25,7 +26,9 @@ from zhifa.cases.kinds.common import (
     run_close,
 )
 from zhifa.cases.kinds.penalty import PAYMENT_DAYS, PaymentIn, run_payment
-from zhifa.cases.models import Activity, ActivityKind, CaseKind, CaseOfficer, PartyKind, SourceKind
+from zhifa.cases.kinds.penalty_documents import penalty_document_part
+from zhifa.cases.models import Activity, ActivityKind, CaseKind, CaseOfficer, PartyKind, PenaltyDetail, SourceKind
+from zhifa.registry.models import ActionType
 from zhifa.workdays.calendar import Direction
 
 STATES = {
@@ -89,7 +92,7 @@ def run_on_spot(ctx: Ctx) -> None:
     certified = gates.require_certified(ctx, staff, on)  # REG-8/9
     gates.require_certificate_shown(ctx, d.certificate_shown)  # REG-11
     gates.check_limitation(ctx)
-    gates.check_minors(ctx, case.mitigation_note)
+    gates.check_minors(ctx, case.penalty.mitigation_note)
     for person_staff, cert in certified:
         CaseOfficer.objects.update_or_create(case=case, staff=person_staff, defaults={
             "certificate_number": cert.number, "assigned_on": on, "active": True})
@@ -98,15 +101,15 @@ def run_on_spot(ctx: Ctx) -> None:
                                        recordings=[str(r) for r in d.recordings],
                                        av_omitted_reason=d.av_omitted_reason)
     activity.staff.set([p for p, _c in certified])
-    case.facts, case.legal_basis_text, case.penalty_kinds = d.facts, d.legal_basis_text, kinds
+    case.penalty.facts, case.penalty.legal_basis_text, case.penalty.penalty_kinds = d.facts, d.legal_basis_text, kinds
     case.violation_place = case.violation_place or d.place
-    case.fine_amount = d.fine_amount if "fine" in kinds else None
-    case.penalty_text = gates.penalty_label(kinds, case.fine_amount, None)
+    case.penalty.fine_amount = d.fine_amount if "fine" in kinds else None
+    case.penalty.penalty_text = gates.penalty_label(kinds, case.penalty.fine_amount, None)
     case.decided_on = case.served_on = on
     case.outcome = "penalty"
-    if case.fine_amount:
+    if case.penalty.fine_amount:
         due = ctx.calendar.add_calendar_days(on, PAYMENT_DAYS, party_facing=True)
-        case.payment_due = due.due
+        case.penalty.payment_due = due.due
         deadline_start(case=case, code="payment", rule="CASE-51", label=_("当事人缴纳罚款（15日）"), start=on, due=due,
                        party_facing=True)
     ctx.issue("on_site_decision", on=on, officers=[{"name": p.name, "certificate_number": c.number}
@@ -121,13 +124,13 @@ def run_collect(ctx: Ctx) -> None:
     areas at the party's request; an official receipt; the cash reaches the agency within 2 working days."""
     d, case = ctx.data, ctx.case
     on = d.on or ctx.today
-    if not case.fine_amount:
+    if not case.penalty.fine_amount:
         ctx.block("CASE-7", _("本决定没有罚款"))
-    if d.ground == "small" and case.fine_amount > SMALL_FINE:
+    if d.ground == "small" and case.penalty.fine_amount > SMALL_FINE:
         ctx.block("CASE-7", _("依法给予一百元以下罚款的，才可以据此当场收缴"))
-    if d.amount != case.fine_amount:
+    if d.amount != case.penalty.fine_amount:
         ctx.block("CASE-7", _("当场收缴的金额应当与罚款数额一致"))
-    case.paid_on, case.paid_amount = on, d.amount
+    case.penalty.paid_on, case.penalty.paid_amount = on, d.amount
     deadline_meet(case=case, code="payment", on=on)
     due = ctx.calendar.add_working_days(on, CASH_HANDOVER_DAYS, direction=Direction.AGENCY_OBLIGATION)
     deadline_start(case=case, code="cash_handover", rule="CASE-7", label=_("执法人员将罚款交至行政机关（2个工作日）"),
@@ -166,4 +169,6 @@ ACTIONS = [
 ]
 
 SIMPLE = make_kind("penalty_simple", "行政处罚（简易程序）", STATES, "on_site", ACTIONS,
-                   terminal=frozenset({"archived"}), reference_prefix="简罚")
+                   terminal=frozenset({"archived"}), reference_prefix="简罚",
+                   action_type=ActionType.PENALTY, registration=CaseIn, detail_model=PenaltyDetail,
+                   document_part=penalty_document_part)

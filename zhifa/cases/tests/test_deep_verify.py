@@ -62,8 +62,8 @@ def test_untouched_database_verifies(decided: Case) -> None:
 
 def test_fine_edited_by_sql_is_named(decided: Case) -> None:
     """The issue's bar: an edited fine is named with the case, the field and both values."""
-    assert decided.fine_amount == 20000
-    sql("UPDATE cases_case SET fine_amount = %s WHERE id = %s", ["500.00", decided.pk])
+    assert decided.penalty.fine_amount == 20000
+    sql("UPDATE cases_penaltydetail SET fine_amount = %s WHERE case_id = %s", ["500.00", decided.pk])
     code, output = deep_verify()
     assert code == 1
     assert f"案件 {decided.reference} 罚款金额（元）：数据库 500.00，台账 20000.00" in output

@@ -75,7 +75,7 @@ def test_case_1_violation_outside_the_area_needs_a_jurisdiction_basis(world):
 
 def test_case_2_filing_sets_the_date_and_starts_the_90_day_clock(world):
     case = act(world, new_penalty_case(world), "approve_filing", {"filed_on": DAY})
-    assert case.filed_on == DAY
+    assert case.penalty.filed_on == DAY
     row = Deadline.objects.get(case=case, code="decision")
     assert (row.rule, row.due, row.day_kind) == ("CASE-44", date(2026, 8, 30), "calendar")  # 90 CD, no CAL-4 shift
     assert Document.objects.filter(subject_id=case.public_id, doc_type="filing_approval").exists()
@@ -187,17 +187,17 @@ def test_case_33_34_hearing_right_from_configured_threshold_by_party_type(world)
     较大数额 for the party type (inclusive), or for licence revocation."""
     small = act(world, walk_to(world, new_penalty_case(world), "investigation_concluded"), "issue_prior_notice",
                 proposal(fine="9999.99"))
-    assert small.hearing_right is False
+    assert small.penalty.hearing_right is False
     refused(world, small, "request_hearing", {}, "CASE-33")
     big = act(world, walk_to(world, new_penalty_case(world), "investigation_concluded"), "issue_prior_notice",
               proposal(fine="10000"))  # "以上" includes the threshold
-    assert big.hearing_right is True
+    assert big.penalty.hearing_right is True
     org = walk_to(world, new_penalty_case(world, parties=[org_party()]), "investigation_concluded")
     org = act(world, org, "issue_prior_notice", proposal(fine="10000"))
-    assert org.hearing_right is False  # organizations: 100,000
+    assert org.penalty.hearing_right is False  # organizations: 100,000
     licence = act(world, walk_to(world, new_penalty_case(world), "investigation_concluded"), "issue_prior_notice",
                   proposal(penalty_kinds=["revoke_license"], fine_amount=None))
-    assert licence.hearing_right is True
+    assert licence.penalty.hearing_right is True
     assert Document.objects.filter(subject_id=big.public_id, doc_type="hearing_right_notice").exists()
 
 
@@ -252,7 +252,7 @@ def test_case_30_no_heavier_penalty_after_defense(world):
     lighter = {**heavier, "fine_amount": "2000"}
     act(world, case, "revise_proposal", lighter)
     case = act(world, case, "decide", {})
-    assert case.state == "decided" and case.fine_amount == Decimal("2000")
+    assert case.state == "decided" and case.penalty.fine_amount == Decimal("2000")
 
 
 # ---------------------------------------------------------------------------------------------------- review gate
@@ -340,7 +340,7 @@ def test_case_48_announcement_is_served_30_days_after_publication(world):
     case = act(world, case, "serve", {"method": "announcement", "recipient": "张三", "place": "本局公告栏",
                                       "note": "当事人下落不明，经多方查找无果，依法公告送达。", "signed_on": DAY})
     assert case.served_on == date(2026, 7, 1)
-    assert case.payment_due == date(2026, 7, 16)
+    assert case.penalty.payment_due == date(2026, 7, 16)
 
 
 @pytest.mark.parametrize(("received", "due"), [(date(2025, 9, 16), date(2025, 10, 9)),
@@ -350,7 +350,7 @@ def test_cal_t6_payment_due_15_days_after_service_moves_past_holidays(world, rec
     Case.objects.filter(pk=case.pk).update(decided_on=received)
     case = act(world, case, "serve", {"method": "direct", "recipient": "张三", "place": "当事人住所",
                                       "signed_on": received}, day=max(received, DAY))
-    assert case.payment_due == due
+    assert case.penalty.payment_due == due
     assert Deadline.objects.get(case=case, code="payment").rule == "CASE-51"
 
 
@@ -358,7 +358,7 @@ def test_case_52_53_surcharge_3_percent_capped_and_paused_during_reconsideration
     case = _decided(world, fine="10000")
     case = act(world, case, "serve", {"method": "direct", "recipient": "张三", "place": "当事人住所"})
     case = act(world, case, "publish", {})
-    due = case.payment_due  # 2026-06-16
+    due = case.penalty.payment_due  # 2026-06-16
     day33 = date.fromordinal(due.toordinal() + 33)
     refused(world, case, "record_payment", {"paid_on": day33, "amount": "19800", "receipt": "R1"}, "CASE-52",
             day=day33)  # CAL-T7: day 33 → 9,900 surcharge, 19,900 due

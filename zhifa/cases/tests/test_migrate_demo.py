@@ -44,8 +44,10 @@ def snapshot() -> dict[str, Any]:
     refs_by_public = {str(public_id): ref for _, public_id, ref in keys}
     cases = [
         {"reference": c.reference, "kind": c.kind, "state": c.state, "title": c.title, "agency": c.agency.uscc,
-         "registered_on": str(c.registered_on), "filed_on": str(c.filed_on), "parties": c.parties.count()}
-        for c in Case.objects.select_related("agency").order_by("reference")
+         "registered_on": str(c.registered_on),
+         # ADR 0025: a penalty case's 立案日期 is on its detail row; other kinds have none (was an empty column).
+         "filed_on": str(c.penalty.filed_on if hasattr(c, "penalty") else None), "parties": c.parties.count()}
+        for c in Case.objects.select_related("agency", "penalty").order_by("reference")
     ]
     deadlines = sorted(
         [refs[d.case_id], d.code.split(":")[0], d.rule, str(d.start), str(d.due),

@@ -179,7 +179,7 @@ def test_successful_action_through_the_form(client, world):
     response = client.post(act_url(case, "approve_filing"), {"filed_on": "2026-06-01", "opinion": "同意立案"})
     assert response.status_code == 302 and response["Location"] == detail_url(case)
     case.refresh_from_db()
-    assert case.state == "filed" and case.filed_on == date(2026, 6, 1)
+    assert case.state == "filed" and case.penalty.filed_on == date(2026, 6, 1)
     page = client.get(detail_url(case))
     html = page.content.decode()
     assert "已完成“批准立案”" in html

@@ -15,7 +15,7 @@ from django.core.management import call_command
 
 from zhifa.accounts.models import User
 from zhifa.cases.engine import GateBlocked, case_act
-from zhifa.cases.models import Case, Deadline, DeadlineState
+from zhifa.cases.models import Case, Deadline, DeadlineState, PenaltyDetail
 from zhifa.cases.testing import (
     actor_for,
     make_case_world,
@@ -211,7 +211,7 @@ def test_rev_15_incomplete_package_is_refused_with_what_is_missing(world):
 def test_rev_13_a_changed_proposal_after_the_pass_needs_a_new_round(world):
     day = date(2026, 6, 1)
     case = pass_review(world, in_defense_review(world, day), day)
-    Case.objects.filter(pk=case.pk).update(fine_amount=Decimal("11000"))  # e.g. edited outside the flow
+    PenaltyDetail.objects.filter(case=case).update(fine_amount=Decimal("11000"))  # e.g. edited outside the flow
     with pytest.raises(GateBlocked) as exc:
         act(world, case, "decide", {}, day)
     assert exc.value.rule == "REV-13"

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from zhifa.accounts.models import User
 from zhifa.cases.engine import case_act
-from zhifa.cases.models import Case, Deadline
+from zhifa.cases.models import Case, Deadline, PenaltyDetail
 from zhifa.cases.testing import DAY, CaseWorld, actor_for, make_case_world, new_penalty_case, proposal, walk_to
 from zhifa.records.ledger import tree_head
 from zhifa.records.testing import business_entries_since
@@ -262,7 +262,7 @@ def test_checklist_form_and_return_without_a_note(client, world):
 
 def test_incomplete_package_lists_what_is_missing(client, world):
     case = in_defense_review(world)
-    Case.objects.filter(pk=case.pk).update(investigation_report="", evidence_summary="")
+    PenaltyDetail.objects.filter(case=case).update(investigation_report="", evidence_summary="")
     client.force_login(world["officer"])
     response = client.post(act_url(case, "submit_legal_review"), {"materials": "调查终结报告"})
     html = response.content.decode()
