@@ -40,7 +40,8 @@ from zhifa.records.access import AccessLogUnavailable, fail_closed, record_acces
 from zhifa.records.archive import SHANGHAI, archive_export
 from zhifa.records.blobstore import TYPES, allowed_types_text, default_store, human_size, upload_limit
 from zhifa.records.checkpoints import latest_checkpoint, public_key, sm2_key, sm2_public_key
-from zhifa.records.models import Evidence, LedgerEntry, UploadSession
+from zhifa.records.models import Evidence, LedgerEntry, PackagePurpose, PackageStatus, UploadSession
+from zhifa.records.packages import package_for, packages_for, zip_path
 
 MEDIA_GRANT_SECONDS = 30 * 60  # after a logged view, the page's player may fetch ranges without new entries
 _SESSION_KEY = "records_media_grants"
@@ -586,6 +587,49 @@ def timeline_archive(request: HttpRequest) -> HttpResponseBase:
     response["X-Zhifa-Personal-Data"] = "included" if result.personal_data else "withheld"
     if result.problems:  # e.g. a damaged or missing evidence file: the package says so and fails verification
         response["X-Zhifa-Export-Problems"] = str(len(result.problems))
+    return response
+
+
+@login_required
+@require_GET
+def archive_packages(request: HttpRequest) -> HttpResponse:
+    """The packages of a stream being built or ready (HTMX fragment on the case page; polls while one is built)."""
+    stream = request.GET.get("stream", "").strip()[:ev.STREAM_MAX]
+    packages = list(packages_for(user=request.user, stream=stream)[:5]) if stream else []
+    return render(request, "records/_packages.html", {
+        "packages": packages, "polling": any(p.in_progress for p in packages), "url": request.get_full_path(),
+    })
+
+
+@login_required
+@require_GET
+def archive_package_download(request: HttpRequest, public_id: uuid.UUID) -> HttpResponseBase:
+    """A built package's zip. A case's package is a 调阅 of the whole stream (logged before anything is sent);
+    an export was logged when it was requested and is served to its requester only."""
+    package = package_for(user=request.user, public_id=public_id)
+    if package is None or package.status != PackageStatus.READY:
+        raise Http404
+    if package.purpose == PackagePurpose.CASE:
+        agency_ids = _stream_agency_ids_for_export(request.user, package.stream)
+        try:
+            for agency_id in sorted(agency_ids):
+                record_access(user=request.user, agency_id=agency_id, object_kind="stream",
+                              object_id=package.stream, action="export", request=request)
+        except AccessLogUnavailable:
+            return unavailable_response()
+    path = zip_path(package)
+    if not path.is_file():
+        raise Http404
+    response = FileResponse(open(path, "rb"), content_type="application/zip")  # noqa: SIM115 - closed by FileResponse
+    response["Content-Disposition"] = (
+        f'attachment; filename="zhifa-archive-{package.public_id}.zip"; '
+        f"filename*=UTF-8''{quote(package.download_name or 'archive.zip', safe='')}"
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    response["X-Zhifa-Personal-Data"] = "included" if package.personal_data else "withheld"
+    if package.problems:
+        response["X-Zhifa-Export-Problems"] = str(package.problems)
     return response
 
 
