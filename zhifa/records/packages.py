@@ -81,8 +81,9 @@ def archive_package_request(
 ) -> ArchivePackage:
     """Add a package row and enqueue its build after the caller's transaction commits. `build` is the task that
     builds it (it takes the package id; cases pass one that also records the result on the case)."""
-    package = ArchivePackage.objects.create(stream=stream, purpose=purpose, requested_by=requested_by)
-    enqueue_after_commit(build or archive_package_build_task, package.pk)
+    with transaction.atomic():
+        package = ArchivePackage.objects.create(stream=stream, purpose=purpose, requested_by=requested_by)
+        enqueue_after_commit(build or archive_package_build_task, package.pk)
     return package
 
 
@@ -114,18 +115,18 @@ def archive_package_build(*, package_id: int) -> ArchivePackage:
                                     recipient=package.requested_by, progress=progress)
         name = f"{package.public_id}.zip"
         zip_package(result.path, work / name, ascii_name)
+        manifest = (result.path / "tagmanifest-sha256.txt").read_bytes()
         (work / name).replace(zips / name)
     except Exception as exc:
         ArchivePackage.objects.filter(pk=package.pk).update(status=PackageStatus.FAILED, error=str(exc)[:2000],
                                                             finished_at=timezone.now())
         raise
     finally:
-        shutil.rmtree(work, ignore_errors=True)
-    manifest = (result.path / "tagmanifest-sha256.txt").read_bytes()
+        shutil.rmtree(work, ignore_errors=True)  # an export's folder goes; its zip stays
     package.status = PackageStatus.READY
     package.folder = result.path.name if package.purpose == PackagePurpose.CASE else ""
     package.zip_name = name
-    package.download_name = f"{utf8_name}.zip"
+    package.ascii_name, package.download_name = ascii_name, f"{utf8_name}.zip"
     package.tagmanifest_sha256 = hashlib.sha256(manifest).hexdigest()
     package.entries, package.blobs, package.checkpoint_size = result.entries, result.blobs, result.checkpoint_size
     package.files_done = package.files_total = result.blobs

@@ -7,14 +7,9 @@ before data is returned; `fail_closed` turns a failed entry into a 503 with no d
 
 from __future__ import annotations
 
-import hashlib
 import re
-import shutil
-import tempfile
 import time
 import uuid
-import zipfile
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -37,11 +32,10 @@ from zhifa.common.paging import page_number
 from zhifa.records import evidence as ev
 from zhifa.records import uploads
 from zhifa.records.access import AccessLogUnavailable, fail_closed, record_access, unavailable_response
-from zhifa.records.archive import SHANGHAI, archive_export
 from zhifa.records.blobstore import TYPES, allowed_types_text, default_store, human_size, upload_limit
 from zhifa.records.checkpoints import latest_checkpoint, public_key, sm2_key, sm2_public_key
 from zhifa.records.models import Evidence, LedgerEntry, PackagePurpose, PackageStatus, UploadSession
-from zhifa.records.packages import package_for, packages_for, zip_path
+from zhifa.records.packages import archive_package_request, package_for, packages_for, zip_path
 
 MEDIA_GRANT_SECONDS = 30 * 60  # after a logged view, the page's player may fetch ranges without new entries
 _SESSION_KEY = "records_media_grants"
@@ -511,32 +505,6 @@ def transparency_public_key(request: HttpRequest) -> HttpResponse:
 # Archive package download (issue 3 parts 6 and 7): the stream's BagIt package, zipped
 # ---------------------------------------------------------------------------------------------------------------
 
-_UNSAFE_FILENAME_RE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
-
-
-def archive_names(stream: str) -> tuple[str, str]:
-    """(ASCII name, UTF-8 name) of a stream's package, without ".zip": the ASCII one is also the zip's top folder."""
-    stamp = timezone.now().astimezone(SHANGHAI).strftime("%Y%m%d-%H%M%S")
-    ascii_stream = re.sub(r"[^0-9A-Za-z_.-]+", "-", stream).strip("-.")[:60]
-    if ascii_stream != stream:  # lossy: a short hash keeps two streams' packages apart
-        ascii_stream = f"{ascii_stream}-{hashlib.sha256(stream.encode()).hexdigest()[:8]}".strip("-")
-    readable = _UNSAFE_FILENAME_RE.sub("-", stream).strip(" .-")[:80] or ascii_stream
-    return f"zhifa-archive-{ascii_stream}-{stamp}", f"归档包-{readable}-{stamp}"
-
-
-def zip_package(folder: Path, zip_path: Path, top: str) -> None:
-    """Zip the package folder under `top/`. Evidence files (JPEG, MP4, ...) are already compressed: stored as they
-    are, which saves minutes of CPU on long videos; the text files are deflated."""
-    folder = Path(folder)
-    with zipfile.ZipFile(zip_path, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as zf:
-        for path in sorted(folder.rglob("*")):
-            if not path.is_file():
-                continue
-            rel = path.relative_to(folder).as_posix()
-            method = zipfile.ZIP_STORED if rel.startswith("data/blobs/") else zipfile.ZIP_DEFLATED
-            zf.write(path, f"{top}/{rel}", compress_type=method)
-
-
 def _stream_agency_ids_for_export(user: Any, stream: str) -> set[int]:
     """The agencies whose entries make up the stream, if the user may read every one of them. A stream the user
     sees nothing of is a 404 (no existence oracle); one that also holds entries the user may not read is refused,
@@ -554,9 +522,8 @@ def _stream_agency_ids_for_export(user: Any, stream: str) -> set[int]:
 @require_POST
 def timeline_archive(request: HttpRequest) -> HttpResponseBase:
     """The 下载归档包 button: the stream's archive package (the same as `zhifa archive export STREAM`), as a zip.
-    POST, because it signs a checkpoint. The 调阅 entry (action "export") is written before the package is built;
-    the package is built and zipped in a temporary folder beside the upload temp files, which is removed before
-    the response starts: the open zip is all that remains, and it goes when the response is closed."""
+    POST, because it signs a checkpoint. The 调阅 entry (action "export") is written first; the package is then
+    built and zipped by a background task (ADR 0028) and offered on the timeline page to its requester only."""
     stream = request.POST.get("stream", "").strip()[:ev.STREAM_MAX]
     if not stream:
         return redirect("records:index")
@@ -567,27 +534,9 @@ def timeline_archive(request: HttpRequest) -> HttpResponseBase:
                           action="export", request=request)
     except AccessLogUnavailable:
         return unavailable_response()
-    ascii_name, utf8_name = archive_names(stream)
-    store = default_store()
-    store.tmp_dir.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix="archive-", dir=store.tmp_dir))
-    try:
-        result = archive_export(stream=stream, output=work / ascii_name, store=store, recipient=request.user)
-        zip_path = work / f"{ascii_name}.zip"
-        zip_package(result.path, zip_path, ascii_name)
-        package = open(zip_path, "rb")  # noqa: SIM115 - closed by FileResponse
-    finally:
-        shutil.rmtree(work, ignore_errors=True)  # the open zip stays readable until closed
-    response = FileResponse(package, content_type="application/zip")
-    response["Content-Disposition"] = (
-        f'attachment; filename="{ascii_name}.zip"; filename*=UTF-8\'\'{quote(utf8_name + ".zip", safe="")}'
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    response["X-Zhifa-Personal-Data"] = "included" if result.personal_data else "withheld"
-    if result.problems:  # e.g. a damaged or missing evidence file: the package says so and fails verification
-        response["X-Zhifa-Export-Problems"] = str(len(result.problems))
-    return response
+    archive_package_request(stream=stream, purpose=PackagePurpose.EXPORT, requested_by=request.user)
+    messages.info(request, _("归档包正在后台生成，完成后可在本页下载。"))
+    return redirect(reverse("records:timeline") + "?" + urlencode({"stream": stream}) + "#archive-packages")
 
 
 @login_required
@@ -622,7 +571,7 @@ def archive_package_download(request: HttpRequest, public_id: uuid.UUID) -> Http
         raise Http404
     response = FileResponse(open(path, "rb"), content_type="application/zip")  # noqa: SIM115 - closed by FileResponse
     response["Content-Disposition"] = (
-        f'attachment; filename="zhifa-archive-{package.public_id}.zip"; '
+        f'attachment; filename="{package.ascii_name or package.public_id}.zip"; '
         f"filename*=UTF-8''{quote(package.download_name or 'archive.zip', safe='')}"
     )
     response["X-Content-Type-Options"] = "nosniff"

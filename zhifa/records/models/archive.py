@@ -39,6 +39,7 @@ class ArchivePackage(models.Model):
     files_total = models.PositiveIntegerField(_("文件总数"), default=0)
     folder = models.CharField(_("归档包目录"), max_length=200, blank=True)
     zip_name = models.CharField(_("压缩包"), max_length=200, blank=True)
+    ascii_name = models.CharField(_("压缩包目录名"), max_length=200, blank=True)  # the zip's top folder
     download_name = models.CharField(_("下载文件名"), max_length=200, blank=True)
     tagmanifest_sha256 = models.CharField(_("标签清单 SHA-256"), max_length=64, blank=True)
     entries = models.PositiveIntegerField(_("记录数"), default=0)

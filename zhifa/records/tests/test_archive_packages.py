@@ -111,3 +111,18 @@ def test_failed_build_is_marked_retried_and_listed(archived, agency_a, system_ad
     package.refresh_from_db()
     archived.refresh_from_db()
     assert package.status == PackageStatus.READY and archived.archive_sha256 == package.tagmanifest_sha256
+
+
+def test_an_export_is_served_to_its_requester_only(archived, agency_a) -> None:
+    """REC-13: an export carries personal data chosen by its requester's role (ADR 0018), so nobody else gets it."""
+    head = client_for(agency_a[Role.AGENCY_HEAD])
+    assert head.post("/staff/records/timeline/archive/", {"stream": archived.stream}).status_code == 302
+    assert run_pending() == 2  # the case's package and the export
+    export = ArchivePackage.objects.get(stream=archived.stream, purpose="export")
+    assert export.status == PackageStatus.READY and export.personal_data
+    url = f"/staff/records/archives/{export.public_id}/download/"
+    assert url in fragment(head, archived)
+    assert head.get(url)["X-Zhifa-Personal-Data"] == "included"
+    officer = client_for(agency_a[Role.OFFICER])
+    assert url not in fragment(officer, archived)
+    assert officer.get(url).status_code == 404
