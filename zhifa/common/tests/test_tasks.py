@@ -5,6 +5,7 @@ Tests run tasks with the database backend, as production does, by calling the wo
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime, timedelta
 from io import StringIO
 
@@ -138,7 +139,7 @@ def test_run_starts_a_worker_instead_of_tick_and_checkpoint_children(db, monkeyp
         "exists": staticmethod(lambda: True)})}))
     run.Command(stdout=StringIO()).handle(bind="127.0.0.1:8110", threads=None, workers=None, demo=False,
                                           no_demo=False, checkpoint_every=None, no_worker=False)
-    assert [argv[1:] for argv in started] == [["worker", "--parent", str(__import__("os").getpid())]]
+    assert [argv[1:] for argv in started] == [["-m", "zhifa.cli", "worker", "--parent", str(os.getpid())]]
     started.clear()
     run.Command(stdout=StringIO()).handle(bind="127.0.0.1:8110", threads=None, workers=None, demo=False,
                                           no_demo=False, checkpoint_every=None, no_worker=True)

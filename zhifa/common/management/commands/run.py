@@ -55,8 +55,8 @@ class Command(BaseCommand):
             # One worker beside the server (ADR 0028): background tasks (archive packages, the search index) and the
             # periodic jobs (checkpoint, deadline tick, fixity, deep verification, roster). This process is the
             # server (waitress runs in it); the worker stops by itself when the server does.
-            zhifa = os.path.join(os.path.dirname(sys.executable), "zhifa")
-            subprocess.Popen([zhifa, "worker", "--parent", str(os.getpid())])
+            # The same interpreter and code as this process, however it was installed.
+            subprocess.Popen([sys.executable, "-m", "zhifa.cli", "worker", "--parent", str(os.getpid())])
         self._serve(options)
 
     def _serve(self, options: dict[str, Any]) -> None:
