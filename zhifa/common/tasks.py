@@ -53,6 +53,13 @@ def enqueue_after_commit(task: Task[..., Any], *args: Any, **kwargs: Any) -> Non
         transaction.on_commit(lambda: task.enqueue(*args, **kwargs))
 
 
+def enqueue_once_after_commit(task: Task[[], Any]) -> None:
+    """`enqueue_after_commit` for an argument-less task whose one queued run covers every request (a rebuild):
+    nothing is added while a run of it is still waiting to start."""
+    if not DBTaskResult.objects.filter(task_path=task.module_path, status=TaskResultStatus.READY).exists():
+        enqueue_after_commit(task)
+
+
 # --------------------------------------------------------------------------------------------- periodic jobs
 
 

@@ -33,6 +33,15 @@ def test_publication_enqueues_the_rebuild_and_the_task_stores_the_index(publishe
     assert stored.entry_ids == [published.pk] and stored.generation == search._generation()
 
 
+def test_publications_queue_one_rebuild_while_it_waits(published: PublicEntry) -> None:
+    other = make_agency("临湘市交通运输局")
+    public_entry_publish(obj=other, agency_id=other.pk, version=1, actor=published.published_by)
+    assert DBTaskResult.objects.filter(task_path="zhifa.disclosure.tasks.search_index_rebuild").count() == 1
+    assert run_pending() == 1
+    current = PublicEntry.objects.filter(is_current=True).values_list("pk", flat=True)
+    assert len(current) == 2 and sorted(SearchIndex.objects.get().entry_ids) == sorted(current)
+
+
 def test_a_server_loads_the_stored_index_instead_of_building_one(published: PublicEntry, monkeypatch) -> None:
     run_pending()
     search.invalidate_search_index()  # another process: nothing in memory
