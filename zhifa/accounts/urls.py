@@ -8,5 +8,6 @@ urlpatterns = [
     path("logout/", views.logout_view, name="logout"),
     path("password/", views.password_change, name="password"),
     path("tokens/", views.tokens, name="tokens"),
+    path("tasks/", views.background_tasks, name="background_tasks"),
     path("tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
 ]

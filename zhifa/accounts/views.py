@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,6 +21,7 @@ from zhifa.accounts.forms import LoginForm, PasswordChangeForm
 from zhifa.accounts.http import AuthedRequest
 from zhifa.common.errors import ServiceError
 from zhifa.common.http import client_ip
+from zhifa.common.tasks import failed_tasks, scheduled_jobs
 
 
 class LoginView(auth_views.LoginView):
@@ -94,3 +96,14 @@ def token_revoke(request: AuthedRequest, token_id: int) -> HttpResponse:
     except ServiceError as exc:
         messages.error(request, exc.message)
     return redirect("accounts:tokens")
+
+
+@login_required
+def background_tasks(request: AuthedRequest) -> HttpResponse:
+    """System administrators: failed background tasks with their errors and retries, and the periodic jobs'
+    schedule (ADR 0028). A failure is never dropped silently: it stays listed here."""
+    if not request.user.is_system_admin:
+        raise PermissionDenied
+    return render(request, "accounts/tasks.html", {
+        "failed": failed_tasks(), "jobs": scheduled_jobs(), "max_attempts": settings.ZHIFA_TASK_MAX_ATTEMPTS,
+    })

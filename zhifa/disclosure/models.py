@@ -54,3 +54,21 @@ class PublicEntry(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class SearchIndex(models.Model):
+    """The portal's BM25 index, built by a task and shared by every app server (ADR 0028): bm25s's saved files,
+    zipped, for the set of current snapshots that `generation` identifies."""
+
+    generation = models.CharField(_("版本标识"), max_length=200, unique=True)
+    entry_ids = models.JSONField(_("条目"), default=list)
+    data = models.BinaryField(_("索引"), blank=True)
+    built_at = models.DateTimeField(_("生成时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("检索索引")
+        verbose_name_plural = _("检索索引")
+        ordering = ["-built_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.generation

@@ -9,9 +9,11 @@ from django.db.models import Model
 from django.utils import timezone
 
 from zhifa.accounts.models import User
+from zhifa.common.tasks import enqueue_once_after_commit
 from zhifa.disclosure.models import PublicEntry
 from zhifa.disclosure.search import invalidate_search_index
 from zhifa.disclosure.snapshots import KIND_BY_MODEL, build_snapshot
+from zhifa.disclosure.tasks import search_index_rebuild
 
 
 def public_entry_publish(*, obj: Model, agency_id: int, version: int, actor: User) -> PublicEntry:
@@ -33,6 +35,7 @@ def public_entry_publish(*, obj: Model, agency_id: int, version: int, actor: Use
             published_by=actor,
         )
     transaction.on_commit(invalidate_search_index)
+    enqueue_once_after_commit(search_index_rebuild)  # the shared index (ADR 0028)
     return entry
 
 
@@ -43,6 +46,7 @@ def public_entry_withdraw(*, obj: Model) -> int:
         is_current=False, withdrawn_at=timezone.now()
     )
     transaction.on_commit(invalidate_search_index)
+    enqueue_once_after_commit(search_index_rebuild)  # the shared index (ADR 0028)
     return count
 
 

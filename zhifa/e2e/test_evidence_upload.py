@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from zhifa.common.tasks import run_pending
+from zhifa.e2e.test_cases_ui import outside_the_event_loop
 from zhifa.records.models import Evidence
 from zhifa.registry.testing import AgencyPersonas
 
@@ -63,6 +65,7 @@ def evidence_dirs(settings, tmp_path: Path) -> None:  # noqa: ANN001
     settings.ZHIFA_LEDGER_KEY_FILE = tmp_path / "keys" / "ledger.pem"
     settings.ZHIFA_BLOB_DIR = tmp_path / "blobs"
     settings.ZHIFA_UPLOAD_TMP_DIR = tmp_path / "upload-tmp"
+    settings.DATA_DIR = tmp_path / "data"
 
 
 def test_upload_video_then_download_and_verify_the_archive_package(
@@ -113,10 +116,13 @@ def test_upload_video_then_download_and_verify_the_archive_package(
     expect(player).to_have_count(1)
     expect(player).to_have_attribute("src", f"/staff/records/evidence/{evidence.public_id}/media/")
 
-    # 下载归档包 on the timeline.
+    # 下载归档包 on the timeline: the package is built by the worker (ADR 0028), then offered on the same page.
     page.get_by_role("link", name="记录流时间线").click()
+    page.get_by_role("button", name="下载归档包").click()
+    expect(page.locator("#archive-packages")).to_contain_text("归档包已排队")
+    assert outside_the_event_loop(run_pending) == 1
     with page.expect_download() as info:
-        page.get_by_role("button", name="下载归档包").click()
+        page.locator("#archive-packages").get_by_role("link", name="下载归档包").click()
     download = info.value
     assert download.failure() is None
     assert download.suggested_filename.endswith(".zip")

@@ -28,7 +28,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -61,6 +61,10 @@ PERSONAL_DATA_ROLES = frozenset({Role.ARCHIVIST, Role.AGENCY_HEAD})
 def personal_data_allowed(recipient: Any) -> bool:
     """Whether a package for `recipient` (a user, or None for nobody in particular) may carry personal data."""
     return recipient is not None and bool(recipient.has_role(*PERSONAL_DATA_ROLES))
+
+
+#: progress(done, total): evidence files copied so far, of how many.
+Progress = Callable[[int, int], None]
 
 
 class ArchiveError(Exception):
@@ -277,10 +281,11 @@ def default_output(stream: str) -> Path:
 
 def archive_export(
     *, stream: str, output: Path | str, include_leaves: bool = True, store: BlobStore | None = None,
-    recipient: Any = None,
+    recipient: Any = None, progress: Progress | None = None,
 ) -> ExportResult:
     """Write the package for `stream` ("*" for every stream) to the folder `output`, which must not exist yet.
-    The parties' personal data goes in only if `recipient`'s role allows it (`personal_data_allowed`)."""
+    The parties' personal data goes in only if `recipient`'s role allows it (`personal_data_allowed`).
+    `progress(done, total)` is called as the evidence files are copied (the background task shows it, ADR 0028)."""
     output = Path(output)
     if output.exists():
         raise ArchiveError(f"输出目录 {output} 已存在；请指定一个新的目录。")
@@ -290,7 +295,7 @@ def archive_export(
     output.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{output.name}.", dir=output.parent))
     try:
-        result = _write_package(work, stream, include_leaves, store, personal_data_allowed(recipient))
+        result = _write_package(work, stream, include_leaves, store, personal_data_allowed(recipient), progress)
         os.rename(work, output)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
@@ -321,7 +326,7 @@ def _write_personal(bag: _Bag, stream: str) -> int:
 
 
 def _write_package(root: Path, stream: str, include_leaves: bool, store: BlobStore,
-                   with_personal: bool = False) -> ExportResult:
+                   with_personal: bool = False, progress: Progress | None = None) -> ExportResult:
     checkpoint = checkpoint_create()  # a fresh signed head: every entry exported below is under it
     size, tree_root = checkpoint.size, bytes(checkpoint.root)
     vkey = public_key()
@@ -381,8 +386,12 @@ def _write_package(root: Path, stream: str, include_leaves: bool, store: BlobSto
     bag.done(verify.ENTRIES, entries_f)
     bag.done(verify.PROOFS, proofs_f)
 
-    for sha, (blob_size, _ctype, seq) in sorted(refs.items()):
+    if progress:
+        progress(0, len(refs))
+    for done, (sha, (blob_size, _ctype, seq)) in enumerate(sorted(refs.items()), start=1):
         _copy_blob(bag, store, sha, blob_size, seq, result)
+        if progress:
+            progress(done, len(refs))
     result.blobs = len(refs)
     index_f.write(
         f"</tbody></table>\n<p>共 {result.entries} 条记录、{result.blobs} 个证据文件。"

@@ -5,8 +5,8 @@ run.py serves so either can change on its own:
   clear Chinese message and exit status 78 (EX_CONFIG), which the systemd unit lists in `RestartPreventExitStatus`,
   so a corrupt database stops the service instead of crash-looping.
   `zhifa dbcheck` runs it; `zhifa run` calls that first.
-- `zhifa run` also starts `zhifa integrity_watch`, a child process that runs fixity daily and the deep verification
-  nightly, and stops when the server does.
+- Fixity daily and the deep verification nightly are periodic jobs of the worker (`zhifa worker`, which `zhifa run`
+  starts beside the server; `zhifa.records.tasks`, ADR 0028).
 """
 
 from __future__ import annotations

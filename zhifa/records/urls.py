@@ -17,5 +17,7 @@ urlpatterns = [
     path("timeline/", views.timeline, name="timeline"),
     path("timeline/verify/", views.timeline_verify, name="timeline_verify"),
     path("timeline/archive/", views.timeline_archive, name="timeline_archive"),
+    path("archives/", views.archive_packages, name="archive_packages"),
+    path("archives/<uuid:public_id>/download/", views.archive_package_download, name="archive_package_download"),
     path("security/", views.security_events, name="security_events"),
 ]

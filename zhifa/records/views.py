@@ -7,23 +7,16 @@ before data is returned; `fail_closed` turns a failed entry into a 503 with no d
 
 from __future__ import annotations
 
-import hashlib
-import re
-import shutil
-import tempfile
 import uuid
-import zipfile
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -33,13 +26,13 @@ from zhifa.common.paging import page_number
 from zhifa.records import evidence as ev
 from zhifa.records import security, uploads
 from zhifa.records.access import AccessLogUnavailable, fail_closed, record_access, unavailable_response
-from zhifa.records.archive import SHANGHAI, archive_export
-from zhifa.records.blobstore import TYPES, default_store, human_size
+from zhifa.records.blobstore import TYPES, human_size
 from zhifa.records.checkpoints import latest_checkpoint, public_key, sm2_key, sm2_public_key
 from zhifa.records.forms import CaptureForm, upload_form_context, upload_session_from_post, upload_single
 from zhifa.records.http import blob_response, chunk_offset, content_length, service_errors_as_json, session_json
 from zhifa.records.integrity import is_servable
-from zhifa.records.models import Evidence
+from zhifa.records.models import Evidence, PackagePurpose, PackageStatus
+from zhifa.records.packages import archive_package_request, package_for, packages_for, zip_path
 
 # ---------------------------------------------------------------------------------------------------------------
 # Pages
@@ -272,39 +265,12 @@ def transparency_public_key(request: HttpRequest) -> HttpResponse:
 # Archive package download (issue 3 parts 6 and 7): the stream's BagIt package, zipped
 # ---------------------------------------------------------------------------------------------------------------
 
-_UNSAFE_FILENAME_RE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
-
-
-def archive_names(stream: str) -> tuple[str, str]:
-    """(ASCII name, UTF-8 name) of a stream's package, without ".zip": the ASCII one is also the zip's top folder."""
-    stamp = timezone.now().astimezone(SHANGHAI).strftime("%Y%m%d-%H%M%S")
-    ascii_stream = re.sub(r"[^0-9A-Za-z_.-]+", "-", stream).strip("-.")[:60]
-    if ascii_stream != stream:  # lossy: a short hash keeps two streams' packages apart
-        ascii_stream = f"{ascii_stream}-{hashlib.sha256(stream.encode()).hexdigest()[:8]}".strip("-")
-    readable = _UNSAFE_FILENAME_RE.sub("-", stream).strip(" .-")[:80] or ascii_stream
-    return f"zhifa-archive-{ascii_stream}-{stamp}", f"归档包-{readable}-{stamp}"
-
-
-def zip_package(folder: Path, zip_path: Path, top: str) -> None:
-    """Zip the package folder under `top/`. Evidence files (JPEG, MP4, ...) are already compressed: stored as they
-    are, which saves minutes of CPU on long videos; the text files are deflated."""
-    folder = Path(folder)
-    with zipfile.ZipFile(zip_path, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as zf:
-        for path in sorted(folder.rglob("*")):
-            if not path.is_file():
-                continue
-            rel = path.relative_to(folder).as_posix()
-            method = zipfile.ZIP_STORED if rel.startswith("data/blobs/") else zipfile.ZIP_DEFLATED
-            zf.write(path, f"{top}/{rel}", compress_type=method)
-
-
 @login_required
 @require_POST
 def timeline_archive(request: HttpRequest) -> HttpResponseBase:
     """The 下载归档包 button: the stream's archive package (the same as `zhifa archive export STREAM`), as a zip.
-    POST, because it signs a checkpoint. The 调阅 entry (action "export") is written before the package is built;
-    the package is built and zipped in a temporary folder beside the upload temp files, which is removed before
-    the response starts: the open zip is all that remains, and it goes when the response is closed."""
+    POST, because it signs a checkpoint. The 调阅 entry (action "export") is written first; the package is then
+    built and zipped by a background task (ADR 0028) and offered on the timeline page to its requester only."""
     stream = request.POST.get("stream", "").strip()[:ev.STREAM_MAX]
     if not stream:
         return redirect("records:index")
@@ -315,26 +281,51 @@ def timeline_archive(request: HttpRequest) -> HttpResponseBase:
                           action="export", request=request)
     except AccessLogUnavailable:
         return unavailable_response()
-    ascii_name, utf8_name = archive_names(stream)
-    store = default_store()
-    store.tmp_dir.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix="archive-", dir=store.tmp_dir))
-    try:
-        result = archive_export(stream=stream, output=work / ascii_name, store=store, recipient=request.user)
-        zip_path = work / f"{ascii_name}.zip"
-        zip_package(result.path, zip_path, ascii_name)
-        package = open(zip_path, "rb")  # noqa: SIM115 - closed by FileResponse
-    finally:
-        shutil.rmtree(work, ignore_errors=True)  # the open zip stays readable until closed
-    response = FileResponse(package, content_type="application/zip")
+    archive_package_request(stream=stream, purpose=PackagePurpose.EXPORT, requested_by=request.user)
+    messages.info(request, _("归档包正在后台生成，完成后可在本页下载。"))
+    return redirect(reverse("records:timeline") + "?" + urlencode({"stream": stream}) + "#archive-packages")
+
+
+@login_required
+@require_GET
+def archive_packages(request: HttpRequest) -> HttpResponse:
+    """The packages of a stream being built or ready (HTMX fragment on the case page; polls while one is built)."""
+    stream = request.GET.get("stream", "").strip()[:ev.STREAM_MAX]
+    packages = list(packages_for(user=request.user, stream=stream)[:5]) if stream else []
+    return render(request, "records/_packages.html", {
+        "packages": packages, "polling": any(p.in_progress for p in packages), "url": request.get_full_path(),
+    })
+
+
+@login_required
+@require_GET
+def archive_package_download(request: HttpRequest, public_id: uuid.UUID) -> HttpResponseBase:
+    """A built package's zip. A case's package is a 调阅 of the whole stream (logged before anything is sent);
+    an export was logged when it was requested and is served to its requester only."""
+    package = package_for(user=request.user, public_id=public_id)
+    if package is None or package.status != PackageStatus.READY:
+        raise Http404
+    if package.purpose == PackagePurpose.CASE:
+        agency_ids = ev.stream_export_agency_ids_for(user=request.user, stream=package.stream)  # type: ignore[arg-type]
+        try:
+            for agency_id in sorted(agency_ids):
+                record_access(user=request.user, agency_id=agency_id, object_kind="stream",
+                              object_id=package.stream, action="export", request=request)
+        except AccessLogUnavailable:
+            return unavailable_response()
+    path = zip_path(package)
+    if not path.is_file():
+        raise Http404
+    response = FileResponse(open(path, "rb"), content_type="application/zip")  # noqa: SIM115 - closed by FileResponse
     response["Content-Disposition"] = (
-        f'attachment; filename="{ascii_name}.zip"; filename*=UTF-8\'\'{quote(utf8_name + ".zip", safe="")}'
+        f'attachment; filename="{package.ascii_name or package.public_id}.zip"; '
+        f"filename*=UTF-8''{quote(package.download_name or 'archive.zip', safe='')}"
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
-    response["X-Zhifa-Personal-Data"] = "included" if result.personal_data else "withheld"
-    if result.problems:  # e.g. a damaged or missing evidence file: the package says so and fails verification
-        response["X-Zhifa-Export-Problems"] = str(len(result.problems))
+    response["X-Zhifa-Personal-Data"] = "included" if package.personal_data else "withheld"
+    if package.problems:
+        response["X-Zhifa-Export-Problems"] = str(package.problems)
     return response
 
 

@@ -8,6 +8,7 @@ the last published snapshot stays on the portal until the changed version is rev
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.db import transaction
@@ -273,6 +274,31 @@ def entry_publish(*, actor: User, obj: reg.Publication) -> reg.Publication:
     notify_published(obj=obj, agency_id=agency.pk, version=obj.published_version, actor=actor)  # the portal's snapshot
     _record(actor=actor, obj=obj, event="published", version=obj.published_version)
     return obj
+
+
+def roster_republish_due(*, today: date) -> int:
+    """REG-15: the published roster lists the certificates valid on the day it was published. Republish every
+    published officer with a certificate that has expired (or come into force) since, so that the portal never
+    shows an expired 执法证. Run daily by the worker (`zhifa.registry.tasks`, ADR 0028). Returns how many."""
+    published = reg.Staff.objects.filter(publication_status=Status.PUBLISHED, published_at__isnull=False)
+    due = []
+    for staff in published.prefetch_related("certificates"):
+        since = timezone.localdate(staff.published_at)
+        if any(since <= c.valid_to < today or since < c.valid_from <= today for c in staff.certificates.all()):
+            due.append(staff.pk)
+    for pk in due:
+        with transaction.atomic():
+            staff = reg.Staff.objects.select_for_update().get(pk=pk)
+            agency = agency_of(staff)
+            assert agency is not None and staff.published_by is not None
+            staff.published_at = timezone.now()
+            staff.published_version += 1
+            staff.save(update_fields=["published_at", "published_version", "updated_at"])
+            notify_published(obj=staff, agency_id=agency.pk, version=staff.published_version,
+                             actor=staff.published_by)
+            _record(actor=staff.published_by, obj=staff, event="republished", version=staff.published_version,
+                    reason="certificate_validity", on=today.isoformat())
+    return len(due)
 
 
 @transaction.atomic

@@ -81,6 +81,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "ninja",
+    "django_tasks",
+    "django_tasks_db",
     "zhifa.common",
     "zhifa.accounts",
     "zhifa.workdays",
@@ -279,6 +281,13 @@ ZHIFA_STARTUP_DB_CHECK = env_choice("ZHIFA_STARTUP_DB_CHECK", "quick", ["quick",
 # `zhifa run`: fixity every this many hours, deep verification every this many hours (0: off).
 ZHIFA_FIXITY_EVERY_HOURS = env_int("ZHIFA_FIXITY_EVERY_HOURS", 24)
 ZHIFA_DEEP_VERIFY_EVERY_HOURS = env_int("ZHIFA_DEEP_VERIFY_EVERY_HOURS", 24)
+# Background work (ADR 0028): django-tasks with its database backend; `zhifa worker` runs the tasks and the periodic
+# jobs. Seconds between two signed checkpoints and between two deadline passes (the periodic jobs of the worker).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+ZHIFA_CHECKPOINT_EVERY_SECONDS = env_int("ZHIFA_CHECKPOINT_EVERY_SECONDS", 300, minimum=1)
+ZHIFA_TICK_EVERY_SECONDS = env_int("ZHIFA_TICK_EVERY_SECONDS", 3600, minimum=1)
+# A failing task is tried this many times in all (backing off 1, 4, 16 ... minutes), then listed as failed.
+ZHIFA_TASK_MAX_ATTEMPTS = env_int("ZHIFA_TASK_MAX_ATTEMPTS", 3, minimum=1)
 
 # Upload hardening (issue 9 defect 13, ADR 0020). Request bodies: Django's own caps, stated so they are visible
 # (a body over them is a 400; file bytes of evidence uploads are capped by ZHIFA_UPLOAD_MAX_BYTES instead).

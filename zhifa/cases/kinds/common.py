@@ -13,6 +13,7 @@ from ninja import Field, Schema
 
 from zhifa.accounts.roles import Role
 from zhifa.cases import gates
+from zhifa.cases.archiving import case_archive_request
 from zhifa.cases.engine import Action, Ctx, InvalidInput, detail_of, kind_of
 from zhifa.cases.models import (
     Activity,
@@ -26,7 +27,6 @@ from zhifa.cases.models import (
 )
 from zhifa.cases.personal import party_ledger_view, party_store_personal
 from zhifa.common.identifiers import IdentifierError, parse_resident_id, parse_uscc
-from zhifa.records.archive import archive_export, default_output
 from zhifa.records.personal import mask_name
 
 OFFICERS = frozenset({Role.OFFICER, Role.UNIT_HEAD})
@@ -307,19 +307,11 @@ def run_close(ctx: Ctx) -> None:
 
 
 def run_archive(ctx: Ctx) -> None:
-    """REC-14: the case's whole stream as a BagIt package (entries, files, proofs, checkpoint, key)."""
-    # Without the whole-ledger leaf list: at 2 million entries it is 145 MB per case (bench/README.md). Each entry
-    # still carries its inclusion proof against the package's signed checkpoint (ADR 0012).
-    # No recipient: the package stays in the data folder beyond the retention of personal data, so it holds the
-    # ledger's commitments only; the values stay in the vault until erased (ADR 0018).
-    result = archive_export(stream=ctx.case.stream, output=default_output(ctx.case.stream), include_leaves=False)
-    manifest = (result.path / "tagmanifest-sha256.txt").read_bytes()
-    import hashlib
-
-    ctx.case.archive_sha256 = hashlib.sha256(manifest).hexdigest()
-    ctx.payload["archive"] = {"tagmanifest_sha256": ctx.case.archive_sha256, "entries": result.entries,
-                              "blobs": result.blobs, "checkpoint_size": result.checkpoint_size,
-                              "path": result.path.name}
+    """REC-14: the case's whole stream as a BagIt package (entries, files, proofs, checkpoint, key). The action
+    commits at once; the package is built by a background task after commit, which then records its hash on the
+    case (`zhifa.cases.archiving`, ADR 0028). The case page shows its progress and offers it when ready."""
+    package = case_archive_request(case=ctx.case, actor=ctx.actor)
+    ctx.payload["archive"] = {"package": str(package.public_id)}
 
 
 def money(value: Decimal | None) -> str:

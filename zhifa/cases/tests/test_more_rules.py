@@ -21,6 +21,7 @@ from zhifa.cases.testing import (
     proposal,
     walk_to,
 )
+from zhifa.common.tasks import run_pending
 from zhifa.documents.models import Document
 
 pytestmark = pytest.mark.django_db
@@ -88,6 +89,9 @@ def test_disc_23_cal_t5_withdrawal_within_3_working_days_after_revocation(world)
 def test_rec_14_archived_case_package_verifies_offline(world, settings, tmp_path):
     settings.DATA_DIR = tmp_path
     case = walk_to(world, new_penalty_case(world), "archived")
+    assert case.archive_sha256 == ""  # the action commits at once; the package is built by a task (ADR 0028)
+    assert run_pending() == 1
+    case.refresh_from_db()
     assert len(case.archive_sha256) == 64
     packages = list((Path(tmp_path) / "archives").iterdir())
     assert len(packages) == 1

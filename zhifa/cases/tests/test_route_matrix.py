@@ -56,6 +56,7 @@ STAFF_ROUTES: dict[str, str] = {
     "accounts/login/": "skip",
     "accounts/logout/": "skip",
     "accounts/tokens/": "collection",
+    "accounts/tasks/": "collection",  # GET, system administrators only: failed background tasks
     "accounts/password/": "personal",  # changes only the caller's own password (ADR 0016)
     # personal: acts only on the caller's own tokens; another user's id is refused with a message and a redirect
     "accounts/tokens/<int:token_id>/revoke/": "personal",
@@ -71,6 +72,8 @@ STAFF_ROUTES: dict[str, str] = {
     "staff/records/timeline/verify/": "collection",
     "staff/records/timeline/archive/": "collection",
     "staff/records/security/": "collection",
+    "staff/records/archives/": "collection",  # GET: the packages of a stream the caller sees (ADR 0028)
+    "staff/records/archives/<uuid:public_id>/download/": "object",
     "staff/cases/": "collection",
     "staff/cases/due/": "collection",
     "staff/cases/new/": "collection",
@@ -224,7 +227,7 @@ class AWorld:
         ids = {
             "staff/records/uploads/": a.session.public_id, "staff/records/evidence/": a.evidence.public_id,
             "staff/cases/": a.case.public_id, "staff/documents/": a.document.public_id,
-            "staff/agency/": a.agency.public_id,
+            "staff/agency/": a.agency.public_id, "staff/records/archives/": a.case.public_id,
         }
         url = route
         for prefix, value in ids.items():

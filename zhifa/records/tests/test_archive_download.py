@@ -1,5 +1,5 @@
 """The timeline's 下载归档包 button (issue 3 parts 6 and 7): the stream's archive package as a zip that the offline
-verifier accepts; scoped like every records read (another agency's stream is a 404, architecture rule 2); the 调阅
+verifier accepts, built by a background task and then downloaded by its requester (ADR 0028); scoped like every records read (another agency's stream is a 404, architecture rule 2); the 调阅
 entry (action "export") is written before anything is built or sent, and if it cannot be, a 503 with no data
 (reliability.md AC-6, FC-5)."""
 
@@ -19,10 +19,11 @@ from django.db import DatabaseError
 from django.test import Client
 
 from zhifa.accounts.roles import Role
+from zhifa.common.tasks import run_pending
 from zhifa.records import verify
 from zhifa.records.access import ACCESS_KIND, access_stream
 from zhifa.records.checkpoints import public_key
-from zhifa.records.models import Checkpoint, LedgerEntry
+from zhifa.records.models import ArchivePackage, Checkpoint, LedgerEntry, PackagePurpose, PackageStatus
 from zhifa.records.tests.test_evidence import JPEG, MP4, store_evidence
 
 PROJECT = Path(__file__).resolve().parents[3]
@@ -36,6 +37,7 @@ def stores(settings, tmp_path: Path) -> Path:  # noqa: ANN001
     settings.ZHIFA_BLOB_DIR = tmp_path / "blobs"
     settings.ZHIFA_UPLOAD_TMP_DIR = tmp_path / "upload-tmp"
     settings.ZHIFA_UPLOAD_MAX_BYTES = 256 * 1024
+    settings.DATA_DIR = tmp_path / "data"
     return settings.ZHIFA_UPLOAD_TMP_DIR
 
 
@@ -64,6 +66,22 @@ def body_of(response) -> bytes:  # noqa: ANN001
     return b"".join(response.streaming_content) if response.streaming else response.content
 
 
+def export(client: Client, stream: str, **extra: str):  # noqa: ANN201
+    """Press 下载归档包: the request only queues the build (back to the timeline); the worker builds it; the
+    requester downloads it from the timeline page."""
+    queued = client.post(URL, {"stream": stream}, **extra)
+    assert queued.status_code == 302 and queued["Location"].startswith("/staff/records/timeline/?stream=")
+    package = ArchivePackage.objects.filter(stream=stream, purpose=PackagePurpose.EXPORT).order_by("-pk").first()
+    assert package is not None and package.status == PackageStatus.QUEUED
+    assert run_pending() == 1
+    package.refresh_from_db()
+    assert package.status == PackageStatus.READY, package.error
+    fragment = client.get("/staff/records/archives/", {"stream": stream}).content.decode()
+    link = f"/staff/records/archives/{package.public_id}/download/"
+    assert link in fragment
+    return client.get(link)
+
+
 def access_entries() -> list[dict]:
     return [json.loads(bytes(c)) for c in LedgerEntry.objects.filter(kind=ACCESS_KIND).order_by("seq")
             .values_list("canonical", flat=True)]
@@ -86,9 +104,9 @@ def offline_env() -> dict[str, str]:
 
 
 def test_download_is_a_zipped_package_that_the_offline_verifier_accepts(agency_a, a_stream, stores, tmp_path,
-                                                                         capsys) -> None:
+                                                                         capsys, settings) -> None:
     photo, video = a_stream
-    response = logged_in(agency_a[Role.OFFICER]).post(URL, {"stream": STREAM})
+    response = export(logged_in(agency_a[Role.OFFICER]), STREAM)
     assert response.status_code == 200
     assert response["Content-Type"] == "application/zip"
     disposition = response["Content-Disposition"]
@@ -123,14 +141,16 @@ def test_download_is_a_zipped_package_that_the_offline_verifier_accepts(agency_a
     assert verify.main([str(package), "--key", public_key()]) == 1
     assert "核验失败 FAILED" in capsys.readouterr().out
 
-    # Nothing of the build is left behind on the server.
-    assert list(stores.iterdir()) == []
+    # Nothing of the build is left behind on the server but the zip itself.
+    assert not stores.exists() or list(stores.iterdir()) == []
+    assert [p.name for p in (Path(settings.DATA_DIR) / "archive-zips").iterdir()] == [
+        f"{ArchivePackage.objects.get().public_id}.zip"]
 
 
 def test_download_writes_the_export_access_entry_first(agency_a, a_stream, tmp_path) -> None:
     officer = agency_a[Role.OFFICER]
     before = len(access_entries())
-    data = body_of(logged_in(officer).post(URL, {"stream": STREAM}, REMOTE_ADDR="10.1.2.3"))
+    data = body_of(export(logged_in(officer), STREAM, REMOTE_ADDR="10.1.2.3"))
     entries = access_entries()
     assert len(entries) == before + 1
     entry = entries[-1]
@@ -164,7 +184,7 @@ def test_roles_that_may_not_read_evidence_get_a_404(agency_a, a_stream) -> None:
 
 
 def test_supervisor_downloads_a_supervised_agencys_stream(supervisor, b_stream, tmp_path) -> None:
-    response = logged_in(supervisor).post(URL, {"stream": b_stream.stream})
+    response = export(logged_in(supervisor), b_stream.stream)
     assert response.status_code == 200
     package = unzip(body_of(response), tmp_path / "unzipped")
     assert verify.verify_package(package, key=public_key()).ok
@@ -183,7 +203,7 @@ def test_a_stream_shared_with_another_agency_is_refused_whole(agency_a, agency_b
     assert not body_of(response).startswith(b"PK")
     assert len(access_entries()) == before
     # The supervisor of both reads every entry of it: allowed, one 调阅 entry per agency.
-    response = logged_in(supervisor).post(URL, {"stream": STREAM})
+    response = export(logged_in(supervisor), STREAM)
     assert response.status_code == 200 and body_of(response).startswith(b"PK")
     assert {e["agency_id"] for e in access_entries()[before:]} == {agency_a.agency.pk, agency_b.agency.pk}
 
@@ -192,7 +212,7 @@ def test_the_access_log_stream_is_only_for_those_who_supervise_reads(agency_a, a
     logged_in(agency_a[Role.OFFICER]).get(f"/staff/records/timeline/?stream={quote(STREAM)}")  # one access entry
     log = access_stream(agency_a.agency.pk)
     assert logged_in(agency_a[Role.OFFICER]).post(URL, {"stream": log}).status_code == 404
-    assert logged_in(agency_a[Role.AGENCY_HEAD]).post(URL, {"stream": log}).status_code == 200
+    assert export(logged_in(agency_a[Role.AGENCY_HEAD]), log).status_code == 200
 
 
 def test_access_log_failure_is_a_503_with_no_data(agency_a, a_stream, stores, monkeypatch) -> None:

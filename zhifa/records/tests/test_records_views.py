@@ -121,6 +121,8 @@ def test_every_records_route_with_an_id_is_covered(b_evidence) -> None:
         # no object: index, upload page, session creation
         "staff/records/", "staff/records/upload/", "staff/records/uploads/",
         "staff/records/security/",  # the security log (test_security_events)
+        # archive packages built in the background: covered by test_archive_packages
+        "staff/records/archives/", "staff/records/archives/<uuid:public_id>/download/",
     }
     assert routes == covered_shapes
 

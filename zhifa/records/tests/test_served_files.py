@@ -110,7 +110,7 @@ def test_fixity_flag_refuses_documents_and_is_lifted_when_the_file_is_restored(a
 
 
 def test_scheduled_run_flags_and_reports(agency_a, stores, settings) -> None:  # type: ignore[no-untyped-def]
-    """Defect 5: what `zhifa run` schedules (fixity daily, deep verification nightly) flags without anyone asking."""
+    """Defect 5: what the worker schedules (fixity daily, deep verification nightly) flags without anyone asking."""
     settings.DATA_DIR = stores / "data"
     settings.ZHIFA_LEDGER_KEY_FILE = stores / "keys" / "ledger.pem"
     settings.ZHIFA_VERIFY_ON_READ_MAX_BYTES = 10
@@ -127,7 +127,7 @@ def test_scheduled_run_flags_and_reports(agency_a, stores, settings) -> None:  #
 def test_schedule_times() -> None:
     from datetime import UTC, datetime
 
-    from zhifa.records.management.commands.integrity_watch import next_at
+    from zhifa.common.tasks import first_run as next_at
 
     at = next_at(datetime(2026, 3, 1, 17, 30, tzinfo=UTC), 2)  # 01:30 in Beijing → 02:00 the same night
     assert (at.day, at.hour, at.minute) == (2, 2, 0)

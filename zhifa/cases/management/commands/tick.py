@@ -1,7 +1,7 @@
 """`zhifa tick`: mark every case deadline whose due date has passed as missed (one ledger entry each).
 
-Run it from a timer (systemd timer or cron, e.g. hourly); `zhifa run` starts `zhifa tick --every 3600` beside the
-server. The date is today's in Asia/Shanghai (CAL-5: a deadline ends at 24:00 of its due date).
+The worker (`zhifa worker`, which `zhifa run` starts) runs the same pass every ZHIFA_TICK_EVERY_SECONDS (ADR 0028);
+`--every` keeps a loop in this process instead. The date is today's in Asia/Shanghai (CAL-5: a deadline ends at 24:00 of its due date).
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""`zhifa run`: migrate, run the start-up checks, prepare a first start, collect static files, and serve.
+"""`zhifa run`: migrate, run the start-up checks, prepare a first start, collect static files, start a worker
+(`zhifa worker`, unless --no-worker) and serve.
 
 A first start on an empty database creates one administrator with a one-time password (`zhifa first_admin`);
 `--demo` (what `make run` passes) loads the demo county instead. Production settings refuse demo data (ADR 0016).
@@ -27,7 +28,9 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=None, help="已不再使用（waitress 为单进程多线程），保留以兼容旧脚本")
         parser.add_argument("--demo", action="store_true", help="载入演示数据（仅用于演示与开发，生产配置下拒绝）")
         parser.add_argument("--no-demo", action="store_true", help=argparse.SUPPRESS)  # the default now; kept for scripts
-        parser.add_argument("--checkpoint-every", type=int, default=300, help="每隔多少秒签署一次账本检查点")
+        parser.add_argument("--checkpoint-every", type=int, default=None, help=argparse.SUPPRESS)  # ZHIFA_CHECKPOINT_EVERY_SECONDS now
+        parser.add_argument("--no-worker", action="store_true",
+                            help="不启动后台任务进程（另行运行 zhifa worker 时使用）")
 
     def handle(self, *args: Any, **options: Any) -> None:
         call_command("dbcheck")  # a corrupt database stops here, with the reason (defect 11)
@@ -48,14 +51,12 @@ class Command(BaseCommand):
         call_command("collectstatic", interactive=False, verbosity=0)
         self.stdout.write(self.style.SUCCESS(f"正在启动服务：http://{options['bind']}/ （按 Ctrl+C 停止）"))
         sys.stdout.flush()
-        # Sign the tree head every few minutes beside the server. This process is the server (waitress runs in it),
-        # so the loop stops by itself when the server does.
-        zhifa = os.path.join(os.path.dirname(sys.executable), "zhifa")
-        subprocess.Popen([zhifa, "checkpoint", "--every", str(options["checkpoint_every"]), "--parent", str(os.getpid())])
-        # Mark missed case deadlines hourly (the first pass runs now).
-        subprocess.Popen([zhifa, "tick", "--every", "3600", "--parent", str(os.getpid())])
-        # Fixity daily and deep verification nightly (defects 3 and 5; ADR 0017).
-        subprocess.Popen([zhifa, "integrity_watch", "--parent", str(os.getpid())])
+        if not options.get("no_worker"):
+            # One worker beside the server (ADR 0028): background tasks (archive packages, the search index) and the
+            # periodic jobs (checkpoint, deadline tick, fixity, deep verification, roster). This process is the
+            # server (waitress runs in it); the worker stops by itself when the server does.
+            # The same interpreter and code as this process, however it was installed.
+            subprocess.Popen([sys.executable, "-m", "zhifa.cli", "worker", "--parent", str(os.getpid())])
         self._serve(options)
 
     def _serve(self, options: dict[str, Any]) -> None:
