@@ -25,6 +25,7 @@ from zhifa.settings.env import (
     env_optional_int,
     env_path,
     env_secret,
+    env_storage_url,
     env_str,
 )
 
@@ -261,6 +262,11 @@ ZHIFA_LEDGER_KEY_FILE = env_path("ZHIFA_LEDGER_KEY_FILE", DATA_DIR / "keys" / "l
 ZHIFA_LEDGER_ORIGIN = env_str("ZHIFA_LEDGER_ORIGIN", "zhifa.local/ledger")
 ZHIFA_BLOB_DIR = env_path("ZHIFA_BLOB_DIR", DATA_DIR / "blobs")
 ZHIFA_UPLOAD_TMP_DIR = env_path("ZHIFA_UPLOAD_TMP_DIR", DATA_DIR / "upload-tmp")
+# Blob storage (ADR 0026): unset → the folder ZHIFA_BLOB_DIR; `s3://bucket?endpoint=http://host:port&region=…&
+# prefix=…&lock_days=…` → an S3-compatible store (credentials below, or boto3's own chain when empty).
+ZHIFA_STORAGE_URL = env_storage_url("ZHIFA_STORAGE_URL")
+ZHIFA_S3_ACCESS_KEY_ID = env_secret("ZHIFA_S3_ACCESS_KEY_ID")
+ZHIFA_S3_SECRET_ACCESS_KEY = env_secret("ZHIFA_S3_SECRET_ACCESS_KEY")
 ZHIFA_UPLOAD_MAX_BYTES = env_int("ZHIFA_UPLOAD_MAX_BYTES", 8 * 1024**3, minimum=1)
 # Open resumable upload sessions idle longer than this many hours expire; their part files are removed (FC-4).
 ZHIFA_UPLOAD_SESSION_HOURS = env_int("ZHIFA_UPLOAD_SESSION_HOURS", 72, minimum=1)
