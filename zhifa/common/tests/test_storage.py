@@ -111,13 +111,27 @@ def _tamper(backend: BlobStorage, sha: str, data: bytes) -> None:
         backend.client.put_object(Bucket=backend.bucket, Key=backend.key_for(sha), Body=data)
 
 
-def test_conditional_put_refuses_an_existing_key(backend: BlobStorage, tmp_path: Path) -> None:
-    """Of two writers racing for one name only the first creates it (If-None-Match / link)."""
+def test_a_stored_blob_survives_an_overwrite(backend: BlobStorage, tmp_path: Path) -> None:
+    """ADR 0026: put() checks before it writes (and sends If-None-Match: *, which moto honours but Ceph 16 RGW
+    ignores); with lock_days the blob's version is COMPLIANCE-locked, so a raw client with the keys can add a newer
+    version (fixity then reports the change) but cannot delete the original."""
     if not isinstance(backend, S3Storage):
-        pytest.skip("the local backend's link is tested by the records tests")
+        pytest.skip("the local backend's link refuses an existing name (records tests)")
     src, sha = _file(tmp_path, b"race")
-    assert backend._put_new(backend.key_for(sha), src, 4, lock=False) is True
-    assert backend._put_new(backend.key_for(sha), src, 4, lock=False) is False
+    assert backend.put(sha, src, 4) is True
+    assert backend.put(sha, src, 4) is False
+    if backend.config.lock_days <= 0:
+        return
+    client, key = backend.client, backend.key_for(sha)
+    (first,) = client.list_object_versions(Bucket=backend.bucket, Prefix=key)["Versions"]
+    client.put_object(Bucket=backend.bucket, Key=key, Body=b"evil")
+    assert not backend.verify(sha)
+    from botocore.exceptions import ClientError
+
+    with pytest.raises(ClientError):
+        client.delete_object(Bucket=backend.bucket, Key=key, VersionId=first["VersionId"])
+    original = client.get_object(Bucket=backend.bucket, Key=key, VersionId=first["VersionId"])["Body"].read()
+    assert original == b"race"
 
 
 def test_parts_of_a_resumable_upload(backend: BlobStorage, tmp_path: Path) -> None:
