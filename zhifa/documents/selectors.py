@@ -5,13 +5,14 @@ closed (AccessLogUnavailable → the caller returns 503 and no data)."""
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 
 from zhifa.accounts.scoping import scope_to_agencies, visible_agency_ids
 from zhifa.common.errors import InvalidState
+from zhifa.common.storage import Readable
 from zhifa.documents.models import Document
 from zhifa.records import access
 from zhifa.records.blobstore import default_store
@@ -71,7 +72,7 @@ def document_view_for(*, user: User, public_id: uuid.UUID | str, request: HttpRe
 
 def document_read_for(
     *, user: User, public_id: uuid.UUID | str, fmt: str, request: HttpRequest | None = None
-) -> tuple[Document, BinaryIO]:
+) -> tuple[Document, Readable]:
     """The document and an open file of its PDF or DOCX. The 调阅 entry ("download") is written
     before the file is opened; AccessLogUnavailable propagates (fail closed). A missing or truncated file raises
     DocumentFileMissing (409) after the refused read is logged; so does a file whose content no longer has the

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import base64
 import io
-import os
-import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -24,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from django.conf import settings
 
+from zhifa.common.keyfiles import create_once
 from zhifa.records import sm
 
 SEAL_FIELD = "ZhifaSeal"
@@ -81,21 +80,7 @@ def seal_for(agency: Any) -> Seal:
     """The agency's seal key and certificate, created on first use (0600, atomic)."""
     folder = seal_dir()
     path = folder / f"agency-{agency.public_id}.pem"
-    if not path.exists():
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        pem = _new_seal_pem(agency.name, getattr(agency, "uscc", "") or "")
-        fd, tmp_name = tempfile.mkstemp(prefix=".seal-", dir=folder)  # mkstemp creates it with mode 0600
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(pem)
-                f.flush()
-                os.fsync(f.fileno())
-            try:
-                os.link(tmp_name, path)
-            except FileExistsError:
-                pass  # another process created it first: use that one
-        finally:
-            os.unlink(tmp_name)
+    create_once(path, lambda: _new_seal_pem(agency.name, getattr(agency, "uscc", "") or ""))
     key_pem, cert_pem = _split(path.read_bytes())
     return Seal(path, key_pem, cert_pem)
 
@@ -104,9 +89,7 @@ def sm2_seal_for(agency: Any) -> sm.Sm2Key:
     """The agency's SM2 seal key (SM mode, ADR 0020): `<ZHIFA_SEAL_DIR>/agency-<public_id>-sm2.pem`, PKCS#8,
     0600, created on first use. pyHanko cannot make SM2 PDF signatures (GB/T 38540 seals need a certified seal
     system), so in SM mode the sealed PDF also gets a detached SM2 signature over its bytes."""
-    folder = seal_dir()
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return sm.load_or_create_key(folder / f"agency-{agency.public_id}-sm2.pem")
+    return sm.load_or_create_key(seal_dir() / f"agency-{agency.public_id}-sm2.pem")
 
 
 def sm2_sign_pdf(pdf: bytes, *, agency: Any) -> str:

@@ -432,16 +432,18 @@ def _write_package(root: Path, stream: str, include_leaves: bool, store: BlobSto
 def _copy_blob(bag: _Bag, store: BlobStore, sha: str, size: int, seq: int, result: ExportResult) -> None:
     rel = f"{verify.BLOBS}/{sha}"
     try:
-        source = open(store.path_for(sha), "rb")  # noqa: SIM115 - closed below
+        source = store.open(sha)
     except FileNotFoundError:
         # Listed in the SHA-256 manifest without a file: the bag is incomplete, as the store is.
         bag.manifest[rel] = {"sha256": sha}
         result.problems.append(f"证据文件 {sha}（第 {seq} 条引用）在存储中缺失，未能导出。")
         return
     f = bag.open(rel)
-    with source:
+    try:
         while chunk := source.read(_COPY_CHUNK):
             f.write(chunk)
+    finally:
+        source.close()
     actual = bag.done(rel, f, declared_sha256=sha)  # the ledger's hash: a damaged copy fails bag validation
     if actual["sha256"] != sha or f.size != size:
         result.problems.append(f"证据文件 {sha}（第 {seq} 条引用）在存储中已损坏：内容与账本记录的哈希或大小不符。")

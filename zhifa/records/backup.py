@@ -3,8 +3,9 @@
 A backup is a directory `zhifa-backup-<UTC time>/`:
     database.sqlite3 | database.dump   SQLite online-backup copy (consistent while writes go on), or `pg_dump -Fc`
                                        taken in an exported REPEATABLE READ snapshot
-    blobs/...                          the tree under ZHIFA_BLOB_DIR, copied (or hard-linked with link_blobs=True)
-                                       after the database, so every blob the database refers to is present
+    blobs/ab/cd/<sha256>               every blob of the storage backend (ADR 0026), copied (local backend: or
+                                       hard-linked with link_blobs=True) after the database, so every blob the
+                                       database refers to is present
     cosigned/<size>.txt                witness-cosigned checkpoints (DATA_DIR/cosigned)
     manifest.json                      format, time, database vendor, the ledger's size and root in that database
                                        snapshot, the log's public key, and SHA-256 and size of every file
@@ -35,7 +36,9 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, transaction
 
+from zhifa.common.storage import SHA256_RE, BlobConflict
 from zhifa.records import ledger, merkle
+from zhifa.records.blobstore import default_store
 from zhifa.records.models import LedgerHead
 from zhifa.records.rollback import (
     RollbackStatus,
@@ -238,10 +241,14 @@ def create_backup(output_dir: Path | None = None, *, link_blobs: bool = False) -
         else:  # pragma: no cover
             raise BackupError(f"不支持的数据库：{vendor}")
         # Blobs after the database: every blob the snapshot refers to was written before its row committed.
+        # They come through the storage port (ADR 0026), whichever backend holds them; only blob names are copied.
+        store = default_store()
+        for _where, sha in store.walk():
+            if sha is not None:
+                dst = work / "blobs" / _blob_rel(sha)
+                dst.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+                store.backend.copy_to(sha, dst, link=link_blobs)
         copies: list[tuple[Path, Path, bool]] = []
-        blob_dir = Path(settings.ZHIFA_BLOB_DIR)
-        if blob_dir.is_dir():
-            copies += [(p, work / "blobs" / p.relative_to(blob_dir), link_blobs) for p in _regular_files(blob_dir)]
         if cosigned_dir().is_dir():
             copies += [(p, work / "cosigned" / p.relative_to(cosigned_dir()), False)
                        for p in _regular_files(cosigned_dir())]
@@ -359,6 +366,29 @@ def _restore_postgres(path: Path) -> None:
         raise BackupError(f"pg_restore 失败（数据库未改变）：{result.stderr.strip()}")
 
 
+def _blob_rel(sha256: str) -> str:
+    return f"{sha256[:2]}/{sha256[2:4]}/{sha256}"
+
+
+def _restore_blobs(source: Path, problems: list[str]) -> int:
+    """Store the backup's blobs through the storage port: a missing one is added, an existing one must be intact
+    (it is never overwritten)."""
+    added = 0
+    if not source.is_dir():
+        return 0
+    store = default_store()
+    for src in _regular_files(source):
+        sha = src.name
+        if not SHA256_RE.match(sha) or src.relative_to(source).as_posix() != _blob_rel(sha):
+            problems.append(f"备份中的文件不是证据文件，未恢复：{src}")
+            continue
+        try:
+            added += int(store.backend.put(sha, src, src.stat().st_size, link=False))
+        except BlobConflict:
+            problems.append(f"现有文件与备份不同，未覆盖：{store.location(sha)}")
+    return added
+
+
 def _restore_tree(source: Path, target: Path, problems: list[str]) -> int:
     """Add the files of `source` missing under `target`; an existing file must be identical (never overwritten)."""
     added = 0
@@ -409,7 +439,7 @@ def restore_backup(backup_dir: Path, *, force: bool = False, log_vkey: str | Non
     restored_witnessed = LedgerHead.objects.filter(pk=1).values_list("witnessed_size", flat=True).first() or 0
     head_size, _root = ledger.tree_head()
     refuse_writes(head_size + 1)
-    _restore_tree(backup_dir / "blobs", Path(settings.ZHIFA_BLOB_DIR), report.problems)
+    _restore_blobs(backup_dir / "blobs", report.problems)
     _restore_tree(backup_dir / "cosigned", cosigned_dir(), report.problems)
 
     manifest_key = manifest["ledger"].get("log_key")

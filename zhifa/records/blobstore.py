@@ -1,17 +1,17 @@
-"""Content-addressed blob storage in a local folder (architecture rule 6; docs/decisions/0010-evidence-store.md).
+"""Content-addressed evidence files (architecture rule 6; docs/decisions/0010-evidence-store.md, ADR 0026).
 
 An upload is written to a temporary file in ZHIFA_UPLOAD_TMP_DIR while it is hashed (bounded memory: one chunk at
-a time), fsynced, its type detected from its first bytes, and then hard-linked to ZHIFA_BLOB_DIR/ab/cd/<sha256>.
-`os.link` refuses an existing name, so a stored blob is never overwritten, even by two processes racing with the
-same content; when the name exists, the existing file is verified and reused. The application never deletes or
-changes a stored blob; files are made read-only.
+a time), fsynced, its type detected from its first bytes, and then stored under its SHA-256 by the configured
+storage backend (`zhifa.common.storage`: the local folder ZHIFA_BLOB_DIR, where a hard link refuses an existing
+name, or an S3-compatible store, where a conditional put does). A stored blob is never overwritten, even by two
+processes racing with the same content; when the name exists, the existing copy is verified and reused. The
+application never deletes or changes a stored blob.
 
 This module knows nothing about requests, users or the database.
 """
 
 from __future__ import annotations
 
-import errno
 import fcntl
 import hashlib
 import os
@@ -26,6 +26,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from zhifa.common.errors import InvalidState, ServiceError
+from zhifa.common.storage import BlobConflict, BlobStorage, LocalStorage, Readable, storage_from_settings
 from zhifa.records import filecheck, sm
 
 READ_CHUNK = 1024 * 1024  # re-hashing and copying read this much at a time
@@ -308,16 +309,19 @@ class TempWriter:
 
 
 class BlobStore:
-    """The local blob folder. An S3-compatible store would implement the same four operations (ADR 0010)."""
+    """Evidence and document files: local staging of one request's upload (`writer`, `stage`) in front of the
+    configured storage backend (`zhifa.common.storage`, ADR 0026), which holds the blobs and the parts of resumable
+    uploads. Callers name blobs by hash only; where they live is the backend's business."""
 
-    def __init__(self, root: Path, tmp_dir: Path) -> None:
-        self.root = Path(root)
+    def __init__(self, root: Path, tmp_dir: Path, backend: BlobStorage | None = None) -> None:
         self.tmp_dir = Path(tmp_dir)
+        self.backend: BlobStorage = backend or LocalStorage(Path(root), self.tmp_dir / "parts")
 
     def path_for(self, sha256: str) -> Path:
-        if not SHA256_RE.match(sha256):
-            raise ValueError("not a lowercase hex SHA-256")
-        return self.root / sha256[:2] / sha256[2:4] / sha256
+        """The file of a blob in the local backend (tests tamper with it; production code never asks)."""
+        if not isinstance(self.backend, LocalStorage):
+            raise TypeError("only the local backend has blob paths")
+        return self.backend.path_for(sha256)
 
     def writer(self, *, limit: int, prefix: str = "single-") -> TempWriter:
         return TempWriter(self, limit=limit, prefix=prefix)
@@ -333,20 +337,14 @@ class BlobStore:
         return Staged(path, sha256, size, check_type(read_head(path), path), sm3)
 
     def verify(self, sha256: str, size: int | None = None) -> bool:
-        """True if the stored file exists and hashes to its name."""
-        path = self.path_for(sha256)
-        try:
-            if size is not None and path.stat().st_size != size:
-                return False
-            return hash_file(path)[0] == sha256
-        except FileNotFoundError:
-            return False
+        """True if the stored blob exists and hashes to its name."""
+        return self.backend.verify(sha256, size)
 
     def exists(self, sha256: str) -> bool:
-        return self.path_for(sha256).exists()
+        return self.backend.exists(sha256)
 
     def check_existing(self, staged: Staged) -> bool:
-        """Before a transaction: True if this content is already stored (and intact); BlobCorrupted if a file
+        """Before a transaction: True if this content is already stored (and intact); BlobCorrupted if a blob
         with this name exists but no longer matches, since we must neither overwrite it nor pretend it is fine."""
         if not self.exists(staged.sha256):
             return False
@@ -356,84 +354,32 @@ class BlobStore:
             )
         return True
 
-    def commit(self, staged: Staged) -> Path:
-        """Link the staged file under its hash. Idempotent: an existing intact blob is reused, never replaced."""
-        dest = self.path_for(staged.sha256)
-        self._make_dirs(dest.parent)
+    def commit(self, staged: Staged) -> bool:
+        """Store the staged file under its hash. Idempotent: an existing intact blob is reused, never replaced.
+        True if written now."""
         try:
-            os.link(staged.path, dest)
-        except FileExistsError:
-            self._require_intact(staged)
-            return dest
-        except OSError as exc:
-            if exc.errno not in (errno.EXDEV, errno.EPERM, errno.ENOTSUP):
-                raise
-            self._copy_in(staged, dest)  # temporary folder on another file system, or no hard links
-            return dest
-        os.chmod(dest, 0o444)
-        _fsync_dir(dest.parent)
-        return dest
+            return self.backend.put(staged.sha256, staged.path, staged.size)
+        except BlobConflict as exc:
+            raise BlobCorrupted(_("存储中已有同一哈希值的文件，但其内容已损坏；请联系系统管理员处理。")) from exc
 
-    def _require_intact(self, staged: Staged) -> None:
-        if not self.verify(staged.sha256, staged.size):
-            raise BlobCorrupted(_("存储中已有同一哈希值的文件，但其内容已损坏；请联系系统管理员处理。"))
-
-    def _copy_in(self, staged: Staged, dest: Path) -> None:
-        """Copy into the destination folder first, fsync, then link: the final name appears only when complete."""
-        fd, name = tempfile.mkstemp(prefix=".incoming-", dir=dest.parent)
-        tmp = Path(name)
-        try:
-            with os.fdopen(fd, "wb") as out, open(staged.path, "rb") as src:
-                while chunk := src.read(READ_CHUNK):
-                    out.write(chunk)
-                out.flush()
-                os.fsync(out.fileno())
-            if hash_file(tmp)[0] != staged.sha256:
-                raise OSError("copy into the blob folder does not match its hash")
-            try:
-                os.link(tmp, dest)
-            except FileExistsError:
-                self._require_intact(staged)
-                return
-            os.chmod(dest, 0o444)
-            _fsync_dir(dest.parent)
-        finally:
-            tmp.unlink(missing_ok=True)
-
-    def _make_dirs(self, folder: Path) -> None:
-        if folder.is_dir():
-            return
-        for level in (folder.parent, folder):
-            if not level.is_dir():
-                level.mkdir(parents=True, exist_ok=True)
-                _fsync_dir(level.parent)
-
-    def open(self, sha256: str):  # noqa: ANN201 - a binary file object
-        return open(self.path_for(sha256), "rb")
+    def open(self, sha256: str, start: int = 0, end: int | None = None) -> Readable:
+        """The blob's bytes [start, end); FileNotFoundError if it is not stored."""
+        return self.backend.open(sha256, start, end)
 
     def size_on_disk(self, sha256: str) -> int | None:
-        try:
-            return self.path_for(sha256).stat().st_size
-        except FileNotFoundError:
-            return None
+        return self.backend.size(sha256)
 
-    def walk(self) -> Iterator[tuple[Path, str | None]]:
-        """Every file under the root, with the hash its place names (None if the path is not a blob path)."""
-        if not self.root.is_dir():
-            return
-        for dirpath, dirnames, filenames in os.walk(self.root):
-            dirnames.sort()
-            rel = Path(dirpath).relative_to(self.root).parts
-            for name in sorted(filenames):
-                path = Path(dirpath) / name
-                ok = (
-                    len(rel) == 2 and SHA256_RE.match(name) is not None and rel[0] == name[:2] and rel[1] == name[2:4]
-                )
-                yield path, (name if ok else None)
+    def location(self, sha256: str) -> str:
+        return self.backend.location(sha256)
+
+    def walk(self) -> Iterator[tuple[str, str | None]]:
+        """Every stored object, with the hash its place names (None if the place is not a blob name)."""
+        return self.backend.iterate()
 
 
 def default_store() -> BlobStore:
-    return BlobStore(Path(settings.ZHIFA_BLOB_DIR), Path(settings.ZHIFA_UPLOAD_TMP_DIR))
+    return BlobStore(Path(settings.ZHIFA_BLOB_DIR), Path(settings.ZHIFA_UPLOAD_TMP_DIR),
+                     storage_from_settings(settings))
 
 
 def upload_limit() -> int:

@@ -33,6 +33,7 @@ from zhifa.accounts.roles import Role
 from zhifa.accounts.scoping import ALL_AGENCIES, supervised_agency_ids, visible_agency_ids
 from zhifa.common import errors
 from zhifa.common.errors import NotAllowed
+from zhifa.common.storage import hash_stream
 from zhifa.records import access, integrity, ledger, merkle, signednote, streams
 from zhifa.records.blobstore import TYPES, BlobStore, Staged, default_store, human_size
 from zhifa.records.checkpoints import latest_checkpoint, log_signer
@@ -619,8 +620,6 @@ def fixity_check(*, store: BlobStore | None = None, batch: int = 500) -> FixityR
     status to match and record every change of status in the ledger (stream of the evidence). In SM mode a blob
     with a recorded SM3 must match that too (ADR 0020)."""
     from zhifa.records import sm
-    from zhifa.records.blobstore import hash_file, hash_file_both
-
     sm_mode = sm.sm_mode()
 
     store = store or default_store()
@@ -636,22 +635,28 @@ def fixity_check(*, store: BlobStore | None = None, batch: int = 500) -> FixityR
             report.checked += 1
             known_size, known_sm3 = known[name]
             try:
-                if sm_mode and known_sm3:
-                    actual, actual_sm3, size = hash_file_both(store.path_for(name))
-                else:
-                    (actual, size), actual_sm3 = hash_file(store.path_for(name)), known_sm3
+                f = store.open(name)
             except FileNotFoundError:  # removed while we walked: the missing pass below reports it
                 continue
+            try:
+                if sm_mode and known_sm3:
+                    digest_sm3 = sm.sm3_new()
+                    actual, size = hash_stream(f, digest_sm3)
+                    actual_sm3 = digest_sm3.hexdigest()
+                else:
+                    (actual, size), actual_sm3 = hash_stream(f), known_sm3
+            finally:
+                f.close()
             if actual != name or size != known_size or actual_sm3 != known_sm3:
                 report.changed.append((path, actual))
                 bad[name] = IntegrityStatus.CHANGED
 
     pending: list[tuple[str, str]] = []
-    for path, name in store.walk():
+    for where, name in store.walk():
         if name is None:
-            report.unexpected.append(str(path))
+            report.unexpected.append(where)
             continue
-        pending.append((str(path), name))
+        pending.append((where, name))
         if len(pending) >= batch:
             check_batch(pending)
             pending = []
@@ -660,7 +665,7 @@ def fixity_check(*, store: BlobStore | None = None, batch: int = 500) -> FixityR
 
     for sha in Blob.objects.values_list("sha256", flat=True).iterator(chunk_size=2000):
         if not store.exists(sha):
-            report.missing.append(str(store.path_for(sha)))
+            report.missing.append(store.location(sha))
             bad[sha] = IntegrityStatus.MISSING
 
     now = timezone.now()

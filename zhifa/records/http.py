@@ -99,8 +99,7 @@ def blob_response(request: HttpRequest, evidence: Evidence, *, attachment: bool)
         if isinstance(parsed, tuple):
             start, end = parsed
             status = 206
-    f = default_store().open(evidence.sha256)
-    f.seek(start)
+    f = default_store().open(evidence.sha256, start, end + 1)
     response = FileResponse(_RangeFile(f, end - start + 1), status=status, content_type=evidence.content_type)
     response["Content-Length"] = str(end - start + 1)
     if status == 206:

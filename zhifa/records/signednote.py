@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import os
 import struct
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +24,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from zhifa.common.keyfiles import read_or_create
 from zhifa.records import sm
 
 ALG_ED25519 = 0x01
@@ -95,16 +95,12 @@ class Verifier:
 
 
 def load_or_create_signer(path: Path, name: str) -> Signer:
-    """The Ed25519 key in `path` (PEM, PKCS#8), created with mode 0600 on first use."""
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        pem = Ed25519PrivateKey.generate().private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(pem)
-    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    """The Ed25519 key in `path` (PEM, PKCS#8), created once with mode 0600 on first use: when two processes race,
+    one key wins and both use it (ADR 0030)."""
+    pem = read_or_create(path, lambda: Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ))
+    key = serialization.load_pem_private_key(pem, password=None)
     if not isinstance(key, Ed25519PrivateKey):
         raise NoteError(f"{path} is not an Ed25519 private key")
     return Signer(name, key)

@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
+
+from zhifa.common.keyfiles import read_or_create
 
 DISTID = b"1234567812345678"
 SM2_CURVE_OID = "1.2.156.10197.1.301"
@@ -226,19 +226,6 @@ class Sm2Key:
 
 
 def load_or_create_key(path: Path) -> Sm2Key:
-    """The SM2 key in `path` (PKCS#8 PEM), created with mode 0600 on first use; a racing process's key wins."""
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".sm2-", dir=path.parent)  # mode 0600
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(Sm2Key.generate().pkcs8_pem())
-                f.flush()
-                os.fsync(f.fileno())
-            try:
-                os.link(tmp, path)
-            except FileExistsError:
-                pass
-        finally:
-            os.unlink(tmp)
-    return Sm2Key.from_pem(path.read_bytes())
+    """The SM2 key in `path` (PKCS#8 PEM), created once with mode 0600 on first use; a racing process's key wins
+    (ADR 0030)."""
+    return Sm2Key.from_pem(read_or_create(path, lambda: Sm2Key.generate().pkcs8_pem()))

@@ -13,7 +13,6 @@ handler (the pattern in Django's "Modifying upload handlers on the fly").
 
 from __future__ import annotations
 
-import fcntl
 import os
 import re
 import shutil
@@ -31,6 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhifa.common.errors import InvalidState, ServiceError
+from zhifa.common.storage import StorageError
 from zhifa.records import filecheck, scanning
 from zhifa.records.blobstore import (
     HEAD_BYTES,
@@ -39,6 +39,7 @@ from zhifa.records.blobstore import (
     TempWriter,
     UnsupportedType,
     UploadTooLarge,
+    create_locked_temp,
     default_store,
     detect_type,
     refusal_message,
@@ -195,9 +196,9 @@ class Readable(Protocol):
     def read(self, size: int = ..., /) -> bytes: ...
 
 
-def part_path(session: UploadSession, store: BlobStore | None = None) -> Path:
-    store = store or default_store()
-    return store.tmp_dir / f"session-{session.public_id}.part"
+def upload_key(session: UploadSession) -> str:
+    """The name of the session's parts in the storage backend (ADR 0027)."""
+    return str(session.public_id)
 
 
 @dataclass(frozen=True)
@@ -235,10 +236,6 @@ def upload_session_create(*, actor: User, request: SessionRequest, store: BlobSt
             captured_at=captured_at, captured_by=c.captured_by, device_serial=c.device_serial, gps_lat=c.gps_lat,
             gps_lon=c.gps_lon, duration_seconds=c.duration_seconds, created_at=now, updated_at=now,
         )
-        store.tmp_dir.mkdir(parents=True, exist_ok=True)
-        # The row exists before the file, so the sweep never takes a fresh part file for an orphan.
-        fd = os.open(part_path(session, store), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        os.close(fd)
     return session
 
 
@@ -269,7 +266,7 @@ def _early_refusal(head: bytes, complete: bool) -> str | None:
 
 def _abort(session: UploadSession, store: BlobStore, state: str = UploadState.ABORTED) -> None:
     UploadSession.objects.filter(pk=session.pk, state=UploadState.OPEN).update(state=state, updated_at=timezone.now())
-    part_path(session, store).unlink(missing_ok=True)
+    store.backend.parts_delete(upload_key(session))
     session.state = state
 
 
@@ -292,48 +289,45 @@ def upload_session_append(
         raise OffsetMismatch(session.received)
     if offset + length > session.expected_size:
         raise UploadTooLarge(_("分片超出了创建上传时声明的文件大小。"))
-    path = part_path(session, store)
+    # The chunk goes to a temporary file of this request first, then into the storage backend as one part
+    # named by its place and hash; `received` advances in the database only after the part is stored (ADR 0027).
+    # Consecutive chunks may reach different app servers: nothing of the session lives on one server's disk.
+    store.tmp_dir.mkdir(parents=True, exist_ok=True)
+    fd, name = create_locked_temp(store.tmp_dir, prefix="chunk-")
+    tmp = Path(name)
+    written = 0
+    head = b""
     try:
-        f = open(path, "r+b")
-    except FileNotFoundError as exc:  # swept meanwhile
-        _abort(session, store, UploadState.EXPIRED)
-        raise InvalidState(_("该上传已过期，请重新上传。"), code="closed") from exc
-    with f:
-        try:
-            fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            raise Busy(_("该文件的另一个分片正在上传，请稍后重试。")) from exc
-        # Another request may have advanced the session while we waited for the lock: check again.
-        session.refresh_from_db(fields=["received", "state"])
-        _require_open(session)
-        if offset != session.received:
-            raise OffsetMismatch(session.received)
-        f.truncate(offset)  # drop bytes a crashed request wrote but never acknowledged
-        f.seek(offset)
-        written = 0
-        head = b""
-        try:
-            while written < length:
-                data = body.read(min(RAW_CHUNK, length - written))
-                if not data:
-                    break
-                if offset == 0 and len(head) < HEAD_BYTES:
-                    head += data[: HEAD_BYTES - len(head)]
-                    refusal = _early_refusal(head, complete=written + len(data) >= session.expected_size)
-                    if refusal:
-                        _abort(session, store)
-                        raise UnsupportedType(refusal)
-                f.write(data)
-                written += len(data)
-        finally:
-            if session.state == UploadState.OPEN and written:
-                f.flush()
-                os.fsync(f.fileno())
-                updated = UploadSession.objects.filter(
-                    pk=session.pk, received=offset, state=UploadState.OPEN
-                ).update(received=offset + written, updated_at=timezone.now())
-                if updated:
-                    session.received = offset + written
+        with os.fdopen(fd, "wb") as f:
+            try:
+                while written < length:
+                    data = body.read(min(RAW_CHUNK, length - written))
+                    if not data:
+                        break
+                    if offset == 0 and len(head) < HEAD_BYTES:
+                        head += data[: HEAD_BYTES - len(head)]
+                        refusal = _early_refusal(head, complete=written + len(data) >= session.expected_size)
+                        if refusal:
+                            _abort(session, store)
+                            raise UnsupportedType(refusal)
+                    f.write(data)
+                    written += len(data)
+            finally:
+                # Bytes of an interrupted chunk that did arrive are kept, so a retry resumes after them.
+                if session.state == UploadState.OPEN and written:
+                    f.flush()
+                    os.fsync(f.fileno())
+                    store.backend.part_put(upload_key(session), offset, tmp)
+                    updated = UploadSession.objects.filter(
+                        pk=session.pk, received=offset, state=UploadState.OPEN
+                    ).update(received=offset + written, updated_at=timezone.now())
+                    if updated:
+                        session.received = offset + written
+                    else:  # another request stored this range first: the client resumes where that one ended
+                        session.refresh_from_db(fields=["received", "state"])
+                        raise OffsetMismatch(session.received)
+    finally:
+        tmp.unlink(missing_ok=True)
     if written < length:
         raise InvalidInput(
             _("分片不完整：收到 %(got)d 字节，应为 %(want)d 字节；请从 %(at)d 字节处继续。")
@@ -357,17 +351,36 @@ def upload_session_finish(*, actor: User, session: UploadSession, store: BlobSto
             _("上传尚未完成：已收到 %(got)d / %(want)d 字节。") % {"got": session.received, "want": session.expected_size},
             code="incomplete",
         )
-    path = part_path(session, store)
-    try:
-        staged = store.stage(path)
-    except UnsupportedType:
-        _abort(session, store)
-        raise
-    except FileNotFoundError as exc:
+    chain = store.backend.parts_chain(upload_key(session), session.expected_size)
+    if chain is None:  # parts swept or removed behind our back
         _abort(session, store, UploadState.EXPIRED)
-        raise InvalidState(_("该上传已过期，请重新上传。"), code="closed") from exc
-    if staged.size != session.expected_size:  # the part file was changed behind our back
-        raise InvalidState(_("临时文件大小与已接收字节数不符，请重新上传。"), code="incomplete")
+        raise InvalidState(_("该上传已过期，请重新上传。"), code="closed")
+    # The parts are joined into a temporary file of the finishing server, hashed and checked there, then stored.
+    store.tmp_dir.mkdir(parents=True, exist_ok=True)
+    fd, name = create_locked_temp(store.tmp_dir, prefix="single-")
+    path = Path(name)
+    target = os.fdopen(fd, "wb")  # open (and locked against the sweep) until the blob is stored
+    try:
+        try:
+            store.backend.assemble(upload_key(session), chain, target)
+            target.flush()
+            os.fsync(target.fileno())
+            staged = store.stage(path)
+        except UnsupportedType:
+            _abort(session, store)
+            raise
+        except StorageError as exc:  # a part no longer matches its hash
+            _abort(session, store, UploadState.EXPIRED)
+            raise InvalidState(_("临时文件已损坏，请重新上传。"), code="closed") from exc
+        if staged.size != session.expected_size:  # the parts were changed behind our back
+            raise InvalidState(_("临时文件大小与已接收字节数不符，请重新上传。"), code="incomplete")
+        return _finish_staged(actor, session, staged, store)
+    finally:
+        target.close()
+        path.unlink(missing_ok=True)
+
+
+def _finish_staged(actor: User, session: UploadSession, staged: Staged, store: BlobStore) -> Evidence:
     if session.expected_sha256 and staged.sha256 != session.expected_sha256:
         _abort(session, store)
         raise HashMismatch(_("文件的 SHA-256 与上传前声明的不符，文件可能在传输中损坏，请重新上传。"))
@@ -392,7 +405,7 @@ def upload_session_finish(*, actor: User, session: UploadSession, store: BlobSto
         UploadSession.objects.filter(pk=locked.pk).update(
             state=UploadState.FINISHED, evidence=evidence, updated_at=timezone.now()
         )
-    path.unlink(missing_ok=True)  # the blob is its own link now
+    store.backend.parts_delete(upload_key(session))  # the blob is stored now
     session.state, session.evidence = UploadState.FINISHED, evidence
     return evidence
 
@@ -405,21 +418,22 @@ def upload_session_abort(*, actor: User, session: UploadSession, store: BlobStor
 
 
 def upload_sweep(*, now: datetime | None = None, store: BlobStore | None = None) -> int:
-    """Expire idle sessions and remove temporary files nobody will finish (FC-4). Returns files removed."""
+    """Expire idle sessions and remove temporary files and parts nobody will finish (FC-4). Returns files and
+    uploads removed."""
     now = now or timezone.now()
     store = store or default_store()
     removed = 0
     for session in UploadSession.objects.filter(state=UploadState.OPEN, updated_at__lt=now - session_ttl()):
-        path = part_path(session, store)
-        existed = path.exists()
+        existed = bool(store.backend.parts(upload_key(session)))
         _abort(session, store, UploadState.EXPIRED)
         removed += int(existed)
+    open_keys = {upload_key(s) for s in UploadSession.objects.filter(state=UploadState.OPEN).only("public_id")}
+    for key in store.backend.uploads():
+        if key not in open_keys:
+            store.backend.parts_delete(key)  # parts of a session that is finished, aborted or gone
+            removed += 1
     if not store.tmp_dir.is_dir():
         return removed
-    open_parts = {
-        f"session-{pid}.part" for pid in UploadSession.objects.filter(state=UploadState.OPEN).values_list(
-            "public_id", flat=True)
-    }
     cutoff = now.timestamp() - SINGLE_TMP_MAX_AGE.total_seconds()
     for path in store.tmp_dir.iterdir():
         if path.is_dir() and path.name.startswith("archive-") and path.stat().st_mtime < cutoff:
@@ -428,16 +442,11 @@ def upload_sweep(*, now: datetime | None = None, store: BlobStore | None = None)
             continue
         if not path.is_file():
             continue
-        if path.name.startswith("session-") and path.name.endswith(".part"):
-            stale = path.name not in open_parts
-        elif path.name.startswith("single-") and path.name.endswith(".tmp"):
+        if path.name.startswith(("single-", "chunk-")) and path.name.endswith(".tmp"):
             # The writer holds an flock while it lives: an unlocked file belongs to a finished or killed request,
             # and goes at once, whatever its age.
             removed += int(remove_if_abandoned(path))
-            continue
-        else:
-            continue
-        if stale:
-            path.unlink(missing_ok=True)
+        elif path.name.startswith("session-") and path.name.endswith(".part"):
+            path.unlink(missing_ok=True)  # a part file of the former one-file layout
             removed += 1
     return removed

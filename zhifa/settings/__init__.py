@@ -25,6 +25,7 @@ from zhifa.settings.env import (
     env_optional_int,
     env_path,
     env_secret,
+    env_storage_url,
     env_str,
 )
 
@@ -258,11 +259,22 @@ ZHIFA_PRODUCTION = False
 
 NINJA_PAGINATION_PER_PAGE = 50
 
+# One key location (issue 10 item 8, ADR 0030): the ledger key, its SM2 co-signing key, the personal-data master key
+# and the agencies' seal keys default to files in this folder. Every app server and worker must see the same folder
+# (a shared mount, or a copy made once before the first start); a missing key is created once, atomically. The
+# per-file variables below still override. Production keeps it outside the data folder (zhifa.E018).
+ZHIFA_KEY_DIR = env_path("ZHIFA_KEY_DIR", DATA_DIR / "keys")
+
 # Records (docs/decisions/0009-ledger.md): the log's signing key lives outside the database; the origin names the log.
-ZHIFA_LEDGER_KEY_FILE = env_path("ZHIFA_LEDGER_KEY_FILE", DATA_DIR / "keys" / "ledger-ed25519.pem")
+ZHIFA_LEDGER_KEY_FILE = env_path("ZHIFA_LEDGER_KEY_FILE", ZHIFA_KEY_DIR / "ledger-ed25519.pem")
 ZHIFA_LEDGER_ORIGIN = env_str("ZHIFA_LEDGER_ORIGIN", "zhifa.local/ledger")
 ZHIFA_BLOB_DIR = env_path("ZHIFA_BLOB_DIR", DATA_DIR / "blobs")
 ZHIFA_UPLOAD_TMP_DIR = env_path("ZHIFA_UPLOAD_TMP_DIR", DATA_DIR / "upload-tmp")
+# Blob storage (ADR 0026): unset → the folder ZHIFA_BLOB_DIR; `s3://bucket?endpoint=http://host:port&region=…&
+# prefix=…&lock_days=…` → an S3-compatible store (credentials below, or boto3's own chain when empty).
+ZHIFA_STORAGE_URL = env_storage_url("ZHIFA_STORAGE_URL")
+ZHIFA_S3_ACCESS_KEY_ID = env_secret("ZHIFA_S3_ACCESS_KEY_ID")
+ZHIFA_S3_SECRET_ACCESS_KEY = env_secret("ZHIFA_S3_SECRET_ACCESS_KEY")
 ZHIFA_UPLOAD_MAX_BYTES = env_int("ZHIFA_UPLOAD_MAX_BYTES", 8 * 1024**3, minimum=1)
 # Open resumable upload sessions idle longer than this many hours expire; their part files are removed (FC-4).
 ZHIFA_UPLOAD_SESSION_HOURS = env_int("ZHIFA_UPLOAD_SESSION_HOURS", 72, minimum=1)
@@ -310,11 +322,11 @@ ZHIFA_SM2_KEY_FILE = env_path("ZHIFA_SM2_KEY_FILE", ZHIFA_LEDGER_KEY_FILE.parent
 
 # Personal-data vault (issue 9 defect 8, ADR 0018): the master key that wraps every personal record's data key.
 # Outside the database; created 0600 on first use here, required (and never created) in production.
-ZHIFA_PII_KEY_FILE = env_path("ZHIFA_PII_KEY_FILE", DATA_DIR / "keys" / "pii-master.key")
+ZHIFA_PII_KEY_FILE = env_path("ZHIFA_PII_KEY_FILE", ZHIFA_KEY_DIR / "pii-master.key")
 ZHIFA_PII_KEY_REQUIRED = False
 
 # Seal keys and certificates of the agencies (documents app), one PEM per agency.
-ZHIFA_SEAL_DIR = env_path("ZHIFA_SEAL_DIR", DATA_DIR / "keys" / "seals")
+ZHIFA_SEAL_DIR = env_path("ZHIFA_SEAL_DIR", ZHIFA_KEY_DIR / "seals")
 
 # `zhifa run`'s HTTP server, waitress (ADR 0019): listen address, worker threads, seconds a silent connection may
 # stay, connections at most; ZHIFA_TRUSTED_PROXY names the proxy (nginx) whose X-Forwarded-* headers are believed.

@@ -19,6 +19,8 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
+from zhifa.common.storage import BadStorageUrl, parse_s3_url
+
 TRUE_WORDS = frozenset({"1", "true", "yes", "y", "on", "ok"})
 FALSE_WORDS = frozenset({"0", "false", "no", "n", "off", ""})
 
@@ -156,3 +158,19 @@ def env_secret(name: str, default: str = "") -> str:
             f" (Configuration error: the file {path!r} named by {file_name} is empty.)"
         )
     return secret
+
+
+def env_storage_url(name: str) -> str:
+    """Empty (the local blob folder) or an `s3://bucket?endpoint=…` URL the S3 backend accepts (ADR 0026)."""
+    value = (_raw(name) or "").strip()
+    if not value:
+        return ""
+    try:
+        parse_s3_url(value)
+    except BadStorageUrl as exc:
+        raise bad_value(
+            name, value,
+            f"空（使用本地目录）或 s3://存储桶?endpoint=http://主机:端口 形式的地址（{exc}）",
+            f"empty (the local folder) or s3://bucket?endpoint=http://host:port ({exc})",
+        ) from None
+    return value

@@ -149,8 +149,8 @@ class UploadState(models.TextChoices):
 class UploadSession(models.Model):
     """A resumable upload: the client sends chunks at `received` until `expected_size`, then finishes.
 
-    The bytes live in ZHIFA_UPLOAD_TMP_DIR/session-<public_id>.part; `received` is advanced only after a chunk is
-    on disk and fsynced, so a crash mid-chunk loses at most that chunk and the client resumes from `received`.
+    The bytes live as parts in the storage backend, named by the session (ADR 0027); `received` is advanced only
+    after a chunk is stored, so a crash mid-chunk loses at most that chunk and the client resumes from `received`.
     """
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)

@@ -53,7 +53,8 @@ def _fixity() -> dict[str, Any]:
 
 def _tmp_files(store: Any) -> list[str]:
     tmp = store.tmp_dir
-    return sorted(p.name for p in tmp.iterdir()) if tmp.is_dir() else []
+    # `parts/` holds the parts of open resumable uploads (the local backend's, ADR 0027): checked per session.
+    return sorted(p.name for p in tmp.iterdir() if p.name != "parts") if tmp.is_dir() else []
 
 
 def _sweep_after_window(store: Any) -> int:
@@ -73,9 +74,9 @@ def _sweep_after_window(store: Any) -> int:
 def check(*, run_fixity: bool) -> dict[str, Any]:
     from django.db import connection
 
-    from zhifa.records.blobstore import SHA256_RE, default_store, hash_file
+    from zhifa.records.blobstore import SHA256_RE, default_store
     from zhifa.records.models import Blob, Evidence, LedgerEntry, UploadSession
-    from zhifa.records.uploads import part_path
+    from zhifa.records.uploads import upload_key
     from zhifa.records.verify_db import verify_ledger
 
     facts: dict[str, Any] = {"vendor": connection.vendor}
@@ -110,7 +111,7 @@ def check(*, run_fixity: bool) -> dict[str, Any]:
     orphans = []
     for path, name in store.walk():
         if name is None or name not in known:
-            actual = hash_file(path)[0] if name is not None else None
+            actual = name if name is not None and store.backend.verify(name) else None
             orphans.append({"path": str(path), "hash_matches_name": actual == name})
     facts["blob_files_unreferenced"] = orphans
 
@@ -124,10 +125,10 @@ def check(*, run_fixity: bool) -> dict[str, Any]:
 
     sessions = []
     for s in UploadSession.objects.order_by("pk"):
-        path = part_path(s, store)
+        parts = store.backend.parts(upload_key(s))  # parts live in the storage backend (ADR 0027)
         sessions.append({
             "public_id": str(s.public_id), "state": s.state, "received": s.received, "size": s.expected_size,
-            "part_exists": path.exists(), "part_size": path.stat().st_size if path.exists() else None,
+            "part_exists": bool(parts), "part_size": max((p.end for p in parts), default=None),
             "evidence": str(s.evidence.public_id) if s.evidence_id else None,
         })
     facts["sessions"] = sessions

@@ -204,11 +204,12 @@ def test_a_backup_of_a_refusing_ledger_restores_refusing(tmp_path: Path) -> None
 # --- FC-6: backup while another process appends, restore into a fresh data directory ----------------------------
 
 _WRITER = """
-import os, sys, time
+import hashlib, os, sys, time
 from pathlib import Path
 import django
 django.setup()
 from django.db import transaction
+from zhifa.records.blobstore import default_store
 from zhifa.records.ledger import ledger_append
 stop, started = Path(sys.argv[1]), Path(sys.argv[2])
 n = 0
@@ -217,9 +218,10 @@ while not stop.exists():
         ledger_append(kind="test.load", stream="load", agency_id=None, actor=None, payload={"n": n})
     n += 1
     if n % 25 == 0:
-        blob = Path(os.environ["ZHIFA_DATA_DIR"]) / "blobs" / "ld" / f"blob-{n}"
-        blob.parent.mkdir(parents=True, exist_ok=True)
-        blob.write_bytes(os.urandom(1000))
+        data = os.urandom(1000)  # a blob stored through the storage port (ADR 0026)
+        source = Path(os.environ["ZHIFA_DATA_DIR"]) / f"blob-{n}"
+        source.write_bytes(data)
+        default_store().backend.put(hashlib.sha256(data).hexdigest(), source, len(data), link=False)
     if n == 50:
         started.touch()
 print(n)

@@ -26,6 +26,7 @@ from zhifa.accounts.services import api_token_create
 from zhifa.api import api as main_api
 from zhifa.records import uploads
 from zhifa.records.api import router as records_router
+from zhifa.records.blobstore import default_store
 from zhifa.records.models import Blob, Evidence, LedgerEntry, UploadSession, UploadState
 from zhifa.records.tests.test_evidence import HTML, JPEG, MP4, PNG, blob_files, temp_files
 
@@ -308,8 +309,11 @@ def test_sweep_expires_idle_sessions_and_removes_dead_temp_files(agency_a, store
     _blob, tmp_dir = stores
     client = logged_in(agency_a[Role.OFFICER])
     idle = _create_session(client, MP4)
+    _put(client, idle["chunk_url"], MP4[:100], 0)
     live = _create_session(client, PNG)
+    _put(client, live["chunk_url"], PNG[:100], 0)
     UploadSession.objects.filter(public_id=idle["id"]).update(updated_at=timezone.now() - timedelta(days=30))
+    tmp_dir.mkdir(exist_ok=True)
     dead_single = tmp_dir / "single-dead.tmp"
     dead_single.write_bytes(b"partial")
     old = time.time() - 24 * 3600
@@ -318,15 +322,18 @@ def test_sweep_expires_idle_sessions_and_removes_dead_temp_files(agency_a, store
     fresh_single.write_bytes(b"in progress")
     killed_single = tmp_dir / "single-killed.tmp"  # recent, but its writer is gone: no lock
     killed_single.write_bytes(b"cut off")
-    orphan = tmp_dir / "session-00000000-0000-0000-0000-000000000000.part"
+    orphan = tmp_dir / "orphan-part"  # parts of a session that no longer exists (ADR 0027)
     orphan.write_bytes(b"x")
+    default_store().backend.part_put("00000000-0000-0000-0000-000000000000", 0, orphan)
+    orphan.unlink()
     with open(fresh_single, "rb") as live_writer:  # a live request holds the writer's lock
         fcntl.flock(live_writer.fileno(), fcntl.LOCK_EX)
         removed = uploads.upload_sweep()
     assert removed == 4
     assert UploadSession.objects.get(public_id=idle["id"]).state == UploadState.EXPIRED
     remaining = {p.name for p in temp_files(tmp_dir)}
-    assert remaining == {f"session-{live['id']}.part", "single-live.tmp"}
+    live_parts = {p.name for p in default_store().backend.parts(live["id"])}
+    assert remaining == live_parts | {"single-live.tmp"} and len(live_parts) == 1
 
 
 # ---------------------------------------------------------------------------------------------------------------
