@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import shutil
 import tempfile
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
@@ -32,6 +33,7 @@ from urllib.parse import parse_qs, urlsplit
 READ_CHUNK = 1024 * 1024
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 UPLOAD_ID_RE = re.compile(r"^[0-9A-Za-z_-]{1,64}$")
+FILE_NAME_RE = re.compile(r"^[0-9A-Za-z_-]{1,80}(\.[a-z0-9]{1,8})?$")
 PART_RE = re.compile(r"^(\d{16})-(\d{16})-([0-9a-f]{64})$")
 
 
@@ -67,6 +69,12 @@ def check_name(sha256: str) -> str:
     if not SHA256_RE.match(sha256):
         raise ValueError("not a lowercase hex SHA-256")
     return sha256
+
+
+def check_file_name(name: str) -> str:
+    if not FILE_NAME_RE.match(name):
+        raise ValueError("not a work file name")
+    return name
 
 
 def _check_upload(upload: str) -> str:
@@ -199,6 +207,23 @@ class BlobStorage(ABC):
     def uploads(self) -> list[str]:
         """The ids of uploads that have parts stored (for the sweep)."""
 
+    # --- shared work files (ADR 0031): built by one process, read by any app server, removable --------------------
+    # Not evidence: no hash name, no lock, never walked by fixity or copied by backup (e.g. archive zips).
+    @abstractmethod
+    def file_put(self, name: str, source: Path) -> int:
+        """Store `source` as the work file `name` (replacing one of that name); its size."""
+
+    @abstractmethod
+    def file_open(self, name: str) -> Readable:
+        """The work file's bytes; FileNotFoundError if there is none."""
+
+    @abstractmethod
+    def file_size(self, name: str) -> int | None: ...
+
+    @abstractmethod
+    def file_delete(self, name: str) -> bool:
+        """Remove the work file; False if there was none."""
+
     def parts_chain(self, upload: str, total: int) -> list[Part] | None:
         """The parts that make up bytes [0, total) in order, or None when they do not. A part a crashed request
         left behind at the same start is skipped when the chain through it does not reach `total`."""
@@ -239,13 +264,15 @@ class BlobStorage(ABC):
 
 
 class LocalStorage(BlobStorage):
-    """Blobs in `root/ab/cd/<sha256>` (read-only files); upload parts in `parts_root/<upload>/`."""
+    """Blobs in `root/ab/cd/<sha256>` (read-only files); upload parts in `parts_root/<upload>/`; work files in
+    `files_root` (by default `files` beside `parts_root`)."""
 
     kind = "local"
 
-    def __init__(self, root: Path, parts_root: Path) -> None:
+    def __init__(self, root: Path, parts_root: Path, files_root: Path | None = None) -> None:
         self.root = Path(root)
         self.parts_root = Path(parts_root)
+        self.files_root = Path(files_root) if files_root is not None else self.parts_root.parent / "files"
 
     def path_for(self, sha256: str) -> Path:
         check_name(sha256)
@@ -404,6 +431,40 @@ class LocalStorage(BlobStorage):
             return []
         return sorted(p.name[len("upload-"):] for p in self.parts_root.iterdir()
                       if p.is_dir() and p.name.startswith("upload-"))
+
+    # --- work files ----------------------------------------------------------------------------------------------
+    def _file_path(self, name: str) -> Path:
+        return self.files_root / check_file_name(name)
+
+    def file_put(self, name: str, source: Path) -> int:
+        dest = self._file_path(name)
+        self.files_root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd, tmp = tempfile.mkstemp(prefix=".incoming-", dir=self.files_root)
+        try:
+            with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
+                shutil.copyfileobj(src, out, READ_CHUNK)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(tmp, dest)  # the name appears only when the file is complete
+        finally:
+            Path(tmp).unlink(missing_ok=True)
+        _fsync_dir(self.files_root)
+        return dest.stat().st_size
+
+    def file_open(self, name: str) -> Readable:
+        return open(self._file_path(name), "rb")  # noqa: SIM115 - the caller closes it
+
+    def file_size(self, name: str) -> int | None:
+        try:
+            return self._file_path(name).stat().st_size
+        except FileNotFoundError:
+            return None
+
+    def file_delete(self, name: str) -> bool:
+        path = self._file_path(name)
+        existed = path.exists()
+        path.unlink(missing_ok=True)
+        return existed
 
 
 # -------------------------------------------------------------------------------------------------------------------
@@ -583,6 +644,32 @@ class S3Storage(BlobStorage):
             found.add(key[len(base):].split("/", 1)[0])
         return sorted(found)
 
+    # --- work files ----------------------------------------------------------------------------------------------
+    def _file_key(self, name: str) -> str:
+        return f"{self.prefix}files/{check_file_name(name)}"
+
+    def file_put(self, name: str, source: Path) -> int:
+        size = Path(source).stat().st_size
+        with open(source, "rb") as body:
+            try:
+                self.client.put_object(Bucket=self.bucket, Key=self._file_key(name), Body=body, ContentLength=size)
+            except Exception as exc:  # botocore's ClientError and connection errors alike
+                raise StorageError(str(exc)) from exc
+        return size
+
+    def file_open(self, name: str) -> Readable:
+        return self._get(self._file_key(name))
+
+    def file_size(self, name: str) -> int | None:
+        return self._size_of(self._file_key(name))
+
+    def file_delete(self, name: str) -> bool:
+        key = self._file_key(name)
+        if self._size_of(key) is None:
+            return False
+        self.client.delete_object(Bucket=self.bucket, Key=key)
+        return True
+
 
 class _Empty:
     def read(self, size: int = -1, /) -> bytes:
@@ -631,7 +718,8 @@ def storage_from_settings(settings: Any) -> BlobStorage:
     """The backend that `ZHIFA_STORAGE_URL` names (validated at start-up by the settings)."""
     url = str(getattr(settings, "ZHIFA_STORAGE_URL", "") or "")
     if not url:
-        return LocalStorage(Path(settings.ZHIFA_BLOB_DIR), Path(settings.ZHIFA_UPLOAD_TMP_DIR) / "parts")
+        return LocalStorage(Path(settings.ZHIFA_BLOB_DIR), Path(settings.ZHIFA_UPLOAD_TMP_DIR) / "parts",
+                            Path(settings.DATA_DIR) / "files")
     config = parse_s3_url(url, access_key=settings.ZHIFA_S3_ACCESS_KEY_ID,
                           secret_key=settings.ZHIFA_S3_SECRET_ACCESS_KEY)
     return _s3_cached(config)

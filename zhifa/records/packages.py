@@ -6,8 +6,9 @@ many evidence files it has copied) and zips it, so neither the case's row lock n
 while files are copied, and no request waits for a zip. A failed build is marked failed with its error and retried by
 the task runner (`zhifa.common.tasks`); the package row shows each state to the person waiting for it.
 
-Where the results live: DATA_DIR/archives/<folder> (a case's package, kept as REC-14 asks, as before) and
-DATA_DIR/archive-zips/<public id>.zip (what is downloaded).
+Where the results live: the zip that is downloaded is a work file of the storage port (`package-<public id>.zip`,
+ADR 0031), so any app server can offer what the worker built; a case's unzipped package is also kept under the
+worker's DATA_DIR/archives/<folder>, as REC-14 asked before (its zip in the store is the copy every server sees).
 """
 
 from __future__ import annotations
@@ -21,16 +22,17 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django_tasks import task
 from django_tasks.base import Task
 
+from zhifa.common.storage import Readable
 from zhifa.common.tasks import enqueue_after_commit
 from zhifa.records import evidence as ev
 from zhifa.records.archive import SHANGHAI, archive_export, default_output
+from zhifa.records.blobstore import default_store
 from zhifa.records.models import ArchivePackage, PackagePurpose, PackageStatus
 
 _UNSAFE_FILENAME_RE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
@@ -59,12 +61,13 @@ def zip_package(folder: Path, zip_path: Path, top: str) -> None:
             zf.write(path, f"{top}/{rel}", compress_type=method)
 
 
-def zip_dir() -> Path:
-    return Path(settings.DATA_DIR) / "archive-zips"
-
-
-def zip_path(package: ArchivePackage) -> Path:
-    return zip_dir() / package.zip_name
+def package_file_open(package: ArchivePackage) -> tuple[Readable, int]:
+    """The built zip and its size, from the storage port; FileNotFoundError if it is not (or no longer) there."""
+    backend = default_store().backend
+    size = backend.file_size(package.zip_name) if package.zip_name else None
+    if size is None:
+        raise FileNotFoundError(package.zip_name)
+    return backend.file_open(package.zip_name), size
 
 
 # ------------------------------------------------------------------------------------------------ writes
@@ -99,9 +102,9 @@ def archive_package_build(*, package_id: int) -> ArchivePackage:
         ArchivePackage.objects.filter(pk=package.pk).update(files_done=done, files_total=total)
 
     ascii_name, utf8_name = archive_names(package.stream)
-    zips = zip_dir()
-    zips.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix="build-", dir=zips))
+    store = default_store()
+    store.tmp_dir.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="build-", dir=store.tmp_dir))
     try:
         if package.purpose == PackagePurpose.CASE:
             # Without the whole-ledger leaf list: at 2 million entries it is 145 MB per case (bench/README.md). Each
@@ -113,16 +116,16 @@ def archive_package_build(*, package_id: int) -> ArchivePackage:
         else:
             result = archive_export(stream=package.stream, output=work / ascii_name,
                                     recipient=package.requested_by, progress=progress)
-        name = f"{package.public_id}.zip"
+        name = f"package-{package.public_id}.zip"
         zip_package(result.path, work / name, ascii_name)
         manifest = (result.path / "tagmanifest-sha256.txt").read_bytes()
-        (work / name).replace(zips / name)
+        store.backend.file_put(name, work / name)  # shared: whichever app server is asked offers it
     except Exception as exc:
         ArchivePackage.objects.filter(pk=package.pk).update(status=PackageStatus.FAILED, error=str(exc)[:2000],
                                                             finished_at=timezone.now())
         raise
     finally:
-        shutil.rmtree(work, ignore_errors=True)  # an export's folder goes; its zip stays
+        shutil.rmtree(work, ignore_errors=True)  # an export's folder and the local zip go; the stored zip stays
     package.status = PackageStatus.READY
     package.folder = result.path.name if package.purpose == PackagePurpose.CASE else ""
     package.zip_name = name

@@ -32,7 +32,7 @@ from zhifa.records.forms import CaptureForm, upload_form_context, upload_session
 from zhifa.records.http import blob_response, chunk_offset, content_length, service_errors_as_json, session_json
 from zhifa.records.integrity import is_servable
 from zhifa.records.models import Evidence, PackagePurpose, PackageStatus
-from zhifa.records.packages import archive_package_request, package_for, packages_for, zip_path
+from zhifa.records.packages import archive_package_request, package_file_open, package_for, packages_for
 
 # ---------------------------------------------------------------------------------------------------------------
 # Pages
@@ -313,10 +313,12 @@ def archive_package_download(request: HttpRequest, public_id: uuid.UUID) -> Http
                               object_id=package.stream, action="export", request=request)
         except AccessLogUnavailable:
             return unavailable_response()
-    path = zip_path(package)
-    if not path.is_file():
-        raise Http404
-    response = FileResponse(open(path, "rb"), content_type="application/zip")  # noqa: SIM115 - closed by FileResponse
+    try:
+        zipped, size = package_file_open(package)
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(zipped, content_type="application/zip")  # closed by FileResponse
+    response["Content-Length"] = str(size)
     response["Content-Disposition"] = (
         f'attachment; filename="{package.ascii_name or package.public_id}.zip"; '
         f"filename*=UTF-8''{quote(package.download_name or 'archive.zip', safe='')}"

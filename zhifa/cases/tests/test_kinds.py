@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from zhifa.cases.doccontext import document_context
 from zhifa.cases.engine import KINDS, InvalidInput, case_act, detail_of, kind_codes_for, kind_of
 from zhifa.cases.kinds.common import CaseIn
 from zhifa.cases.models import CaseKind, PenaltyDetail
+from zhifa.cases.review_steps import review_subject
 from zhifa.cases.selectors import case_list_for
 from zhifa.cases.services import case_create
 from zhifa.cases.testing import DAY, make_case_world, new_penalty_case, penalty_case_data, walk_to
@@ -116,5 +118,8 @@ def test_rev_3_the_review_catalog_is_read_for_the_case_kinds_action_type(world) 
     reg.ReviewCatalogItem.objects.create(agency=world.agency, title="较大数额的行政许可", action_type=ActionType.LICENSE,
                                          amount_threshold_person=Decimal("1000"),
                                          publication_status=reg.PublicationStatus.PUBLISHED)
-    assert review_scope(case, action_type=kind_of(case).action_type) == []
-    assert review_scope(case, action_type=ActionType.LICENSE) != []
+    subject = review_subject(case)
+    assert subject.criteria.action_type == kind_of(case).action_type == ActionType.PENALTY
+    assert review_scope(subject) == []
+    as_license = replace(subject, criteria=replace(subject.criteria, action_type=ActionType.LICENSE))
+    assert review_scope(as_license) != []
