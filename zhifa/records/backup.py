@@ -173,7 +173,11 @@ def _head_in_sqlite_file(path: Path) -> tuple[int, bytes]:
 
 def _backup_sqlite(target: Path) -> tuple[int, bytes]:
     """Copy the database with SQLite's online backup API: one read transaction, so a consistent snapshot even while
-    other connections write (copying the file could yield a corrupt copy)."""
+    other connections write (copying the file could yield a corrupt copy). Never inside a transaction of this
+    connection: SQLite's backup step then answers "locked" on every try and Python's `backup` retries forever (what
+    made a backup called from a test wrapped in a transaction hang)."""
+    if connection.in_atomic_block:
+        raise BackupError("不能在事务中备份。")
     connection.ensure_connection()
     destination = sqlite3.connect(target)
     try:

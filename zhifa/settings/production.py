@@ -17,10 +17,12 @@ if not env_secret("ZHIFA_SECRET_KEY"):
         "(ZHIFA_SECRET_KEY or ZHIFA_SECRET_KEY_FILE must be set in production)."
     )
 
-if not env_str("ZHIFA_PII_KEY_FILE").strip():
+# The master key is placed deliberately, never created here: name the file, or the one key location (ADR 0030) that
+# holds it as pii-master.key.
+if not env_str("ZHIFA_PII_KEY_FILE").strip() and not env_str("ZHIFA_KEY_DIR").strip():
     raise ImproperlyConfigured(
-        "生产部署必须设置 ZHIFA_PII_KEY_FILE（个人信息主密钥文件，不得放在数据库中） "
-        "(ZHIFA_PII_KEY_FILE must be set in production)."
+        "生产部署必须设置 ZHIFA_PII_KEY_FILE 或 ZHIFA_KEY_DIR（个人信息主密钥文件，不得放在数据库中） "
+        "(ZHIFA_PII_KEY_FILE or ZHIFA_KEY_DIR must be set in production)."
     )
 ZHIFA_PII_KEY_REQUIRED = True
 

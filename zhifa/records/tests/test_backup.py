@@ -339,3 +339,14 @@ def test_fc6_backup_during_writes_restores_to_a_prefix_of_the_live_log(tmp_path:
     assert _python(live, _HEAD, str(head["size"]), forged)["consistent"] is False
     # the restored site accepts writes
     _zhifa(restored, "checkpoint")
+
+
+@sqlite_only
+@pytest.mark.django_db
+def test_backup_inside_a_transaction_is_refused_not_hung(tmp_path: Path) -> None:
+    """SQLite's backup step answers "locked" forever while this connection holds a write transaction (Python's
+    `backup` retries without end); the backup refuses at once instead, as on PostgreSQL."""
+    append(1)
+    with pytest.raises(BackupError, match="不能在事务中备份"):
+        create_backup(tmp_path / "backups")
+    assert not (tmp_path / "backups").exists() or not any((tmp_path / "backups").iterdir())

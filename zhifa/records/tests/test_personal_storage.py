@@ -85,10 +85,18 @@ def test_production_refuses_to_start_without_a_personal_data_key_file(tmp_path: 
     env = {**os.environ, "ZHIFA_DATA_DIR": str(tmp_path / "data"), "DJANGO_SETTINGS_MODULE": "zhifa.settings.production",
            "ZHIFA_SECRET_KEY": "x" * 50, "PYTHONPATH": str(PROJECT)}
     env.pop("ZHIFA_PII_KEY_FILE", None)
+    env.pop("ZHIFA_KEY_DIR", None)
     code = "import django; django.setup()"
     run = subprocess.run([sys.executable, "-c", code], env=env, cwd=tmp_path, capture_output=True, text=True,
                          timeout=120)
     assert run.returncode != 0 and "ZHIFA_PII_KEY_FILE" in run.stderr
+    # ADR 0030: naming the one key location is enough; the key is then <ZHIFA_KEY_DIR>/pii-master.key.
+    env["ZHIFA_KEY_DIR"] = str(tmp_path / "keys")
+    code = "import django; django.setup(); from django.conf import settings; print(settings.ZHIFA_PII_KEY_FILE)"
+    run = subprocess.run([sys.executable, "-c", code], env=env, cwd=tmp_path, capture_output=True, text=True,
+                         timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == str(tmp_path / "keys" / "pii-master.key")
 
 
 def test_deploy_check_names_a_readable_key_or_one_inside_the_data_folder(settings, tmp_path: Path) -> None:
