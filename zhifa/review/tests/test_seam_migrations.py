@@ -14,8 +14,8 @@ from zhifa.cases.testing import make_case_world
 from zhifa.review.models import ReviewRound
 from zhifa.review.tests.test_review import act, assign, in_defense_review, submit
 
-BEFORE = [("cases", "0004_personal_vault"), ("review", "0003_queue_indexes")]
-AFTER = [("cases", "0005_review_seam_participants_and_pauses"), ("review", "0005_one_review_clock")]
+BEFORE = [("cases", "0005_case_history"), ("review", "0003_queue_indexes")]
+AFTER = [("cases", "0007_penalty_detail"), ("review", "0005_one_review_clock")]
 
 
 def _migrate(targets: list[tuple[str, str]]):  # noqa: ANN202
