@@ -53,5 +53,5 @@ def integrity_problems(*, full: bool = False) -> list[str]:
                 if cursor.fetchone()[0] is not None:
                     cursor.execute(f"SELECT 1 FROM {table} LIMIT 1")  # noqa: S608  (fixed names)
         return []
-    except DatabaseError as exc:
+    except (DatabaseError, sqlite3.Error) as exc:  # a damaged page can also fail at fetch, outside Django's wrapper
         return [f"数据库已损坏或无法读取：{exc}"]
