@@ -15,6 +15,8 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from zhifa.common.files import fsync_dir
+
 
 def create_once(path: Path, make: Callable[[], bytes]) -> bool:
     """Create `path` (0600) with the bytes `make()` returns, unless it exists. True if this call created it;
@@ -33,7 +35,7 @@ def create_once(path: Path, make: Callable[[], bytes]) -> bool:
             os.link(tmp, path)
         except FileExistsError:
             return False
-        _fsync_dir(path.parent)
+        fsync_dir(path.parent)
         return True
     finally:
         os.unlink(tmp)
@@ -43,16 +45,3 @@ def read_or_create(path: Path, make: Callable[[], bytes]) -> bytes:
     """The key file's bytes, created first with `make()` if missing (see `create_once`)."""
     create_once(path, make)
     return path.read_bytes()
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

@@ -20,8 +20,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import shutil
-import tempfile
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -29,6 +27,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 from urllib.parse import parse_qs, urlsplit
+
+from zhifa.common.files import fsync_dir, temp_copy
 
 READ_CHUNK = 1024 * 1024
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
@@ -93,14 +93,6 @@ def hash_stream(f: Readable, *extra: Any) -> tuple[str, int]:
             other.update(chunk)
         size += len(chunk)
     return digest.hexdigest(), size
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class _RangeReader:
@@ -296,7 +288,7 @@ class LocalStorage(BlobStorage):
                 raise
             return self._copy_in(sha256, source, size, dest)
         os.chmod(dest, 0o444)
-        _fsync_dir(dest.parent)
+        fsync_dir(dest.parent)
         return True
 
     def _require_intact(self, sha256: str, size: int) -> None:
@@ -305,14 +297,8 @@ class LocalStorage(BlobStorage):
 
     def _copy_in(self, sha256: str, source: Path, size: int, dest: Path) -> bool:
         """Copy into the destination folder first, fsync, then link: the final name appears only when complete."""
-        fd, name = tempfile.mkstemp(prefix=".incoming-", dir=dest.parent)
-        tmp = Path(name)
+        tmp = temp_copy(source, dest.parent)
         try:
-            with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
-                while chunk := src.read(READ_CHUNK):
-                    out.write(chunk)
-                out.flush()
-                os.fsync(out.fileno())
             with open(tmp, "rb") as check:
                 if hash_stream(check)[0] != sha256:
                     raise StorageError("copy into the blob folder does not match its hash")
@@ -322,7 +308,7 @@ class LocalStorage(BlobStorage):
                 self._require_intact(sha256, size)
                 return False
             os.chmod(dest, 0o444)
-            _fsync_dir(dest.parent)
+            fsync_dir(dest.parent)
             return True
         finally:
             tmp.unlink(missing_ok=True)
@@ -333,7 +319,7 @@ class LocalStorage(BlobStorage):
         for level in (folder.parent.parent, folder.parent, folder):
             if not level.is_dir():
                 level.mkdir(parents=True, exist_ok=True)
-                _fsync_dir(level.parent)
+                fsync_dir(level.parent)
 
     def open(self, sha256: str, start: int = 0, end: int | None = None) -> Readable:
         f = open(self.path_for(sha256), "rb")  # noqa: SIM115 - the caller closes it
@@ -385,20 +371,14 @@ class LocalStorage(BlobStorage):
         except FileExistsError:
             return part  # the same bytes at the same place: stored already
         except OSError:
-            fd, name = tempfile.mkstemp(prefix=".incoming-", dir=folder)
+            tmp = temp_copy(source, folder)
             try:
-                with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
-                    while chunk := src.read(READ_CHUNK):
-                        out.write(chunk)
-                    out.flush()
-                    os.fsync(out.fileno())
-                try:
-                    os.link(name, dest)
-                except FileExistsError:
-                    pass
+                os.link(tmp, dest)
+            except FileExistsError:
+                pass
             finally:
-                os.unlink(name)
-        _fsync_dir(folder)
+                tmp.unlink()
+        fsync_dir(folder)
         return part
 
     def parts(self, upload: str) -> list[Part]:
@@ -439,16 +419,12 @@ class LocalStorage(BlobStorage):
     def file_put(self, name: str, source: Path) -> int:
         dest = self._file_path(name)
         self.files_root.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd, tmp = tempfile.mkstemp(prefix=".incoming-", dir=self.files_root)
+        tmp = temp_copy(source, self.files_root)
         try:
-            with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
-                shutil.copyfileobj(src, out, READ_CHUNK)
-                out.flush()
-                os.fsync(out.fileno())
             os.replace(tmp, dest)  # the name appears only when the file is complete
         finally:
-            Path(tmp).unlink(missing_ok=True)
-        _fsync_dir(self.files_root)
+            tmp.unlink(missing_ok=True)
+        fsync_dir(self.files_root)
         return dest.stat().st_size
 
     def file_open(self, name: str) -> Readable:

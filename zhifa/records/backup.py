@@ -36,6 +36,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, transaction
 
+from zhifa.common.files import fsync_dir
 from zhifa.common.storage import SHA256_RE, BlobConflict
 from zhifa.records import ledger, merkle
 from zhifa.records.blobstore import default_store
@@ -51,7 +52,6 @@ from zhifa.records.rollback import (
     verify_ledger,
     writes_refused,
 )
-from zhifa.records.witness import fsync_dir
 
 FORMAT = "zhifa-backup/1"
 MANIFEST = "manifest.json"

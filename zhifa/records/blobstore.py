@@ -196,15 +196,6 @@ class Staged:
     sm3: str = ""  # computed in SM mode (ADR 0020)
 
 
-def _fsync_dir(path: Path) -> None:
-    """Make a new directory entry durable (a rename/link is only on disk once its directory is synced)."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def hash_file(path: Path) -> tuple[str, int]:
     digest = hashlib.sha256()
     size = 0

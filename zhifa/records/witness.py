@@ -43,6 +43,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from zhifa.common.files import fsync_dir
 from zhifa.records import merkle, signednote
 
 CONFIG_FILE = "witness.json"
@@ -129,14 +130,6 @@ def parse_vkey(vkey: str) -> signednote.Verifier:
 
 def _now_text() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
-def fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def write_atomic(path: Path, data: bytes, mode: int = 0o644) -> None:
