@@ -338,7 +338,9 @@ def test_two_servers_share_uploads_documents_and_packages(cluster: Cluster) -> N
         zf.extractall(unzipped)
     (package,) = list(unzipped.iterdir())
     assert hashlib.sha256((package / "data" / "blobs" / sha).read_bytes()).hexdigest() == sha
+    # One ledger key too (created by whichever process signed the first checkpoint): both servers publish it.
     vkey = requests.get(f"{b}/transparency/vkey.txt", timeout=10).text.strip()
+    assert vkey and requests.get(f"{a}/transparency/vkey.txt", timeout=10).text.strip() == vkey
     verified = subprocess.run([sys.executable, "-m", "zhifa.records.verify", str(package), "--key", vkey],
                               env=cluster.env, capture_output=True, text=True, timeout=60, check=False)
     assert verified.returncode == 0 and "核验通过 VERIFIED" in verified.stdout, verified.stdout + verified.stderr
