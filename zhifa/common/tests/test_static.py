@@ -8,6 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.test import override_settings
 
+from zhifa.common.staticfiles import collect_static_if_changed
 from zhifa.settings import STORAGES as PRODUCTION_STORAGES
 
 
@@ -27,3 +28,24 @@ def test_no_cdn_in_vendored_or_own_assets(path: str) -> None:
     assert found
     text = Path(str(found)).read_text(errors="ignore")
     assert "cdn.jsdelivr" not in text and "fonts.googleapis" not in text
+
+
+def test_run_collects_static_files_only_when_the_sources_changed(tmp_path: Path) -> None:
+    """Every start of every app server collected (and compressed) all assets again; now only a change does."""
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "site.css").write_text("body { color: black; }")
+    with override_settings(
+        STATIC_ROOT=tmp_path / "static", STATICFILES_DIRS=[source],
+        STATICFILES_FINDERS=["django.contrib.staticfiles.finders.FileSystemFinder"],
+        STORAGES={**PRODUCTION_STORAGES,
+                  "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"}},
+    ):
+        assert collect_static_if_changed() is True
+        assert "site.css" in (tmp_path / "static" / "staticfiles.json").read_text()
+        assert collect_static_if_changed() is False
+        (source / "site.css").write_text("body { color: darkblue; }")
+        assert collect_static_if_changed() is True
+        (tmp_path / "static" / "staticfiles.json").unlink()
+        assert collect_static_if_changed() is True
+        assert collect_static_if_changed() is False

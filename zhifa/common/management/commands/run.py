@@ -18,6 +18,8 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from zhifa.common.staticfiles import collect_static_if_changed
+
 
 class Command(BaseCommand):
     help = "迁移数据库、运行启动检查；首次运行时创建初始管理员（或用 --demo 载入演示数据），并在 127.0.0.1:8000 提供服务（waitress）。"
@@ -48,7 +50,7 @@ class Command(BaseCommand):
         # Refuse to serve on a failed check, e.g. demo accounts under production settings (zhifa.E016).
         call_command("check", deploy=settings.ZHIFA_PRODUCTION, stdout=self.stdout)
         call_command("checkpoint", stdout=self.stdout)  # creates the log key on first start; signs the tree head
-        call_command("collectstatic", interactive=False, verbosity=0)
+        collect_static_if_changed()  # skipped when the sources are unchanged since the last collection
         self.stdout.write(self.style.SUCCESS(f"正在启动服务：http://{options['bind']}/ （按 Ctrl+C 停止）"))
         sys.stdout.flush()
         if not options.get("no_worker"):
