@@ -59,6 +59,7 @@ CONF
   ceph osd crush add osd.0 1 root=default host=localhost >/dev/null 2>&1
   ceph-osd -i 0
   for _ in $(seq 120); do ceph osd stat 2>/dev/null | grep -q "1 up" && break; sleep 0.5; done
+  ceph osd stat 2>/dev/null | grep -q "1 up" || { echo "the OSD did not come up (see $dir/log)" >&2; return 1; }
   radosgw -n client.rgw.a
   for _ in $(seq 240); do curl -s -o /dev/null "http://127.0.0.1:$RGW_PORT/" && break; sleep 0.5; done
   radosgw-admin user create --uid=zhifa --display-name=zhifa --access-key=$ACCESS --secret=$SECRET >/dev/null
