@@ -9,12 +9,15 @@ with a certified seal (GB/T 38540 / a CA-issued certificate) replaces `seal_for`
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import io
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -106,6 +109,20 @@ def sm2_verify_pdf(pdf: bytes, signature_b64: str, *, agency: Any) -> bool:
     return bool(signature_b64) and sm.verify(sm2_seal_for(agency).public, pdf, der)
 
 
+_T = TypeVar("_T")
+
+
+def _without_running_loop(fn: Callable[[], _T]) -> _T:
+    """Run pyHanko's sync API, which calls asyncio.run(), also from a thread that already runs an event loop (an
+    async caller, or Playwright's sync API in the browser tests): then in a short-lived thread of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return fn()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(fn).result()
+
+
 def sign_pdf(pdf: bytes, *, agency: Any, reason: str, location: str = "") -> bytes:
     """Sign `pdf` with the agency's seal (an invisible signature field, PAdES-style CMS, SHA-256)."""
     from pyhanko.keys import load_certs_from_pemder_data, load_private_key_from_pemder_data
@@ -122,7 +139,7 @@ def sign_pdf(pdf: bytes, *, agency: Any, reason: str, location: str = "") -> byt
     meta = signers.PdfSignatureMetadata(field_name=SEAL_FIELD, reason=reason, location=location or None,
                                         name=agency.name)
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
-    out = signers.sign_pdf(writer, meta, signer=signer)
+    out = _without_running_loop(lambda: signers.sign_pdf(writer, meta, signer=signer))
     return out.getvalue()
 
 
@@ -144,7 +161,7 @@ def verify_pdf_signature(pdf_bytes: bytes) -> tuple[bool, str]:
         sig = signatures[0]
         subject = sig.signer_cert.subject.human_friendly
         context = ValidationContext(trust_roots=[sig.signer_cert], allow_fetching=False)
-        status = validate_pdf_signature(sig, context)
+        status = _without_running_loop(lambda: validate_pdf_signature(sig, context))
     except Exception:  # noqa: BLE001 - a damaged file raises pyHanko's parse errors (PdfReadError, …) or worse
         return False, ""
     intact = bool(status.intact and status.valid and status.coverage == SignatureCoverageLevel.ENTIRE_FILE)

@@ -3,6 +3,7 @@ entry whose blob hashes match the stored files, signatures that break when a sig
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import os
@@ -132,6 +133,19 @@ def test_ledger_entry_and_stored_files_match(agency_a, tmp_path: Path) -> None: 
 
 
 @pytest.mark.django_db
+def test_signing_and_verifying_work_under_a_running_event_loop(agency_a) -> None:  # noqa: ANN001
+    """pyHanko's sync API calls asyncio.run(); an async caller (or Playwright's loop in the browser tests, which made
+    a full-suite run fail) must still get a sealed PDF. The seal is made first: the loop thread runs no ORM."""
+    signing.seal_for(agency_a.agency)
+    unsigned = rendering.render_pdf("penalty_decision", sample_context("penalty_decision"))
+
+    async def in_a_loop() -> tuple[bool, str]:
+        return signing.verify_pdf_signature(signing.sign_pdf(unsigned, agency=agency_a.agency, reason="测试"))
+
+    intact, subject = asyncio.run(in_a_loop())
+    assert intact is True and agency_a.agency.uscc in subject
+
+
 def test_signature_is_valid_and_breaks_when_a_signed_byte_changes(agency_a, settings) -> None:  # noqa: ANN001
     document = issue(agency_a)
     pdf = default_store().path_for(document.pdf_sha256).read_bytes()
