@@ -235,14 +235,17 @@ class BlobStorage(ABC):
 
         return walk(0)
 
-    def assemble(self, upload: str, chain: list[Part], target: BinaryIO) -> None:
-        """Copy the parts of `chain` into `target` in order, checking each part's hash."""
+    def assemble(self, upload: str, chain: list[Part], target: BinaryIO, *whole: Any) -> None:
+        """Copy the parts of `chain` into `target` in order, checking each part's hash; `whole` hashers (hashlib-like)
+        see every byte, so the caller need not read the joined file again."""
         for part in chain:
             f = self.part_open(upload, part)
             digest = hashlib.sha256()
             try:
                 while chunk := f.read(READ_CHUNK):
                     digest.update(chunk)
+                    for hasher in whole:
+                        hasher.update(chunk)
                     target.write(chunk)
             finally:
                 f.close()

@@ -317,9 +317,12 @@ class BlobStore:
     def writer(self, *, limit: int, prefix: str = "single-") -> TempWriter:
         return TempWriter(self, limit=limit, prefix=prefix)
 
-    def stage(self, path: Path) -> Staged:
-        """Hash and type-check a complete file already in the temporary folder (a finished resumable upload)."""
-        if sm.sm_mode():
+    def stage(self, path: Path, *, hashed: tuple[str, int, str] | None = None) -> Staged:
+        """Hash and type-check a complete file already in the temporary folder (a finished resumable upload).
+        `hashed`: (SHA-256, size, SM3 or "") computed while the file was written, so it is not read twice."""
+        if hashed is not None:
+            sha256, size, sm3 = hashed
+        elif sm.sm_mode():
             sha256, sm3, size = hash_file_both(path)
         else:
             (sha256, size), sm3 = hash_file(path), ""

@@ -13,6 +13,7 @@ handler (the pattern in Django's "Modifying upload handlers on the fly").
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
@@ -31,7 +32,7 @@ from django.utils.translation import gettext as _
 
 from zhifa.common.errors import InvalidState, ServiceError
 from zhifa.common.storage import StorageError
-from zhifa.records import filecheck, scanning
+from zhifa.records import filecheck, scanning, sm
 from zhifa.records.blobstore import (
     HEAD_BYTES,
     BlobStore,
@@ -362,10 +363,12 @@ def upload_session_finish(*, actor: User, session: UploadSession, store: BlobSto
     target = os.fdopen(fd, "wb")  # open (and locked against the sweep) until the blob is stored
     try:
         try:
-            store.backend.assemble(upload_key(session), chain, target)
+            whole, whole_sm3 = hashlib.sha256(), (sm.sm3_new() if sm.sm_mode() else None)
+            store.backend.assemble(upload_key(session), chain, target, *([whole, whole_sm3] if whole_sm3 else [whole]))
             target.flush()
             os.fsync(target.fileno())
-            staged = store.stage(path)
+            staged = store.stage(path, hashed=(whole.hexdigest(), target.tell(),
+                                               whole_sm3.hexdigest() if whole_sm3 else ""))
         except UnsupportedType:
             _abort(session, store)
             raise
