@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 from django.db import connection, models
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -33,6 +33,7 @@ from zhifa.disclosure.models import EntryKind, PublicEntry
 from zhifa.disclosure.search import invalidate_search_index
 from zhifa.disclosure.views import SECTION_PAGE_SIZE, SECTIONS
 from zhifa.records.ledger import ledger_append
+from zhifa.records.security import record_denied
 from zhifa.registry import models as reg
 from zhifa.registry.entries import ENTRY_TYPES
 from zhifa.registry.testing import AgencyPersonas, make_agency, make_user
@@ -347,3 +348,49 @@ def test_stream_timeline_is_flat(world: CaseWorld, client: Client) -> None:
     append(SMALL)
     client.force_login(world["agency_head"])
     assert_flat(client, f"{reverse('records:timeline')}?stream={stream}", lambda: append(LARGE), deep="page=2")
+
+
+def test_security_events_are_flat(world: CaseWorld, client: Client) -> None:
+    """Denied attempts (security.denied) the agency head audits: page 1 and page 2 of 100."""
+    factory = RequestFactory()
+
+    def denied(n: int) -> None:
+        for k in range(n):
+            request = factory.get(f"/staff/cases/{uuid.uuid4()}/")
+            request.user = world["officer"]
+            record_denied(request=request, status=404 if k % 2 else 403)
+
+    denied(SMALL)
+    client.force_login(world["agency_head"])
+    assert_flat(client, reverse("records:security_events"), lambda: denied(2 * LARGE), deep="page=2")
+
+
+def _supervised_agencies(bureau: reg.Agency, n: int) -> None:
+    """`n` agencies supervised by `bureau`, each with certified officers and a legal reviewer (REG-20)."""
+    agencies = [make_agency(f"第{next(_serial)}城管局", supervisor=bureau) for _ in range(n)]
+    staff = reg.Staff.objects.bulk_create([reg.Staff(agency=a, name=f"执法员{k}", is_legal_reviewer=k == 0)
+                                           for a in agencies for k in range(3)])
+    reg.Certificate.objects.bulk_create([reg.Certificate(
+        staff=s, number=f"S-{s.pk}", certificate_type="provincial", issuer="湖南省人民政府",
+        valid_from=date(2024, 1, 1), valid_to=date(2029, 12, 31), domains="城管") for s in staff])
+
+
+def test_staff_home_is_flat_in_the_number_of_agencies(bureau: reg.Agency, supervisor: User, client: Client) -> None:
+    """The bureau's home lists REG-20/REG-23 figures of every supervised agency: two queries for all of them."""
+    _supervised_agencies(bureau, SMALL)
+    client.force_login(supervisor)
+    url = reverse("staff:home")
+    small = queries(client, url)
+    _supervised_agencies(bureau, LARGE // 3)
+    assert queries(client, url) == small
+
+
+@pytest.mark.parametrize("role", ["agency_head"])
+def test_review_supervision_is_flat(world: CaseWorld, client: Client, role: str) -> None:
+    """法制审核监督: per-agency figures by aggregation, not per round."""
+    _bulk_rounds(world, SMALL * 4)
+    client.force_login(world[role])
+    url = reverse("review:supervision")
+    small = queries(client, url)
+    _bulk_rounds(world, LARGE)
+    assert queries(client, url) == small
