@@ -148,6 +148,21 @@ def test_power_list_subqueries_are_unordered_and_indexed(portal: Portal) -> None
             assert "USE TEMP B-TREE FOR RIGHT PART OF ORDER BY" not in plan, plan
 
 
+@pytest.mark.parametrize("kind", [None, EntryKind.POWER_ITEM])
+def test_browse_pages_follow_agency_name_then_kind_then_title(portal: Portal, kind: str | None) -> None:
+    """Browsing (DISC-6 without a query) pages through agency spans: every window, across agency boundaries, is the
+    window of the one sort by (agency name, kind, title, id) it replaces."""
+    _grow_portal(portal)()
+    filters = selectors.EntryFilters(kind=kind)
+    expected = [e.pk for e in filters.apply(selectors._public()).order_by(
+        "agency_name", "kind", "title", "pk")]
+    browsed = selectors.entry_browse(filters=filters)
+    assert browsed.count() == len(expected)
+    for start in (0, 7, 60, 63, 64, 150, len(expected) - 5, len(expected) + 3):
+        assert [e.pk for e in browsed[start:start + 20]] == expected[start:start + 20], start
+    assert browsed[5].pk == expected[5]
+
+
 def test_portal_home_and_agency_page_are_flat(portal: Portal, client: Client) -> None:
     grow = _grow_portal(portal)
     home = queries(client, reverse("portal:home"))
