@@ -6,8 +6,11 @@ ledger is append-only); new entries carry commitments only."""
 import django.db.models.deletion
 from django.db import migrations, models
 
+from zhifa.common.migration_support import constraints_immediate
+
 
 def _to_vault(apps, schema_editor):
+    constraints_immediate(schema_editor)
     from zhifa.records import personal
 
     Party = apps.get_model("cases", "Party")
@@ -29,6 +32,7 @@ def _to_vault(apps, schema_editor):
 
 
 def _from_vault(apps, schema_editor):
+    constraints_immediate(schema_editor)
     from zhifa.records import personal
 
     Party = apps.get_model("cases", "Party")

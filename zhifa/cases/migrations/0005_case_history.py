@@ -10,8 +10,11 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+from zhifa.common.migration_support import constraints_immediate
+
 
 def _backfill(apps, schema_editor):
+    constraints_immediate(schema_editor)
     LedgerEntry = apps.get_model("records", "LedgerEntry")
     Case = apps.get_model("cases", "Case")
     CaseEvent = apps.get_model("cases", "CaseEvent")

@@ -16,11 +16,14 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
+from zhifa.common.migration_support import constraints_immediate
+
 CLOCK = "review"
 NOT_ACTIONS = {"case.deadline_missed"}
 
 
 def participants(apps, schema_editor):
+    constraints_immediate(schema_editor)
     Case = apps.get_model("cases", "Case")
     CaseParticipant = apps.get_model("cases", "CaseParticipant")
     LedgerEntry = apps.get_model("records", "LedgerEntry")
@@ -43,6 +46,7 @@ def participants(apps, schema_editor):
 
 
 def pauses(apps, schema_editor):
+    constraints_immediate(schema_editor)
     Pause = apps.get_model("cases", "Pause")
     ReviewPause = apps.get_model("review", "ReviewPause")
     for p in ReviewPause.objects.select_related("round").order_by("pk"):
@@ -51,6 +55,7 @@ def pauses(apps, schema_editor):
 
 
 def clocks(apps, schema_editor):
+    constraints_immediate(schema_editor)
     ReviewRound = apps.get_model("review", "ReviewRound")
     Deadline = apps.get_model("cases", "Deadline")
     now = django.utils.timezone.now().isoformat(timespec="seconds")

@@ -8,6 +8,8 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
+from zhifa.common.migration_support import constraints_immediate
+
 
 PENALTY_KINDS = ("penalty", "penalty_simple")
 MOVED = ("filed_on", "facts", "evidence_summary", "investigation_report", "legal_basis_text", "benchmark_id",
@@ -19,6 +21,7 @@ BATCH = 500
 
 
 def copy_to_details(apps, schema_editor):
+    constraints_immediate(schema_editor)
     Case = apps.get_model("cases", "Case")
     PenaltyDetail = apps.get_model("cases", "PenaltyDetail")
     CaseArticle = Case.legal_basis.through
@@ -43,6 +46,7 @@ def copy_to_details(apps, schema_editor):
 
 
 def copy_back(apps, schema_editor):
+    constraints_immediate(schema_editor)
     Case = apps.get_model("cases", "Case")
     PenaltyDetail = apps.get_model("cases", "PenaltyDetail")
     CaseArticle = Case.legal_basis.through

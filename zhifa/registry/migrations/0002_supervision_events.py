@@ -7,8 +7,11 @@ import json
 import django.db.models.deletion
 from django.db import migrations, models
 
+from zhifa.common.migration_support import constraints_immediate
+
 
 def _backfill(apps, schema_editor):
+    constraints_immediate(schema_editor)
     LedgerEntry = apps.get_model("records", "LedgerEntry")
     SupervisionEvent = apps.get_model("registry", "SupervisionEvent")
     done = set(SupervisionEvent.objects.values_list("ledger_entry_id", flat=True))

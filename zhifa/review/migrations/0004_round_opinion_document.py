@@ -9,12 +9,15 @@ import json
 import django.db.models.deletion
 from django.db import migrations, models
 
+from zhifa.common.migration_support import constraints_immediate
+
 OPINION_DOC = "legal_review_opinion"
 DECISION_ACTIONS = ("case.pass_legal_review", "case.return_legal_review")
 DECIDED = ("passed", "returned")
 
 
 def backfill(apps, schema_editor):
+    constraints_immediate(schema_editor)
     ReviewRound = apps.get_model("review", "ReviewRound")
     Document = apps.get_model("documents", "Document")
     LedgerEntry = apps.get_model("records", "LedgerEntry")
