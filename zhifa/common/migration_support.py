@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
+
+from django.db import connection
 
 
 def constraints_immediate(schema_editor: Any) -> None:
@@ -12,3 +15,13 @@ def constraints_immediate(schema_editor: Any) -> None:
     database with data: "cannot CREATE INDEX ... because it has pending trigger events". SQLite has no such state."""
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+def schema_editor_stub() -> Any:
+    """For tests that call a data migration's function directly inside a test transaction (where SQLite's real schema
+    editor refuses to open): what the data functions use of a schema editor, on the test's connection."""
+    def execute(sql: str) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+
+    return SimpleNamespace(connection=connection, execute=execute)

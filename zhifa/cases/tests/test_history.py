@@ -14,6 +14,7 @@ from zhifa.cases.engine import case_act
 from zhifa.cases.models import CaseEvent
 from zhifa.cases.testing import make_case_world, new_penalty_case, walk_to
 from zhifa.common.errors import ServiceError
+from zhifa.common.migration_support import schema_editor_stub
 from zhifa.records.models import LedgerEntry
 
 pytestmark = pytest.mark.django_db
@@ -68,8 +69,8 @@ def test_the_migration_backfills_the_history_from_the_ledger(world):
         "ledger_entry_id", "action", "label", "from_state", "to_state", "actor_id", "actor_name", "at", "extra"))
     CaseEvent.objects.all().delete()
     migration = importlib.import_module("zhifa.cases.migrations.0005_case_history")
-    migration._backfill(apps, None)
-    migration._backfill(apps, None)  # twice: nothing is added the second time
+    migration._backfill(apps, schema_editor_stub())
+    migration._backfill(apps, schema_editor_stub())  # twice: nothing is added the second time
     got = list(CaseEvent.objects.filter(case=case).order_by("ledger_entry_id").values_list(
         "ledger_entry_id", "action", "label", "from_state", "to_state", "actor_id", "actor_name", "at", "extra"))
     assert got == expected

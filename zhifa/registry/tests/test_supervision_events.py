@@ -11,6 +11,7 @@ import pytest
 from django.apps import apps
 
 from zhifa.common.errors import ServiceError
+from zhifa.common.migration_support import schema_editor_stub
 from zhifa.records.models import LedgerEntry
 from zhifa.registry import models as reg
 from zhifa.registry import selectors, services
@@ -61,6 +62,6 @@ def test_the_migration_backfills_the_rows_from_the_ledger(agency_a, bureau, syst
     expected = list(reg.SupervisionEvent.objects.order_by("ledger_entry_id").values_list(*fields))
     reg.SupervisionEvent.objects.all().delete()
     migration = importlib.import_module("zhifa.registry.migrations.0002_supervision_events")
-    migration._backfill(apps, None)
-    migration._backfill(apps, None)
+    migration._backfill(apps, schema_editor_stub())
+    migration._backfill(apps, schema_editor_stub())
     assert list(reg.SupervisionEvent.objects.order_by("ledger_entry_id").values_list(*fields)) == expected
