@@ -316,7 +316,9 @@ def _filled(model: type[models.Model], agency: reg.Agency, i: int) -> models.Mod
         elif isinstance(f, models.BooleanField):
             values[f.name] = False
         else:
-            values[f.name] = f"{f.name}{i:06d}"
+            # Unique per row and within the column's length (PostgreSQL enforces varchar lengths, SQLite does not).
+            text = f"{f.name}{i:06d}"
+            values[f.name] = text[-f.max_length:] if f.max_length else text
     return model(**values)
 
 
