@@ -125,6 +125,7 @@ class Bench:
     staff_pool: list[Any]
     creators: list[Any]
     today: date
+    staff_of_user: dict[int, int] = field(default_factory=dict)  # user pk -> staff pk (the registrar's desk)
     rng: random.Random = field(default_factory=lambda: random.Random(5))
     made: int = 0  # bulk cases so far
     appends: int = 0
@@ -173,7 +174,8 @@ def build_world() -> Bench:
                         valid_from=date(2021, 4, 1), valid_to=date(2029, 12, 31), domains="水行政") for s in staff])
     for role in ("officer", "agency_head", "unit_head", "legal_reviewer"):
         world[role].role_codes  # noqa: B018  (cache the roles the ledger's actor snapshot reads)
-    return Bench(world=world, staff_pool=staff, creators=creators, today=engine.today_in_china())
+    return Bench(world=world, staff_pool=staff, creators=creators, today=engine.today_in_china(),
+                 staff_of_user=dict(reg.Staff.objects.filter(user__isnull=False).values_list("user_id", "pk")))
 
 
 def _entry(b: Bench, case: Any, k: int, doc_ids: list[str]) -> tuple[str, dict[str, Any]]:
@@ -196,7 +198,7 @@ def grow(b: Bench, target: int, entries_per_case: int, *, deadline: float | None
 
     from django.db import transaction
 
-    from zhifa.cases.models import Case, CaseOfficer, Deadline, DeadlineState, Party, PenaltyDetail
+    from zhifa.cases.models import Case, CaseMember, CaseOfficer, Deadline, DeadlineState, Party, PenaltyDetail
     from zhifa.cases.personal import party_store_personal
     from zhifa.cases.testing import person_party
     from zhifa.records.ledger import ledger_append
@@ -274,6 +276,14 @@ def grow(b: Bench, target: int, entries_per_case: int, *, deadline: float | None
                                                     DeadlineState.EXTENDED) else due))
             Party.objects.bulk_create(parties)
             CaseOfficer.objects.bulk_create(officers)
+            # The desk copy the case engine keeps for "my cases" (ADR 0038): registrar's staff record and officers.
+            desks = {(o.case_id, o.staff_id): o.case for o in officers}
+            for case in cases:
+                if case.created_by_id in b.staff_of_user:
+                    desks.setdefault((case.pk, b.staff_of_user[case.created_by_id]), case)
+            CaseMember.objects.bulk_create([
+                CaseMember(case=case, staff_id=staff_id, agency=agency, registered_on=case.registered_on)
+                for (_pk, staff_id), case in desks.items()])
             Deadline.objects.bulk_create(deadlines)
             # The ledger: 20 real appends per case, interleaved across the chunk's cases like concurrent work.
             docs = {case.pk: [str(uuid.uuid4()) for _ in range(entries_per_case)] for case in cases}
@@ -486,7 +496,8 @@ def main() -> None:
     print(f"database: {connection.vendor}; data dir {data_dir}; {os.cpu_count()} CPUs; "
           f"load average {os.getloadavg()[0]:.2f}", flush=True)
 
-    report_pdf(bench_pdf(args.pdf_rounds))
+    if args.pdf_rounds:
+        report_pdf(bench_pdf(args.pdf_rounds))
     if args.pdf_only:
         return
 
@@ -531,7 +542,8 @@ def main() -> None:
     report_reads(f"{full.made:,} cases ({full.appends:,} case entries)", full_reads)
     compare(small_reads, full_reads, n_small, full.made, "cases")
 
-    bench_lifecycle(full, args.lifecycle)
+    if args.lifecycle:
+        bench_lifecycle(full, args.lifecycle)
     print(f"\ntotal {(time.perf_counter() - t0) / 60:.1f} min; load average {os.getloadavg()[0]:.2f}; "
           f"data dir {data_dir}")
 

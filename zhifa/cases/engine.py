@@ -32,6 +32,7 @@ from pydantic import ValidationError
 from zhifa.accounts.scoping import writable_agency_ids
 from zhifa.cases.dates import check_dates
 from zhifa.cases.history import case_event_record
+from zhifa.cases.members import case_members_sync
 from zhifa.cases.models import Case, CaseParticipant
 from zhifa.common.errors import InvalidInput, InvalidState, NotAllowed, ServiceError
 from zhifa.documents.services import document_issue
@@ -321,6 +322,7 @@ def record(ctx: Ctx, old_state: str) -> ledger.LedgerEntry:
         **ctx.payload,
     }
     CaseParticipant.objects.get_or_create(case=case, user=ctx.actor, act=ctx.action.name)  # REG-19
+    case_members_sync(case)  # "my cases" (ADR 0038): officers are assigned or recused by actions
     entry = ledger.ledger_append(kind=f"case.{ctx.action.name}", stream=case.stream, agency_id=case.agency_id,
                                  actor=ctx.actor, payload=payload)
     case_event_record(case=case, entry=entry, action=ctx.action.name, actor=ctx.actor, label=ctx.action.label,

@@ -405,6 +405,23 @@ class Pause(models.Model):
         ]
 
 
+class CaseMember(models.Model):
+    """A case on a staff member's desk ("my cases"): they registered it or are one of its active officers.
+
+    A copy kept by the case engine in the same transaction as every action (`zhifa/cases/members.py`), holding the
+    case's registration date, so that "my cases" and an officer's due list page through one index in case order
+    instead of collecting and sorting the officer's whole caseload (issue 11 point 2, ADR 0038)."""
+
+    staff = models.ForeignKey("registry.Staff", on_delete=models.CASCADE, related_name="+")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="members")
+    agency = models.ForeignKey("registry.Agency", on_delete=models.PROTECT, related_name="+")
+    registered_on = models.DateField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["staff", "case"], name="cases_member_unique")]
+        indexes = [models.Index(fields=["staff", "-registered_on", "-case"], name="cases_member_desk")]
+
+
 class CaseParticipant(models.Model):
     """Who took part in a case and how (REG-19 independence of the legal reviewer): one row per user and act,
     written by the case engine in the same transaction as the action (and by case registration)."""

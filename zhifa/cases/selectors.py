@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404, HttpRequest
 
 from zhifa.accounts.scoping import scope_to_agencies, visible_agency_ids
 from zhifa.cases.engine import kind_codes_for
-from zhifa.cases.models import Case, CaseEvent, CaseOfficer, Deadline, DeadlineState, Party, Pause
+from zhifa.cases.models import Case, CaseEvent, CaseMember, Deadline, DeadlineState, Party, Pause
 from zhifa.documents.models import Document
 from zhifa.records.access import record_access
 from zhifa.records.entries import EntryView, entry_view
@@ -60,30 +60,46 @@ def case_visible_to(user: User, case_id: UUID | str) -> bool:
 def case_list_for(*, user: User, state: str = "", kind: str = "", mine: bool = False, q: str = "",
                   limit: int = 50, offset: int = 0, action_type: str = "") -> tuple[list[Case], int]:
     """A page of cases, newest first; constant query count whatever the data size (one count, one page query).
-    `action_type` (registry.ActionType, REG-4) keeps the cases of the kinds mapped to it (ADR 0025)."""
+    `action_type` (registry.ActionType, REG-4) keeps the cases of the kinds mapped to it (ADR 0025).
+
+    "Mine" pages through the user's desk rows (`CaseMember`: registered or active officer) on their
+    `(staff, registered_on, case)` index, so a page reads its 50 rows whatever the caseload (ADR 0038)."""
+    staff = getattr(user, "staff", None) if mine else None
+    if staff is not None:
+        desk = scope_to_agencies(CaseMember.objects.filter(staff=staff), visible_agency_ids(user))
+        desk = desk.filter(_case_filter(state=state, kind=kind, q=q, action_type=action_type, prefix="case__"))
+        rows = desk.select_related("case", "case__agency", "case__penalty").order_by("-registered_on", "-case_id")
+        return [m.case for m in rows[offset:offset + limit]], desk.count()
     qs = cases_for(user=user).select_related("agency", "penalty")
-    if state:
-        qs = qs.filter(state=state)
-    if kind:
-        qs = qs.filter(kind=kind)
-    if action_type:
-        qs = qs.filter(kind__in=kind_codes_for(action_type))
-    if mine:
-        qs = qs.filter(pk__in=my_case_ids(user))
-    if q:
-        qs = qs.filter(Q(title__icontains=q) | Q(reference__icontains=q) | Q(parties__name__icontains=q)).distinct()
+    if mine:  # a user without a staff record has only the cases they registered
+        qs = qs.filter(created_by=user)
+    qs = qs.filter(_case_filter(state=state, kind=kind, q=q, action_type=action_type))
     total = qs.count()
     return list(qs.order_by("-registered_on", "-id")[offset:offset + limit]), total
 
 
-def my_case_ids(user: User) -> set[int]:
-    """Cases the user registered or is an active officer of: two indexed lookups, not an OR over the agency's cases
-    (bench/README.md, "mine" at 100,000 cases)."""
-    ids = set(Case.objects.filter(created_by=user).values_list("pk", flat=True))
+def _case_filter(*, state: str, kind: str, q: str, action_type: str, prefix: str = "") -> Q:
+    """The list's narrowing as one condition on `Case` or, with `prefix`, on a row pointing at it (no join that
+    repeats rows: a party's name matches through EXISTS)."""
+    wanted = Q()
+    if state:
+        wanted &= Q(**{f"{prefix}state": state})
+    if kind:
+        wanted &= Q(**{f"{prefix}kind": kind})
+    if action_type:
+        wanted &= Q(**{f"{prefix}kind__in": kind_codes_for(action_type)})
+    if q:
+        party = Exists(Party.objects.filter(case=OuterRef(f"{prefix}pk"), name__icontains=q))
+        wanted &= Q(**{f"{prefix}title__icontains": q}) | Q(**{f"{prefix}reference__icontains": q}) | Q(party)
+    return wanted
+
+
+def my_case_ids(user: User) -> QuerySet[Any]:
+    """Ids of the cases on the user's desk (registered or active officer), as a subquery (ADR 0038)."""
     staff = getattr(user, "staff", None)
-    if staff is not None:
-        ids |= set(CaseOfficer.objects.filter(staff=staff, active=True).values_list("case_id", flat=True))
-    return ids
+    if staff is None:
+        return Case.objects.filter(created_by=user).values("pk")
+    return CaseMember.objects.filter(staff=staff).values("case_id")
 
 
 def party_names_of(case_ids: Sequence[int]) -> dict[int, list[str]]:

@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from zhifa.accounts.models import User
 from zhifa.cases.engine import today_in_china
+from zhifa.cases.members import case_members_sync
 from zhifa.cases.models import Case, CaseOfficer, Deadline, DeadlineState, Party, PenaltyDetail
 from zhifa.cases.testing import CaseWorld, make_case_world
 from zhifa.disclosure import selectors
@@ -209,6 +210,8 @@ def _bulk_cases(world: CaseWorld, n: int, *, mine: bool) -> list[Case]:
     CaseOfficer.objects.bulk_create([CaseOfficer(case=c, staff=s, certificate_number=f"T-{s.pk}",
                                                  assigned_on=c.registered_on)
                                      for c in cases for s in world.officers[(0 if mine else 1):][:2]])
+    for c in cases:  # the desk copy the case engine keeps (ADR 0038)
+        case_members_sync(c)
     Deadline.objects.bulk_create([
         Deadline(case=c, agency=agency, code=f"d{k}", rule="PEN-9", label="期限", start=today - timedelta(days=5),
                  due=today + timedelta(days=k * 3 - 2), day_kind="working", state=DeadlineState.RUNNING,
