@@ -3,9 +3,11 @@ user or an active officer" (REG-17 recusal takes a case off the officer's desk),
 
 from __future__ import annotations
 
+import importlib
 from datetime import timedelta
 
 import pytest
+from django.apps import apps
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -14,6 +16,7 @@ from zhifa.cases.members import case_members_sync
 from zhifa.cases.models import Case, CaseMember, CaseOfficer
 from zhifa.cases.selectors import case_list_for, due_list_for
 from zhifa.cases.testing import DAY, actor_for, make_case_world, new_penalty_case, walk_to
+from zhifa.common.migration_support import schema_editor_stub
 from zhifa.registry.models import Staff
 
 pytestmark = pytest.mark.django_db
@@ -88,3 +91,14 @@ def test_sync_repairs_a_drifted_desk(world) -> None:  # noqa: ANN001
     CaseMember.objects.create(staff=world.host, case=case, agency=case.agency, registered_on=case.registered_on)
     case_members_sync(case)
     assert desk(case) == {"王建国", "李秀英"}
+
+
+def test_the_migration_fills_every_desk(world) -> None:  # noqa: ANN001
+    """Migration 0008 puts existing cases on their registrars' and active officers' desks, as the engine does."""
+    cases = [walk_to(world, new_penalty_case(world), "investigating"), new_penalty_case(world)]
+    expected = set(CaseMember.objects.values_list("staff_id", "case_id", "agency_id", "registered_on"))
+    CaseMember.objects.all().delete()
+    migration = importlib.import_module("zhifa.cases.migrations.0008_case_members")
+    migration.desks(apps, schema_editor_stub())
+    assert set(CaseMember.objects.values_list("staff_id", "case_id", "agency_id", "registered_on")) == expected
+    assert {case_id for _s, case_id, _a, _r in expected} == {c.pk for c in cases}
