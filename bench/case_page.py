@@ -12,6 +12,10 @@ Bar: "case page throughput at 10 clients >= 50 % of a logged-in minimal view's i
   documents, evidence, timeline, review rounds, and one 调阅 ledger entry made durable before the page is sent).
   Reported per run: req/s, p50/p95/p99 latency, and case req/s / minimal req/s.
 * The client runs in this process (Python threads) on the same machine: it costs the two sides alike.
+* Then, with the server stopped, the 调阅 append alone on the same database file (`--access-only` in a child
+  process): --clients threads each call `record_access` --access-reads times, (a) through the group commit (ADR
+  0035) and (b) each in its own transaction as before (`record_access` inside `transaction.atomic()`, which appends
+  in that transaction), interleaved --runs times: appends/s and the batches the group made.
 
 Run: PYTHONPATH=$PWD .venv/bin/python bench/case_page.py [--clients 10] [--requests 2000] [--runs 3] [--port 8621]
 """
@@ -175,6 +179,58 @@ def load(port: int, path: str, jar: dict[str, str], *, clients: int, requests: i
             "mean": statistics.fmean(ordered) * 1000, "failed": sum(failures)}
 
 
+ACCESS_BENCH = """
+import sys, threading, time
+import django
+django.setup()
+from django.db import connection, transaction
+from zhifa.accounts.models import User
+from zhifa.records import access, group_commit
+
+clients, reads, runs = (int(a) for a in sys.argv[1:4])
+user = User.objects.get(username=sys.argv[4])
+
+
+def burst(grouped):
+    group_commit.group = group_commit.GroupCommit()
+    start = threading.Barrier(clients)
+
+    def client(i):
+        start.wait()
+        for n in range(reads):
+            if grouped:
+                access.record_access(user=user, agency_id=user.agency_id, object_kind="case", object_id="bench",
+                                     action="bench")
+            else:
+                with transaction.atomic():
+                    access.record_access(user=user, agency_id=user.agency_id, object_kind="case",
+                                         object_id="bench", action="bench")
+        connection.close()
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    began = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return clients * reads / (time.perf_counter() - began), group_commit.group.batches
+
+
+for run in range(1, runs + 1):
+    own, _ = burst(False)
+    grouped, batches = burst(True)
+    print(f"run {run} 调阅 appends, {clients} threads: own transaction each {own:7.0f}/s   group commit "
+          f"{grouped:7.0f}/s in {batches} batches ({clients * reads / max(batches, 1):.1f} per batch)   "
+          f"ratio {grouped / own:.2f}")
+"""
+
+
+def access_only(data_dir: Path, clients: int, reads: int, runs: int) -> None:
+    env = server_env(data_dir, None)
+    subprocess.run([sys.executable, "-c", ACCESS_BENCH, str(clients), str(reads), str(runs), OFFICER], env=env, cwd=ROOT,
+                   check=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--clients", type=int, default=10)
@@ -183,8 +239,14 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8621)
     parser.add_argument("--threads", type=int, default=None, help="server threads (default: ZHIFA_THREADS or 8)")
     parser.add_argument("--base-url", default="", help="use this running server (http://127.0.0.1:PORT) instead")
+    parser.add_argument("--access-reads", type=int, default=200, help="record_access calls per thread (0: skip)")
+    parser.add_argument("--access-only", default="", metavar="DATA_DIR",
+                        help="only the 调阅 append part, on this data folder (a stopped server's)")
     args = parser.parse_args()
 
+    if args.access_only:
+        access_only(Path(args.access_only), args.clients, args.access_reads, args.runs)
+        return
     proc = None
     tmp = None
     port = args.port
@@ -214,6 +276,9 @@ def main() -> None:
             print(f"run {run} ratio case/minimal {ratio:.2f}  (target >= 0.50)  load average "
                   f"{open('/proc/loadavg').read().split()[:3]}")
         print(f"ratio over {args.runs} runs: {min(ratios):.2f}–{max(ratios):.2f} (median {statistics.median(ratios):.2f})")
+        if proc is not None and tmp is not None and args.access_reads:
+            stop_server(proc)
+            access_only(tmp, args.clients, args.access_reads, args.runs)
     finally:
         if proc is not None:
             stop_server(proc)
