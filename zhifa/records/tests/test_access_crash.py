@@ -184,7 +184,7 @@ def test_access_entries_survive_kill_9_during_a_burst_of_case_page_reads(tmp_pat
         assert not other, other
         answered = sum(ok)
         assert answered >= 40, (ok, refused, cut, server_log())
-        assert sum(cut) >= 1  # the kill landed during the burst: at least one read got no answer
+        assert sum(cut) >= 1  # the reads went on until the kill: each client's last one got no answer
 
         entries = _view_entries(tmp_path / "zhifa.sqlite3", case_id)
         print(f"access crash: {answered} pages answered, {sum(refused)} refused, {sum(cut)} cut by the kill; "  # noqa: T201
