@@ -9,5 +9,6 @@ urlpatterns = [
     path("password/", views.password_change, name="password"),
     path("tokens/", views.tokens, name="tokens"),
     path("tasks/", views.background_tasks, name="background_tasks"),
+    path("ping/", views.ping, name="ping"),
     path("tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
 ]

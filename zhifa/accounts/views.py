@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from zhifa.accounts import selectors, services, throttle
 from zhifa.accounts.forms import LoginForm, PasswordChangeForm
@@ -107,3 +107,11 @@ def background_tasks(request: AuthedRequest) -> HttpResponse:
     return render(request, "accounts/tasks.html", {
         "failed": failed_tasks(), "jobs": scheduled_jobs(), "max_attempts": settings.ZHIFA_TASK_MAX_ATTEMPTS,
     })
+
+
+@login_required
+@require_GET
+def ping(request: AuthedRequest) -> HttpResponse:
+    """A signed-in user's minimal page: every middleware and the login check a staff page runs, no data and no
+    write. The baseline of the throughput benchmarks (bench/case_page.py, issue 11 point 3)."""
+    return HttpResponse("ok", content_type="text/plain; charset=utf-8")

@@ -3,20 +3,23 @@ to the ledger before any data is returned. If the entry cannot be written the re
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, ParamSpec, TypeVar
 
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from zhifa.common.http import client_ip
-from zhifa.records.ledger import LedgerError, ledger_append
+from zhifa.records import group_commit
+from zhifa.records.ledger import LedgerError, NewEntry, actor_snapshot, ledger_append_many
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
 ACCESS_KIND = "access.read"
+log = logging.getLogger(__name__)
 
 
 class AccessLogUnavailable(Exception):
@@ -46,22 +49,45 @@ def record_access(
     result: str = "ok",
 ) -> None:
     """Append one access entry (who, agency, object, action, result, source address, time) or raise
-    AccessLogUnavailable. Runs in its own transaction so the entry is durable before data is sent."""
+    AccessLogUnavailable. The entry is durable when this returns: committed with those of concurrent reads
+    (group commit, ADR 0035), or in the caller's transaction if it is in one."""
+    record_access_entries([access_entry(user=user, agency_id=agency_id, object_kind=object_kind,
+                                        object_id=object_id, action=action, request=request, result=result)])
+
+
+def access_entry(*, user: Any, agency_id: int | None, object_kind: str, object_id: str, action: str,
+                 request: HttpRequest | None = None, result: str = "ok") -> NewEntry:
+    return NewEntry(
+        kind=ACCESS_KIND,
+        stream=access_stream(agency_id),
+        agency_id=agency_id,
+        actor=actor_snapshot(user),
+        payload={
+            "object_kind": object_kind,
+            "object_id": object_id,
+            "action": action,
+            "result": result,
+            "source": client_address(request),
+        },
+    )
+
+
+def record_access_entries(entries: list[NewEntry]) -> None:
+    """Make `entries` durable before returning, or raise AccessLogUnavailable (nothing may be sent then).
+
+    Outside a transaction (a page or API read) they join the process's group commit: one transaction and one
+    durable commit for the entries of every concurrent read. Inside the caller's transaction they are appended in
+    it, and commit or roll back with it, as before (a group's leader cannot write in someone else's transaction)."""
     try:
-        with transaction.atomic():
-            ledger_append(
-                kind=ACCESS_KIND,
-                stream=access_stream(agency_id),
-                agency_id=agency_id,
-                actor=user,
-                payload={
-                    "object_kind": object_kind,
-                    "object_id": object_id,
-                    "action": action,
-                    "result": result,
-                    "source": client_address(request),
-                },
-            )
+        if connection.in_atomic_block:
+            with transaction.atomic():
+                ledger_append_many(entries)
+        else:
+            group_commit.group.append(entries)
+    except group_commit.BatchFailed as exc:
+        if not isinstance(exc.__cause__, (DatabaseError, LedgerError, OSError)):
+            log.error("调阅 group commit failed", exc_info=exc.__cause__)
+        raise AccessLogUnavailable(str(exc)) from exc
     except (DatabaseError, LedgerError, OSError) as exc:
         raise AccessLogUnavailable(str(exc)) from exc
 
@@ -120,6 +146,6 @@ def record_list_access(
         by_agency.setdefault(agency_id, []).append(object_id)
     if not by_agency:
         by_agency[getattr(user, "agency_id", None)] = []
-    for agency_id, ids in by_agency.items():
-        record_access(user=user, agency_id=agency_id, object_kind=object_kind, object_id=",".join(ids),
-                      action=action, request=request)
+    record_access_entries([access_entry(user=user, agency_id=agency_id, object_kind=object_kind,
+                                        object_id=",".join(ids), action=action, request=request)
+                           for agency_id, ids in by_agency.items()])

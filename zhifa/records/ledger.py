@@ -149,6 +149,20 @@ class _Sql:
         return connection.ops.adapt_datetimefield_value(value)
 
 
+@dataclass(frozen=True)
+class NewEntry:
+    """One entry to append with `ledger_append_many`: what `ledger_append` takes, with the actor already turned
+    into its snapshot (`actor_snapshot`), so the entry can be written by another thread (the 调阅 group commit)."""
+
+    kind: str
+    stream: str
+    agency_id: int | None
+    actor: dict[str, Any] | None
+    payload: Mapping[str, Any]
+    blobs: Sequence[BlobRef] = ()
+    at: datetime | None = None
+
+
 def ledger_append(
     *,
     kind: str,
@@ -165,7 +179,16 @@ def ledger_append(
     the connection's cursor: five statements, no savepoint (savepoint=False joins the caller's transaction; if the
     append fails, the caller's transaction fails with it, as it must).
     """
-    recorded_at = at or timezone.now()
+    return ledger_append_many([NewEntry(kind=kind, stream=stream, agency_id=agency_id, actor=actor_snapshot(actor),
+                                        payload=payload, blobs=blobs, at=at)])[0]
+
+
+def ledger_append_many(entries: Sequence[NewEntry]) -> list[LedgerEntry]:
+    """Append `entries`, in order, in the caller's transaction: consecutive sequence numbers, each leaf folded into
+    the frontier in turn (the same entries, hashes and stored subtrees as one `ledger_append` per entry), with one
+    head read, one insert of all entries, one of all nodes and one head update."""
+    if not entries:
+        return []
     with transaction.atomic(savepoint=False):
         sql = _Sql.for_connection()
         head = sql.run(sql.head).fetchone()
@@ -178,30 +201,39 @@ def ledger_append(
                 f"账本长度 {size} 小于见证方已签署的长度 {witnessed_size}：疑似从旧备份恢复，已拒绝写入。"
                 "请核实后由运维人员登记签名的恢复记录。"
             )
-        seq = size
-        entry = {
-            "v": ENTRY_SCHEMA_VERSION,
-            "seq": seq,
-            "kind": kind,
-            "stream": stream,
-            "agency_id": agency_id,
-            "actor": actor_snapshot(actor),
-            "time": recorded_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
-            "payload": dict(payload),
-            "blobs": [b.as_dict() for b in blobs],
-        }
-        data = canonical_bytes(entry)
-        leaf = merkle.leaf_hash(data)
         frontier = decode_frontier(frontier_raw)
-        nodes = frontier_push(frontier, seq, leaf)
-        sql.run(sql.insert_entry, [seq, kind, stream, agency_id, sql.timestamp(recorded_at), data, leaf])
-        sql.run_many(sql.insert_node, nodes)
-        sql.run(sql.update_head, [seq + 1, encode_frontier(frontier)])
-    row = LedgerEntry(seq=seq, kind=kind, stream=stream, agency_id=agency_id, recorded_at=recorded_at,
-                      canonical=data, leaf_hash=leaf)
-    row._state.adding = False
-    row._state.db = connection.alias
-    return row
+        rows: list[LedgerEntry] = []
+        entry_rows: list[list[Any]] = []
+        node_rows: list[tuple[int, bytes]] = []
+        for seq, new in enumerate(entries, start=size):
+            recorded_at = new.at or timezone.now()
+            entry = {
+                "v": ENTRY_SCHEMA_VERSION,
+                "seq": seq,
+                "kind": new.kind,
+                "stream": new.stream,
+                "agency_id": new.agency_id,
+                "actor": new.actor,
+                "time": recorded_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+                "payload": dict(new.payload),
+                "blobs": [b.as_dict() for b in new.blobs],
+            }
+            data = canonical_bytes(entry)
+            leaf = merkle.leaf_hash(data)
+            node_rows += frontier_push(frontier, seq, leaf)
+            entry_rows.append([seq, new.kind, new.stream, new.agency_id, sql.timestamp(recorded_at), data, leaf])
+            row = LedgerEntry(seq=seq, kind=new.kind, stream=new.stream, agency_id=new.agency_id,
+                              recorded_at=recorded_at, canonical=data, leaf_hash=leaf)
+            row._state.adding = False
+            row._state.db = connection.alias
+            rows.append(row)
+        if len(entry_rows) == 1:
+            sql.run(sql.insert_entry, entry_rows[0])
+        else:
+            sql.run_many(sql.insert_entry, entry_rows)
+        sql.run_many(sql.insert_node, node_rows)
+        sql.run(sql.update_head, [size + len(entries), encode_frontier(frontier)])
+    return rows
 
 
 def tree_head() -> tuple[int, bytes]:

@@ -6,7 +6,9 @@ import importlib
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from zhifa.accounts.models import ApiToken
 from zhifa.accounts.services import api_token_create
@@ -128,3 +130,17 @@ def test_token_page_creates_and_revokes(db) -> None:
     client.post(f"/accounts/tokens/{row.pk}/revoke/")
     row.refresh_from_db()
     assert row.revoked_at is not None
+
+
+def test_ping_is_a_signed_in_minimal_page_that_writes_nothing(db) -> None:
+    """The benchmarks' baseline (bench/case_page.py, ADR 0035): the login check and nothing else."""
+    anonymous = Client().get("/accounts/ping/")
+    assert anonymous.status_code == 302 and "/accounts/login/" in anonymous["Location"]
+    client = Client()
+    client.force_login(make_user(None, "system_admin", username="ping.user"))
+    client.get("/accounts/ping/")  # the first request after the login may refresh the session
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/accounts/ping/")
+    assert response.status_code == 200 and response.content == b"ok"
+    assert not [q for q in queries if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))]
+    assert client.post("/accounts/ping/").status_code in (403, 405)

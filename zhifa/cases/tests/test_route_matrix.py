@@ -58,6 +58,7 @@ STAFF_ROUTES: dict[str, str] = {
     "accounts/tokens/": "collection",
     "accounts/tasks/": "collection",  # GET, system administrators only: failed background tasks
     "accounts/password/": "personal",  # changes only the caller's own password (ADR 0016)
+    "accounts/ping/": "personal",  # GET only, no data: the benchmarks' signed-in minimal page (ADR 0035)
     # personal: acts only on the caller's own tokens; another user's id is refused with a message and a redirect
     "accounts/tokens/<int:token_id>/revoke/": "personal",
     "staff/records/": "collection",

@@ -219,10 +219,10 @@ def test_access_log_failure_is_a_503_with_no_data(agency_a, a_stream, stores, mo
     photo, _video = a_stream
     checkpoints = Checkpoint.objects.count()
 
-    def refuse(**kwargs):  # noqa: ANN003, ANN202
+    def refuse(*args, **kwargs):  # noqa: ANN003, ANN202
         raise DatabaseError("access log unavailable")
 
-    monkeypatch.setattr("zhifa.records.access.ledger_append", refuse)
+    monkeypatch.setattr("zhifa.records.access.ledger_append_many", refuse)
     response = logged_in(agency_a[Role.OFFICER]).post(URL, {"stream": STREAM})
     assert response.status_code == 503
     assert "Content-Disposition" not in response

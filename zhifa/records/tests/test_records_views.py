@@ -211,10 +211,10 @@ def test_reads_fail_closed_when_the_access_log_cannot_be_written(agency_a, a_evi
     api = api_prefix(settings)
     tokens = token_client(agency_a[Role.OFFICER])
 
-    def refuse(**kwargs):  # noqa: ANN003, ANN202
+    def refuse(*args, **kwargs):  # noqa: ANN003, ANN202
         raise DatabaseError("access log unavailable")
 
-    monkeypatch.setattr("zhifa.records.access.ledger_append", refuse)
+    monkeypatch.setattr("zhifa.records.access.ledger_append_many", refuse)
     responses = [
         client.get(f"/staff/records/evidence/{pid}/"),
         client.get(f"/staff/records/evidence/{pid}/download/"),

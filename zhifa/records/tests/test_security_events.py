@@ -133,10 +133,10 @@ def test_list_pages_and_the_action_form_fail_closed(url, a_case, agency_a, monke
     """FC-5: without a 调阅 entry, no page: 503 and no case content."""
     from django.db import DatabaseError
 
-    def broken(**kwargs):  # noqa: ANN003, ANN202
+    def broken(*args, **kwargs):  # noqa: ANN003, ANN202
         raise DatabaseError("disk full")
 
-    monkeypatch.setattr("zhifa.records.access.ledger_append", broken)
+    monkeypatch.setattr("zhifa.records.access.ledger_append_many", broken)
     user = agency_a[Role.AGENCY_HEAD] if url == "/staff/review/" else agency_a[Role.OFFICER]
     if url == "action":
         url = f"/staff/cases/{a_case.public_id}/act/update_details/"
