@@ -26,6 +26,7 @@ import statistics
 import sys
 import time
 from collections import defaultdict
+from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -59,17 +60,25 @@ def known_of(doc: GoldDoc) -> tuple[list[tuple[str, str]], list[tuple[str, str]]
     return known, keep
 
 
-def run(docs: list[GoldDoc], *, use_model: bool, with_known: bool) -> dict[str, object]:
-    found = defaultdict(int)
-    total = defaultdict(int)
-    right = defaultdict(int)
-    masks = defaultdict(int)
-    kept = defaultdict(int)
-    public = defaultdict(int)
-    misses: list[str] = []
-    false: list[str] = []
-    times: list[float] = []
-    cpu: list[float] = []
+@dataclass
+class Tally:
+    found: defaultdict[str, int] = field(default_factory=lambda: defaultdict(int))
+    total: defaultdict[str, int] = field(default_factory=lambda: defaultdict(int))
+    right: defaultdict[str, int] = field(default_factory=lambda: defaultdict(int))
+    masks: defaultdict[str, int] = field(default_factory=lambda: defaultdict(int))
+    kept: defaultdict[str, int] = field(default_factory=lambda: defaultdict(int))
+    public: defaultdict[str, int] = field(default_factory=lambda: defaultdict(int))
+    misses: list[str] = field(default_factory=list)
+    false: list[str] = field(default_factory=list)
+    times: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
+
+
+def run(docs: list[GoldDoc], *, use_model: bool, with_known: bool) -> Tally:
+    tally = Tally()
+    found, total, right, masks, kept, public = (tally.found, tally.total, tally.right, tally.masks, tally.kept,
+                                                tally.public)
+    misses, false, times, cpu = tally.misses, tally.false, tally.times, tally.cpu
     for doc in docs:
         known, keep = known_of(doc) if with_known else ([], [])
         t0, c0 = time.perf_counter(), time.thread_time()
@@ -98,8 +107,7 @@ def run(docs: list[GoldDoc], *, use_model: bool, with_known: bool) -> dict[str, 
                 right[s.category] += 1
             elif len(false) < 40:
                 false.append(f"{doc.id} {s.category} {doc.text[s.original_start:s.original_end]!r} ({s.rule})")
-    return {"found": found, "total": total, "right": right, "masks": masks, "kept": kept, "public": public,
-            "times": times, "cpu": cpu, "misses": misses, "false": false}
+    return tally
 
 
 def pct(values: list[float], q: float) -> float:
@@ -135,27 +143,27 @@ def main() -> int:
     print(f"{'category':<14}{'recall':>22}{'target':>9}{'precision':>22}   rules only: recall")
     ok = True
     for cat in SENSITIVE:
-        tot, fnd = full["total"][cat], full["found"][cat]  # type: ignore[index]
-        msk, rgt = full["masks"][cat], full["right"][cat]  # type: ignore[index]
+        tot, fnd = full.total[cat], full.found[cat]
+        msk, rgt = full.masks[cat], full.right[cat]
         rec = fnd / tot if tot else 1.0
         prec = rgt / msk if msk else 1.0
         target = TARGET_RECALL.get(cat)
         ok &= (target is None or rec >= target) and prec >= TARGET_PRECISION
-        base_rec = base["found"][cat] / tot if tot else 1.0  # type: ignore[index]
+        base_rec = base.found[cat] / tot if tot else 1.0
         print(f"{cat:<14}{f'{rec:.2%} ({fnd}/{tot})':>22}{f'{target:.1%}' if target else '—':>9}"
               f"{f'{prec:.2%} ({rgt}/{msk})':>22}   {base_rec:.2%}")
     for cat in PUBLIC:
-        pub, kp = full["public"][cat], full["kept"][cat]  # type: ignore[index]
+        pub, kp = full.public[cat], full.kept[cat]
         print(f"kept public {cat:<14} {kp}/{pub} ({kp / pub if pub else 1:.2%})")
-    times, btimes = full["times"], base["times"]
-    med, bmed = statistics.median(times) * 1000, statistics.median(btimes) * 1000  # type: ignore[arg-type]
-    print(f"time per decision: median {med:.1f} ms, p95 {pct(times, 0.95) * 1000:.1f} ms (target median < "  # type: ignore[arg-type]
+    times, btimes = full.times, base.times
+    med, bmed = statistics.median(times) * 1000, statistics.median(btimes) * 1000
+    print(f"time per decision: median {med:.1f} ms, p95 {pct(times, 0.95) * 1000:.1f} ms (target median < "
           f"{TARGET_MEDIAN_MS:.0f} ms); rules only median {bmed:.1f} ms; ratio {med / bmed:.1f}")
-    cmed = statistics.median(full["cpu"]) * 1000  # type: ignore[arg-type]
+    cmed = statistics.median(full.cpu) * 1000
     print(f"CPU time per decision (this thread): median {cmed:.1f} ms; load average {Path('/proc/loadavg').read_text().split()[:3]}")
     ok &= med < TARGET_MEDIAN_MS
     if args.show:
-        print("\n".join(["missed:", *full["misses"], "wrong masks / masked public:", *full["false"]]))  # type: ignore[list-item]
+        print("\n".join(["missed:", *full.misses, "wrong masks / masked public:", *full.false]))
     print("targets met" if ok else "targets NOT met")
     return 0 if ok else 1
 

@@ -124,6 +124,10 @@ def mask_keep(value: str, head: int, tail: int) -> str:
     """Replace every letter or digit between the first ``head`` and the last ``tail`` of them with ``*``; other
     characters (separators, brackets) stay where they are."""
     positions = [i for i, c in enumerate(value) if c.isascii() and c.isalnum()]
+    n = len(positions)
+    if n - head - tail < min(3, n):  # too short to keep both ends: hide at least three characters
+        head = max(0, n - tail - 3)
+        tail = max(0, min(tail, n - head - 3))
     hidden = set(positions[head:len(positions) - tail if tail else None])
     return "".join("*" if i in hidden else c for i, c in enumerate(value))
 

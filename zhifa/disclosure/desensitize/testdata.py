@@ -302,7 +302,7 @@ def generate_decision(rng: random.Random, doc_id: str = "") -> GoldDoc:
     if kind < 0.55:
         _party_person(b, f, person)
         subject: tuple[str, str | None] = (person, "person_name")
-        short = (person, "person_name")
+        short: tuple[str, str | None] = (person, "person_name")
     elif kind < 0.85:
         org = _party_org(b, f, person)
         subject = (org, "organization")
