@@ -104,6 +104,26 @@ SECTORS: dict[str, dict[str, Any]] = {
 }
 
 
+#: Held-out phrasing (written after the rules were tuned, never used to tune them): the benchmark's second set.
+HELDOUT_FACTS = (
+    "{p}伙同其表弟{w}在{place}私设加工点，日均加工{n}公斤",
+    "执法人员到达现场时，{w}正在操作设备，经询问其受{p}指派",
+    "{p}的妻子{w}承认店内商品系从外地购入，共{n}件",
+    "{p}自{n}年起租用{w}的厂房从事生产，未办理任何手续",
+    "车辆{plate}登记在{w}名下，实际由{p}使用",
+    "{w}称其于{n}日前将该批货物交由{p}保管",
+    "{p}在微信群内发布销售信息，留有手机号{phone}，买家{w}据此联系购买",
+    "货款经{w}代收后转至{p}尾号为{card}的账户",
+)
+HELDOUT_WITNESS = (
+    "在场群众{w}、{x}均表示看到了上述过程。",
+    "{x}（住{addr}）于次日到本机关接受询问，对上述事实无异议。",
+    "本机关向{x}送达了询问通知书，其联系电话为{ph}。",
+    "据调查，{x}与{short}系朋友关系，{w}系其邻居。",
+    "{w}、{x}二人当场签字确认。",
+)
+
+
 @dataclass
 class GoldSpan:
     start: int
@@ -286,8 +306,8 @@ def _party_shop(b: _Builder, f: Faker, owner: str) -> str:
     return shop
 
 
-def generate_decision(rng: random.Random, doc_id: str = "") -> GoldDoc:
-    """One synthetic decision with its annotated spans."""
+def generate_decision(rng: random.Random, doc_id: str = "", *, heldout: bool = False) -> GoldDoc:
+    """One synthetic decision with its annotated spans (``heldout``: with the held-out phrasing of the facts)."""
     f = Faker(rng)
     sector = rng.choice(sorted(SECTORS))
     info = SECTORS[sector]
@@ -331,7 +351,7 @@ def generate_decision(rng: random.Random, doc_id: str = "") -> GoldDoc:
     b.fill("执法人员{o1}（执法证号：{c1}）、{o2}（执法证号：{c2}）进行了现场检查。\n", v)
     b.add("经查，")
     for i in range(rng.randint(2, 3)):
-        fact = rng.choice(info["facts"])
+        fact = rng.choice(HELDOUT_FACTS if heldout else info["facts"])
         fv: dict[str, tuple[str, str | None]] = {
             "p": short if i == 0 or rng.random() < 0.5 else (f.name(), "person_name"),
             "w": (f.name(), "person_name"), "place": (f.place(), None), "n": (str(rng.randint(2, 900)), None),
@@ -345,7 +365,7 @@ def generate_decision(rng: random.Random, doc_id: str = "") -> GoldDoc:
         "addr": (f.address(), "address"), "short": short, "plate": (f.plate(), "plate"), "ph": (f.phone(), "phone"),
         "card": (f.bank_card(), "bank_card"),
     }
-    b.fill(rng.choice((
+    b.fill(rng.choice(HELDOUT_WITNESS if heldout else (
         "证人{w}（身份证号码：{id}，住{addr}）证实了上述事实。",
         "{x}向本机关反映，{short}的行为影响其正常生活，并提供了联系电话{ph}。",
         "据{x}陈述，其曾多次劝阻{short}，{w}亦在场。",
@@ -367,9 +387,10 @@ def generate_decision(rng: random.Random, doc_id: str = "") -> GoldDoc:
     return GoldDoc(doc_id, sector, "".join(b.parts), b.spans)
 
 
-def golden_set(seed: int = 20261203, count: int = 240) -> list[GoldDoc]:
+def golden_set(seed: int = 20261203, count: int = 240, *, heldout: bool = False) -> list[GoldDoc]:
     rng = random.Random(seed)
-    return [generate_decision(rng, f"d{i:04d}") for i in range(count)]
+    prefix = "h" if heldout else "d"
+    return [generate_decision(rng, f"{prefix}{i:04d}", heldout=heldout) for i in range(count)]
 
 
 def sprinkle(rng: random.Random, text: str, count: int = 3) -> tuple[str, list[str]]:

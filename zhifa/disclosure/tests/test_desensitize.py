@@ -130,6 +130,8 @@ def test_disc21_address_after_its_label_up_to_punctuation() -> None:
         "四川省绵阳市江油市太平镇红旗村3组12号", "浙江省湖州市安吉县人民路8号"]
     assert all(s.replacement == ADDRESS_MASK for s in addresses)
     assert "住建局" in result.text  # 住 only as a label
+    bracketed = desensitize("余兰（住宝应县建设路93号6栋2单元2702室）于次日到本机关接受询问。", use_model=False)
+    assert bracketed.text == f"余兰（住{ADDRESS_MASK}）于次日到本机关接受询问。"
 
 
 # --- layer d: allowlists ------------------------------------------------------------------------------------------
