@@ -158,7 +158,7 @@ _ID18: Final = re.compile(_ALNUM_LEFT + r"\d{17}[\dXx]" + _ALNUM_RIGHT)
 _ID15: Final = re.compile(_ALNUM_LEFT + r"\d{15}" + _ALNUM_RIGHT)
 _ID_LABEL: Final = re.compile(r"(?:身份证|身份号码|公民身份|证件号码|证件号|身份证号)[^，。；\n\d]{0,6}$")
 _MOBILE: Final = re.compile(r"(?<![\d])(?:(?:\+|00)?86[-\s]?)?1[3-9]\d(?:[-\s]?\d{4}){2}(?!\d)")
-_LANDLINE: Final = re.compile(r"(?<![\d])(?:[（(]0\d{2,3}[)）]\s?|0\d{2,3}[-－—\s]?)[2-9]\d{6,7}(?:[-转]\d{1,4})?(?!\d)")
+_LANDLINE: Final = re.compile(r"(?:[（(]0\d{2,3}[)）]\s?|(?<!\d)0\d{2,3}[-－—\s]?)[2-9]\d{6,7}(?:[-转]\d{1,4})?(?!\d)")
 _PHONE_LABEL: Final = re.compile(r"(?:电话|手机|联系方式|电话号码|手机号码|手机号|Tel|TEL|tel)[^，。；\n\d]{0,3}$")
 _BARE_PHONE: Final = re.compile(r"(?<!\d)[2-9]\d{6,7}(?!\d)")
 _CARD: Final = re.compile(r"(?<!\d)\d{4}(?:[ -]?\d{4}){3}(?:[ -]?\d{1,3})?(?!\d)")
@@ -220,6 +220,11 @@ def _label_before(text: str, start: int, label: re.Pattern[str]) -> bool:
     return bool(label.search(text[max(0, start - 12):start]))
 
 
+def _is_certificate(text: str, m: re.Match[str]) -> bool:
+    """A number that is the whole value after 执法证号 (执法证号：13910012346）) is a certificate, not a phone."""
+    return _label_before(text, m.start(), _CERT_LABEL) and (m.end() == len(text) or text[m.end()] in "）)、，,。；; \n")
+
+
 def _find_all(text: str, needle: str) -> Iterable[int]:
     if not needle:
         return
@@ -259,7 +264,7 @@ def _layer_b(text: str) -> list[_Cand]:
             out.append(_Cand(m.start(), m.end(), ID_NUMBER, "id15-label", "b"))
     for pattern, rule in ((_MOBILE, "mobile"), (_LANDLINE, "landline")):
         for m in pattern.finditer(text):
-            if not _label_before(text, m.start(), _CERT_LABEL):  # an officer's certificate number
+            if not _is_certificate(text, m):  # an officer's certificate number
                 out.append(_Cand(m.start(), m.end(), PHONE, rule, "b"))
     for m in _BARE_PHONE.finditer(text):
         if _label_before(text, m.start(), _PHONE_LABEL):
@@ -398,7 +403,7 @@ def verify_clean(text: str) -> list[Finding]:
             found.append(Finding(m.start(), m.end(), ID_NUMBER, "gb11643-check", m.group()))
     for pattern, rule in ((_MOBILE, "mobile"), (_LANDLINE, "landline")):
         for m in pattern.finditer(text):
-            if _label_before(text, m.start(), _CERT_LABEL):
+            if _is_certificate(text, m):
                 continue  # an officer's certificate number, public (shown with the officer's name)
             if not any(_overlaps(m.start(), m.end(), f.start, f.end) for f in found):
                 found.append(Finding(m.start(), m.end(), PHONE, rule, m.group()))
