@@ -189,6 +189,8 @@ _ROLE: Final = re.compile(
     r"押运人员|押运员|收款人|经办人|介绍人|合伙人|亲属|之子|之女|之妻|之夫)"
     r"[：:，,\s]*"
 )
+#: LAC tags under which a weak-context name may start (a person, or a word LAC does not know).
+_NAME_TAGS: Final = frozenset({"PER", "nz", "LOC", "ORG"})
 #: Weaker left contexts (对张三的询问笔录, 经张三介绍): a name after them needs one of `_NAME_FOLLOW` after it.
 _WEAK_LEFT: Final = re.compile(r"(?:(?<=[，。；;：:\n])|雇请|雇佣|指使|委托无资质的|委托|转入|转给|交给|卖给|售予|租给|"
                                 r"对|据|经|由|与|向|将|被|让|给|和|及|同|跟|当日|同日|次日)")
@@ -310,8 +312,10 @@ def _layer_c(text: str, kept: list[Kept], use_model: bool) -> tuple[list[_Cand],
     out: list[_Cand] = []
     extra_kept: list[Kept] = []
     per_starts: dict[int, int] = {}
+    words: dict[int, tuple[int, str]] = {}  # start -> (end, tag) of every word the model cuts
     if use_model:
-        for ent in ner.entities(text):
+        for ent in ner.entities(text, None):
+            words[ent.start] = (ent.end, ent.label)
             if ent.label == "ORG" and len(ent.text) >= 5:  # 东方金凤 is a person
                 extra_kept.append(Kept(ent.start, ent.end, ORGANIZATION, "lac-org"))
             elif ent.label == "PER" and _plausible_name(text, ent.text, ent.end):
@@ -320,6 +324,9 @@ def _layer_c(text: str, kept: list[Kept], use_model: bool) -> tuple[list[_Cand],
     for pattern, weak, rule in ((_ROLE, False, "role-word"), (_WEAK_LEFT, True, "name-context")):
         for m in pattern.finditer(text):
             end = _name_at(text, m.end(), per_starts, weak=weak)
+            word = words.get(m.end())
+            if weak and word and word[1] not in _NAME_TAGS and word[0] - m.end() >= 2:
+                continue  # the model reads a common word here (于是, 常年, 安全员), not a name
             if end > 0 and not any(c.start == m.end() and c.end == end for c in out):
                 out.append(_Cand(m.end(), end, PERSON, rule, "c"))
     # A name followed by its certificate number is an officer's (public, CASE/DISC rules on 亮证): keep it, and its

@@ -124,8 +124,9 @@ def _chunks(text: str) -> list[tuple[int, str]]:
     return [(o, c) for o, c in split if c.strip()]
 
 
-def entities(text: str, wanted: tuple[str, ...] = ("PER", "ORG", "LOC")) -> list[Entity]:
-    """Entities of the ``wanted`` labels with their offsets in ``text``."""
+def entities(text: str, wanted: tuple[str, ...] | None = ("PER", "ORG", "LOC")) -> list[Entity]:
+    """Entities of the ``wanted`` labels with their offsets in ``text``; ``wanted=None``: every word LAC cuts,
+    with its tag (n, v, PER, …)."""
     tagger = _load()
     found: list[Entity] = []
     for offset, chunk in _chunks(text):
@@ -136,7 +137,7 @@ def entities(text: str, wanted: tuple[str, ...] = ("PER", "ORG", "LOC")) -> list
             j = i + 1
             while j < len(chunk) and path[j] < len(tagger.inside) and tagger.inside[path[j]]:
                 j += 1
-            if label in wanted:
+            if wanted is None or label in wanted:
                 found.append(Entity(offset + i, offset + j, label, chunk[i:j]))
             i = j
     return found

@@ -191,6 +191,19 @@ def test_names_in_free_text_by_model_and_role_words() -> None:
     assert masked(rules, PERSON) == ["常某某"] and rules.spans[0].rule == "role-word"
 
 
+BOILERPLATE = """经查，于是在现场发现大量废旧轮胎，常年在此经营，未办理相关手续。当事人高度重视整改工作，方向盘已损坏。
+本机关认为，当事人的行为违反了相关规定，应当依法予以处罚。鉴于当事人积极配合调查，依法从轻处罚。
+当事人在规定期限内未提出陈述、申辩意见，也未要求听证。经复核，当事人提出的陈述申辩理由不能成立。
+管理人员在场，安全员称已整改。时间在上午，金额为人民币。司机在车内，石料场在河道内。
+执法人员向当事人出示了执法证件，告知其享有的陈述、申辩权利。当事人对违法事实无异议，并在询问笔录上签字确认。
+"""
+
+
+def test_common_words_after_punctuation_are_no_names() -> None:
+    """DISC-20: nothing but personal data changes; a decision's stock sentences (于是, 常年, 安全员称 …) stay."""
+    assert desensitize(BOILERPLATE).text == BOILERPLATE
+
+
 def test_known_other_numbers_masked() -> None:
     text = "当事人护照号E12345678，车架号LSVAA4182E2123456。"
     result = desensitize(text, known=[("E12345678", "other"), ("LSVAA4182E2123456", "other")], use_model=False)
