@@ -49,6 +49,11 @@ DOC_NUMBER: Final = "document_number"
 ADDRESS_MASK: Final = "（地址已隐去）"
 
 _PRIORITY: Final = {"a": 0, "b": 1, "c": 2}
+#: Full-width digits and Latin letters to ASCII, one character for one, so that the patterns see １３８… as 138…
+#: and every offset stays valid.
+FOLD: Final = str.maketrans({chr(0xFF10 + i): chr(0x30 + i) for i in range(10)}
+                            | {chr(0xFF21 + i): chr(0x41 + i) for i in range(26)}
+                            | {chr(0xFF41 + i): chr(0x61 + i) for i in range(26)})
 #: Pattern rules that no allowlist blocks: what `verify_clean` would refuse at publication.
 _FAIL_CLOSED: Final = frozenset({"gb11643-check", "mobile", "landline"})
 #: Allowlist rules that only keep a stretch from being taken for a person's name (a model's organization may
@@ -123,7 +128,8 @@ def mask_name(name: str) -> str:
 def mask_keep(value: str, head: int, tail: int) -> str:
     """Replace every letter or digit between the first ``head`` and the last ``tail`` of them with ``*``; other
     characters (separators, brackets) stay where they are."""
-    positions = [i for i, c in enumerate(value) if c.isascii() and c.isalnum()]
+    folded = value.translate(FOLD)
+    positions = [i for i, c in enumerate(folded) if c.isascii() and c.isalnum()]
     n = len(positions)
     if n - head - tail < min(3, n):  # too short to keep both ends: hide at least three characters
         head = max(0, n - tail - 3)
@@ -353,12 +359,13 @@ def desensitize(text: str, *, known: Iterable[tuple[str, str]] = (), keep: Itera
     ``CATEGORIES``); ``keep``: (text, category) pairs that stay public (organization, agency, officer,
     certificate). ``use_model=False`` runs the rules without the LAC model."""
     known = [(v, c) for v, c in known if v and v.strip()]
-    kept = _allowlist(text, keep)
+    folded = text.translate(FOLD)
+    kept = _allowlist(folded, keep)
     cands: list[_Cand] = []
     for value, category in sorted(known, key=lambda vc: -len(vc[0])):
         for i in _find_all(text, value):
             cands.append(_Cand(i, i + len(value), category if category in CATEGORIES else OTHER, "known", "a"))
-    cands.extend(_layer_b(text))
+    cands.extend(_layer_b(folded))
     c_cands, c_kept = _layer_c(text, kept, use_model and ner.available())
     kept.extend(c_kept)
     cands.extend(c_cands)
@@ -404,15 +411,16 @@ def desensitize(text: str, *, known: Iterable[tuple[str, str]] = (), keep: Itera
 def verify_clean(text: str) -> list[Finding]:
     """Every checksum-valid resident ID number and every phone number still in clear in ``text`` (publication
     fails closed on any, issue 12 part 2). Masked forms (with ``*``) no longer match."""
+    original, text = text, text.translate(FOLD)
     found: list[Finding] = []
     for m in _ID18.finditer(text):
         if checks.is_resident_id(m.group()):
-            found.append(Finding(m.start(), m.end(), ID_NUMBER, "gb11643-check", m.group()))
+            found.append(Finding(m.start(), m.end(), ID_NUMBER, "gb11643-check", original[m.start():m.end()]))
     for pattern, rule in ((_MOBILE, "mobile"), (_LANDLINE, "landline")):
         for m in pattern.finditer(text):
             if _is_certificate(text, m):
                 continue  # an officer's certificate number, public (shown with the officer's name)
             if not any(_overlaps(m.start(), m.end(), f.start, f.end) for f in found):
-                found.append(Finding(m.start(), m.end(), PHONE, rule, m.group()))
+                found.append(Finding(m.start(), m.end(), PHONE, rule, original[m.start():m.end()]))
     found.sort(key=lambda f: f.start)
     return found

@@ -230,6 +230,17 @@ def test_verify_clean_finds_a_leftover_id_and_phone() -> None:
     assert verify_clean(desensitize(text).text) == []
 
 
+def test_full_width_digits_are_numbers_too() -> None:
+    """Full-width ID and phone digits (１３８…) are found and masked like ASCII ones, offsets unchanged."""
+    wide = ID_VALID.translate({ord(c): 0xFF10 + int(c) for c in "0123456789"}).replace("X", "Ｘ")
+    text = f"身份证{wide}，电话１３８１２３４５６７８。"
+    assert [f.text for f in verify_clean(text)] == [wide, "１３８１２３４５６７８"]
+    result = desensitize(text, use_model=False)
+    assert result.text == "身份证１１０１０５********００２Ｘ，电话１３８****５６７８。"
+    assert verify_clean(result.text) == []
+    check_spans(text, result)
+
+
 # --- property: nothing checksum-valid survives ---------------------------------------------------------------------
 
 
