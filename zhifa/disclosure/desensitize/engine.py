@@ -78,8 +78,8 @@ class Span:
 
 @dataclass(frozen=True)
 class Kept:
-    """A stretch of the input that an allowlist kept public (offsets in the input, which equal the output's
-    only before the first mask; ``Redaction.kept_in_output`` maps them)."""
+    """A stretch of the input that an allowlist kept public (offsets in the input; ``Redaction.to_output`` maps an
+    input offset to the output)."""
 
     start: int
     end: int
@@ -92,6 +92,18 @@ class Redaction:
     text: str
     spans: tuple[Span, ...]
     kept: tuple[Kept, ...]
+
+    def to_output(self, position: int) -> int:
+        """The output offset of an input offset outside every mask (a mask's inside maps to its start)."""
+        shift = 0
+        for s in self.spans:
+            if s.original_end <= position:
+                shift = s.end - s.original_end
+            elif s.original_start < position:
+                return s.start
+            else:
+                break
+        return position + shift
 
 
 @dataclass(frozen=True)

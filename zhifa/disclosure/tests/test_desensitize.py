@@ -146,6 +146,9 @@ def test_organization_names_and_usccs_kept() -> None:
     assert masked(result, PERSON) == ["赵某某"]
     kept = desensitize(text, keep=[("绵阳市宏达建材有限公司", "organization")])
     assert any(k.rule == "keep-list" for k in kept.kept)
+    for k in result.kept:  # the UI finds each kept stretch in the output
+        start, end = result.to_output(k.start), result.to_output(k.end)
+        assert result.text[start:end] == text[k.start:k.end]
 
 
 def test_officer_names_with_certificate_numbers_kept() -> None:
