@@ -370,7 +370,7 @@ def desensitize(text: str, *, known: Iterable[tuple[str, str]] = (), keep: Itera
     """Mask the personal data in ``text``. ``known``: (text, category) pairs the case holds (category one of
     ``CATEGORIES``); ``keep``: (text, category) pairs that stay public (organization, agency, officer,
     certificate). ``use_model=False`` runs the rules without the LAC model."""
-    known = [(v, c) for v, c in known if v and v.strip()]
+    known = [(v, c) for v, c in known if len(v.strip()) >= 2]  # one character would mask every 李
     folded = text.translate(FOLD)
     kept = _allowlist(folded, keep)
     cands: list[_Cand] = []
