@@ -136,3 +136,21 @@ def test_forked_workers_verify_and_catch_planted_faults(tmp_path: Path) -> None:
         assert result[fault]["ok"] is False, fault
         assert words in " ".join(result[fault]["problems"]), (fault, result[fault])
     assert result["restored"] == {"fast": True, "ok": True, "problems": [], "same_root": True}
+
+
+def test_tp1_an_entry_holding_a_newline_or_merged_with_the_next_is_caught() -> None:
+    """On SQLite a chunk is read as one newline-joined blob: a tampered entry with a raw newline, or two entries
+    merged into one row with the second deleted (same joined bytes), must still fail."""
+    append(37)
+    with connection.cursor() as cur:
+        cur.execute("SELECT canonical FROM records_ledgerentry WHERE seq IN (5, 6) ORDER BY seq")
+        five, six = (bytes(r[0]) for r in cur.fetchall())
+    with dba_unguarded("records_ledgerentry"), connection.cursor() as cur:
+        cur.execute("UPDATE records_ledgerentry SET canonical = %s WHERE seq = 5", [five + b"\n"])
+    assert chunked(8) is None and chunked(64) is None
+    assert "entry 5: leaf hash mismatch" in verify_db.verify_ledger(workers=1).problems[0]
+    with dba_unguarded("records_ledgerentry"), connection.cursor() as cur:
+        cur.execute("UPDATE records_ledgerentry SET canonical = %s WHERE seq = 5", [five + b"\n" + six])
+        cur.execute("DELETE FROM records_ledgerentry WHERE seq = 6")
+    assert chunked(8) is None and chunked(64) is None
+    assert not verify_db.verify_ledger(workers=1).ok
