@@ -159,59 +159,95 @@ def bench_proofs(samples: int = 1000) -> tuple[float, float]:
     return statistics.median(inc_times) * 1000, statistics.median(con_times) * 1000
 
 
-def bench_reverify() -> tuple[float, float, float, int]:
+def bench_reverify(workers: int | None, repeats: int) -> dict[str, list[float]]:
     """Ours: read every entry from the database, recompute every leaf, every perfect subtree and the root, compare
     them with the stored leaf hashes, stored subtrees, the head and the newest checkpoint. Baseline: hashlib SHA-256
     over exactly the byte strings that verification hashes (each 0x00‖entry and each 0x01‖left‖right), already in
-    memory — the cost of the hashing alone."""
+    memory, hashed one after another in one thread — the cost of the hashing alone. `workers`: processes for
+    verification (None: as `verify_ledger` picks: every core unless the machine is busy); the one-process and the
+    every-core paths are timed too. Each round times them all back to back, so that noise from other work on the
+    machine hits them alike."""
     from django.db import connection
 
     from zhifa.records.verify_db import perfect_levels, verify_ledger
 
-    start = time.perf_counter()
-    report = verify_ledger(check_nodes=False)
-    ours_leaves_root = time.perf_counter() - start
-    assert report.ok, report.problems[:3]
-    start = time.perf_counter()
-    report = verify_ledger(check_nodes=True)
-    ours_full = time.perf_counter() - start
-    assert report.ok, report.problems[:3]
     with connection.cursor() as cur:
         cur.execute("SELECT canonical FROM records_ledgerentry ORDER BY seq")
         inputs = [b"\x00" + bytes(r[0]) for r in cur.fetchall()]
     levels = perfect_levels([hashlib.sha256(x).digest() for x in inputs])
     inputs += [b"\x01" + lvl[i] + lvl[i + 1] for lvl in levels for i in range(0, len(lvl) - 1, 2)]
-    start = time.perf_counter()
-    for x in inputs:
-        hashlib.sha256(x).digest()
-    baseline = time.perf_counter() - start
-    return ours_leaves_root, ours_full, baseline, sum(len(x) for x in inputs)
+    times: dict[str, list[float]] = {"leaves_root": [], "full": [], "one_process": [], "all_cores": [],
+                                     "baseline": [], "bytes": [float(sum(len(x) for x in inputs))]}
+    for _ in range(repeats):
+        for name, kwargs in (("leaves_root", {"check_nodes": False, "workers": workers}),
+                             ("full", {"check_nodes": True, "workers": workers}),
+                             ("one_process", {"check_nodes": False, "workers": 1}),
+                             ("all_cores", {"check_nodes": False, "workers": os.cpu_count() or 1})):
+            start = time.perf_counter()
+            report = verify_ledger(**kwargs)
+            times[name].append(time.perf_counter() - start)
+            assert report.ok, report.problems[:3]
+        start = time.perf_counter()
+        for x in inputs:
+            hashlib.sha256(x).digest()
+        times["baseline"].append(time.perf_counter() - start)
+    return times
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--appends", type=int, default=2000)
     parser.add_argument("--entries", type=int, default=1_000_000)
+    parser.add_argument("--data-dir", help="reuse this data folder (created and filled on the first run; a later run "
+                        "only adds the entries missing up to --entries), instead of a fresh temporary one")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="processes for (c); default every core (os.cpu_count())")
+    parser.add_argument("--repeats", type=int, default=3, help="interleaved rounds of (c)")
+    parser.add_argument("--only", choices=["appends", "proofs", "reverify"], action="append",
+                        help="run only these parts (repeatable); default all")
     args = parser.parse_args()
-    data_dir = tempfile.mkdtemp(prefix="zhifa-bench-")
+    parts = set(args.only or ["appends", "proofs", "reverify"])
+    data_dir = args.data_dir or tempfile.mkdtemp(prefix="zhifa-bench-")
+    os.makedirs(data_dir, exist_ok=True)
     setup_django(data_dir)
     from django.db import connection
 
     print(f"database: {connection.vendor}; data dir {data_dir}")
-    ours, baseline = bench_appends(args.appends)
-    print(f"(a) appends: {ours:,.0f}/s via ledger_append vs {baseline:,.0f}/s raw sqlite3 (same rows, WAL, "
-          f"synchronous=FULL) -> ratio {ours / baseline:.2f} (target >= 0.5)")
+    if "appends" in parts:
+        ours, baseline = bench_appends(args.appends)
+        print(f"(a) appends: {ours:,.0f}/s via ledger_append vs {baseline:,.0f}/s raw sqlite3 (same rows, WAL, "
+              f"synchronous=FULL) -> ratio {ours / baseline:.2f} (target >= 0.5)")
     t = time.perf_counter()
     build_large_tree(args.entries)
     print(f"    built {args.entries:,} entries in {time.perf_counter() - t:.0f} s")
-    inc, con = bench_proofs()
-    print(f"(b) at {args.entries:,} entries: inclusion proof median {inc:.3f} ms, consistency proof median "
-          f"{con:.3f} ms (target <= 2 ms)")
-    leaves_root, full, base_v, nbytes = bench_reverify()
-    print(f"(c) full re-verification of {args.entries:,} entries: {full:.2f} s (leaves, subtrees, head, checkpoint) "
-          f"vs hashlib SHA-256 over the same {nbytes / 1e6:.0f} MB of hash inputs {base_v:.2f} s -> ratio "
-          f"{base_v / full:.2f} (target >= 0.5); leaves and root only {leaves_root:.2f} s -> ratio "
-          f"{base_v / leaves_root:.2f}")
+    if "proofs" in parts:
+        inc, con = bench_proofs()
+        print(f"(b) at {args.entries:,} entries: inclusion proof median {inc:.3f} ms, consistency proof median "
+              f"{con:.3f} ms (target <= 2 ms)")
+    if "reverify" not in parts:
+        return
+    from zhifa.records.verify_db import _idle_cores
+
+    load_before = os.getloadavg()[0]
+    workers = args.workers or _idle_cores()
+    t = bench_reverify(args.workers, args.repeats)
+
+    def fig(name: str) -> str:
+        runs = t[name]
+        if name == "baseline":
+            return f"fastest {min(runs):.2f} s, median {statistics.median(runs):.2f} s"
+        return (f"fastest {min(runs):.2f} s, median {statistics.median(runs):.2f} s -> ratio "
+                f"{min(t['baseline']) / min(runs):.2f} fastest/fastest, "
+                f"{statistics.median(t['baseline']) / statistics.median(runs):.2f} median/median")
+
+    print(f"(c) {args.repeats} interleaved rounds. Baseline: single-threaded hashlib SHA-256 over the same "
+          f"{t['bytes'][0] / 1e6:.0f} MB of hash inputs (in memory): {fig('baseline')}")
+    print(f"    full re-verification of {args.entries:,} entries (leaves, root, head, checkpoint), "
+          f"{'--workers ' + str(args.workers) if args.workers else 'verify_ledger default'}: {workers} process(es) "
+          f"at load average {load_before:.1f}: {fig('leaves_root')} (target >= 0.5)")
+    print(f"    the same adding every stored subtree: {fig('full')}")
+    print(f"    leaves, root, head, checkpoint in one process: {fig('one_process')}")
+    print(f"    leaves, root, head, checkpoint on all {os.cpu_count()} cores: {fig('all_cores')}")
 
 
 if __name__ == "__main__":

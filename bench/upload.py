@@ -218,7 +218,7 @@ def start_server(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
         [sys.executable, "-m", "zhifa.cli", "run", "--no-demo", "--bind", f"127.0.0.1:{port}"],
         env=server_env(data_dir), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 600  # a first start collects the static files: minutes on a busy machine
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise SystemExit("server exited:\n" + (data_dir / "server.log").read_text(errors="replace")[-3000:])
@@ -250,6 +250,7 @@ def main() -> None:
     parser.add_argument("--size-mb", type=int, default=1024, help="file size in MiB (default 1024 = 1 GiB)")
     parser.add_argument("--mode", choices=["single", "resumable"], default="single")
     parser.add_argument("--chunk-mb", type=int, default=64, help="PUT size in MiB for --mode resumable")
+    parser.add_argument("--port", type=int, default=0, help="port for the server on 127.0.0.1 (default: a free one)")
     args = parser.parse_args()
     size = args.size_mb * 1024 * 1024
     work = Path(tempfile.mkdtemp(prefix="zhifa-upload-bench-"))
@@ -257,7 +258,7 @@ def main() -> None:
     data_dir.mkdir()
     proc = None
     try:
-        port = free_port()
+        port = args.port or free_port()
         proc = start_server(data_dir, port)
         setup = subprocess.run([sys.executable, "-m", "zhifa.cli", "shell", "-c", SETUP], env=server_env(data_dir),
                                cwd=ROOT, capture_output=True, text=True, timeout=120, check=True)

@@ -22,6 +22,7 @@ import os
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -81,6 +82,11 @@ def _check_upload(upload: str) -> str:
     if not UPLOAD_ID_RE.match(upload):
         raise ValueError("not an upload id")
     return upload
+
+
+def _hash_file(path: Path) -> tuple[str, int]:
+    with open(path, "rb") as f:
+        return hash_stream(f)
 
 
 def hash_stream(f: Readable, *extra: Any) -> tuple[str, int]:
@@ -181,8 +187,9 @@ class BlobStorage(ABC):
 
     # --- parts of resumable uploads (ADR 0027) --------------------------------------------------------------------
     @abstractmethod
-    def part_put(self, upload: str, start: int, source: Path) -> Part:
-        """Store `source` as the part of `upload` that starts at `start`. Storing the same bytes again is a no-op."""
+    def part_put(self, upload: str, start: int, source: Path, *, hashed: tuple[str, int] | None = None) -> Part:
+        """Store `source` as the part of `upload` that starts at `start`. Storing the same bytes again is a no-op.
+        `hashed`: (SHA-256, size) the caller computed while writing `source`, so it is not read again."""
 
     @abstractmethod
     def parts(self, upload: str) -> list[Part]:
@@ -238,19 +245,27 @@ class BlobStorage(ABC):
     def assemble(self, upload: str, chain: list[Part], target: BinaryIO, *whole: Any) -> None:
         """Copy the parts of `chain` into `target` in order, checking each part's hash; `whole` hashers (hashlib-like)
         see every byte, so the caller need not read the joined file again."""
-        for part in chain:
-            f = self.part_open(upload, part)
-            digest = hashlib.sha256()
-            try:
-                while chunk := f.read(READ_CHUNK):
-                    digest.update(chunk)
-                    for hasher in whole:
-                        hasher.update(chunk)
-                    target.write(chunk)
-            finally:
-                f.close()
-            if digest.hexdigest() != part.sha256:
-                raise StorageError(f"part {part.name} of upload {upload} does not match its hash")
+        # The part's own hash runs in a second thread, beside the whole file's hashes and the write (hashlib and
+        # file writes release the GIL for large buffers), so two cores share the finish.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="assemble") as side:
+            for part in chain:
+                f = self.part_open(upload, part)
+                digest = hashlib.sha256()
+                pending: Future[None] | None = None
+                try:
+                    while chunk := f.read(READ_CHUNK):
+                        if pending is not None:
+                            pending.result()
+                        pending = side.submit(digest.update, chunk)
+                        for hasher in whole:
+                            hasher.update(chunk)
+                        target.write(chunk)
+                    if pending is not None:
+                        pending.result()
+                finally:
+                    f.close()
+                if digest.hexdigest() != part.sha256:
+                    raise StorageError(f"part {part.name} of upload {upload} does not match its hash")
 
 
 # -------------------------------------------------------------------------------------------------------------------
@@ -362,9 +377,8 @@ class LocalStorage(BlobStorage):
     def _upload_dir(self, upload: str) -> Path:
         return self.parts_root / f"upload-{_check_upload(upload)}"
 
-    def part_put(self, upload: str, start: int, source: Path) -> Part:
-        with open(source, "rb") as f:
-            sha, size = hash_stream(f)
+    def part_put(self, upload: str, start: int, source: Path, *, hashed: tuple[str, int] | None = None) -> Part:
+        sha, size = hashed or _hash_file(source)
         part = Part(start, start + size, sha)
         folder = self._upload_dir(upload)
         folder.mkdir(parents=True, exist_ok=True)
@@ -591,9 +605,8 @@ class S3Storage(BlobStorage):
     def _upload_prefix(self, upload: str) -> str:
         return f"{self.prefix}uploads/{_check_upload(upload)}/"
 
-    def part_put(self, upload: str, start: int, source: Path) -> Part:
-        with open(source, "rb") as f:
-            sha, size = hash_stream(f)
+    def part_put(self, upload: str, start: int, source: Path, *, hashed: tuple[str, int] | None = None) -> Part:
+        sha, size = hashed or _hash_file(source)
         part = Part(start, start + size, sha)
         self._put_new(self._upload_prefix(upload) + part.name, source, size, lock=False)
         return part

@@ -298,6 +298,7 @@ def upload_session_append(
     tmp = Path(name)
     written = 0
     head = b""
+    digest = hashlib.sha256()  # of the bytes as written: the part is named by it without reading the file again
     try:
         with os.fdopen(fd, "wb") as f:
             try:
@@ -312,13 +313,15 @@ def upload_session_append(
                             _abort(session, store)
                             raise UnsupportedType(refusal)
                     f.write(data)
+                    digest.update(data)
                     written += len(data)
             finally:
                 # Bytes of an interrupted chunk that did arrive are kept, so a retry resumes after them.
                 if session.state == UploadState.OPEN and written:
+                    f.truncate(written)  # exactly the bytes hashed, even after a failed write
                     f.flush()
                     os.fsync(f.fileno())
-                    store.backend.part_put(upload_key(session), offset, tmp)
+                    store.backend.part_put(upload_key(session), offset, tmp, hashed=(digest.hexdigest(), written))
                     updated = UploadSession.objects.filter(
                         pk=session.pk, received=offset, state=UploadState.OPEN
                     ).update(received=offset + written, updated_at=timezone.now())

@@ -405,3 +405,87 @@ def test_api_resumable_upload(agency_a, stores, api) -> None:
     assert temp_files(tmp_dir) == []
     other = token_client(agency_a[Role.UNIT_HEAD])
     assert other.get(f"{api}/uploads/{sid}").status_code == 404
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Issue 11 point 5 (ADR 0037): a chunk is hashed while it is written (not read again to name its part), and the
+# finish checks each part's hash in a second thread. Resuming and refusing bad bytes must not change.
+# ---------------------------------------------------------------------------------------------------------------
+
+
+class _DroppedConnection:
+    """A request body that delivers `first` bytes and then breaks, as a client whose connection drops."""
+
+    def __init__(self, data: bytes, first: int) -> None:
+        self.data, self.first, self.at = data, first, 0
+
+    def read(self, size: int = -1, /) -> bytes:
+        if self.at >= self.first:
+            raise OSError("connection reset by peer")
+        piece = self.data[self.at : min(self.at + size, self.first)]
+        self.at += len(piece)
+        return piece
+
+
+def test_an_interrupted_chunk_keeps_exactly_what_arrived_and_the_upload_resumes(agency_a, stores) -> None:
+    blob_dir, tmp_dir = stores
+    content = MP4 + os.urandom(200_000)
+    user = agency_a[Role.OFFICER]
+    client = logged_in(user)
+    created = _create_session(client, content, sha256=hashlib.sha256(content).hexdigest())
+    session = UploadSession.objects.get(public_id=created["id"])
+    arrived = uploads.RAW_CHUNK // 2 + 12_345  # not on a read boundary
+    with pytest.raises(OSError):
+        uploads.upload_session_append(actor=user, session=session, offset=0, body=_DroppedConnection(content, arrived),
+                                      length=len(content))
+    assert UploadSession.objects.get(pk=session.pk).received == arrived
+    backend = default_store().backend
+    (part,) = backend.parts(uploads.upload_key(session))
+    # The part is named by the hash of the bytes written, which are exactly the bytes that arrived.
+    assert (part.start, part.end, part.sha256) == (0, arrived, hashlib.sha256(content[:arrived]).hexdigest())
+    f = backend.part_open(uploads.upload_key(session), part)
+    try:
+        assert f.read() == content[:arrived]
+    finally:
+        f.close()
+    assert client.get(created["chunk_url"]).json()["offset"] == arrived
+    assert _put(client, created["chunk_url"], content[arrived:], arrived).json()["offset"] == len(content)
+    finished = client.post(created["finish_url"])
+    assert finished.status_code == 201, finished.content
+    assert blob_files(blob_dir)[0].read_bytes() == content and temp_files(tmp_dir) == []
+
+
+def test_a_part_changed_after_it_was_acknowledged_is_refused_at_finish(agency_a, stores) -> None:
+    _blob, tmp_dir = stores
+    content = MP4 + os.urandom(200_000)
+    user = agency_a[Role.OFFICER]
+    client = logged_in(user)
+    created = _create_session(client, content)
+    half = len(content) // 2
+    assert _put(client, created["chunk_url"], content[:half], 0).status_code == 200
+    assert _put(client, created["chunk_url"], content[half:], half).status_code == 200
+    session = UploadSession.objects.get(public_id=created["id"])
+    backend = default_store().backend
+    second = backend.parts(uploads.upload_key(session))[1]
+    path = backend._upload_dir(uploads.upload_key(session)) / second.name  # type: ignore[attr-defined]
+    damaged = bytearray(path.read_bytes())
+    damaged[len(damaged) - 10] ^= 0xFF  # one flipped byte near the end of the last part, same length
+    path.chmod(0o600)
+    path.write_bytes(bytes(damaged))
+    refused = client.post(created["finish_url"])
+    assert refused.status_code == 409 and refused.json()["code"] == "closed", refused.content
+    assert not Evidence.objects.exists() and temp_files(tmp_dir) == []
+    assert UploadSession.objects.get(pk=session.pk).state == UploadState.EXPIRED
+
+
+def test_a_wrong_chunk_is_refused_by_the_declared_hash(agency_a, stores) -> None:
+    _blob, tmp_dir = stores
+    content = MP4 + os.urandom(50_000)
+    client = logged_in(agency_a[Role.OFFICER])
+    created = _create_session(client, content, sha256=hashlib.sha256(content).hexdigest())
+    assert _put(client, created["chunk_url"], content[:30_000], 0).status_code == 200
+    wrong = content[30_000:-1] + bytes([content[-1] ^ 1])  # the second chunk with its last byte changed
+    assert _put(client, created["chunk_url"], wrong, 30_000).status_code == 200
+    mismatch = client.post(created["finish_url"])
+    assert mismatch.status_code == 422 and mismatch.json()["code"] == "hash_mismatch"
+    assert not Evidence.objects.exists() and temp_files(tmp_dir) == []
