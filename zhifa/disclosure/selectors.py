@@ -22,7 +22,7 @@ from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery, Val
 from django.db.models.fields.json import KT
 from django.http import Http404
 
-from zhifa.disclosure.models import EntryKind, PublicEntry
+from zhifa.disclosure.models import EntryKind, PortalGeneration, PublicEntry
 from zhifa.disclosure.search import search_entry_ids
 from zhifa.registry.flowchart import flowchart_svg
 
@@ -53,6 +53,13 @@ def _public() -> QuerySet[PublicEntry]:
         .filter(Exists(agency_snapshot))
         .annotate(agency_key=F("agency__public_id"), agency_name=Subquery(agency_snapshot.values("title")[:1]))
     )
+
+
+def portal_generation() -> str:
+    """The generation of the published snapshots (ADR 0036): one primary-key lookup of a one-row table, whatever
+    the number of entries. It changes in the same transaction as any publication or withdrawal."""
+    row = PortalGeneration.objects.filter(pk=1).values_list("counter", "token").first()
+    return f"{row[0]}-{row[1].hex}" if row else "none"
 
 
 # ---------------------------------------------------------------------------------------------------------------

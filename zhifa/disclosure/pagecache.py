@@ -1,0 +1,81 @@
+"""The portal's page cache (issue 11 point 4, ADR 0036): rendered public pages kept per process, keyed by the
+generation of the published snapshots, which every request reads from the database (one primary-key lookup).
+
+A publication or withdrawal changes the generation in its own transaction, so from the moment it commits no server
+or process uses a page rendered before it: a withdrawn entry is never served from the cache. Each process keeps its
+own pages (Django's local-memory cache, `CACHES["portal"]`, bounded by ZHIFA_PORTAL_CACHE_ENTRIES); two app servers
+share nothing but the database's generation row. Only anonymous GETs are cached (no session or messages cookie:
+those pages could carry a flash message), only 200 responses, and only the body: the security headers are added
+afresh by the middleware and `portal_page` on every response.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import caches
+from django.http import HttpRequest, HttpResponse
+from django.utils import translation
+
+from zhifa.disclosure import selectors
+
+CACHE_ALIAS = "portal"
+MESSAGES_COOKIE = "messages"  # django.contrib.messages' CookieStorage
+
+_lock = threading.Lock()
+_seen_generation = ""
+
+
+def page_key(request: HttpRequest, view_name: str, generation: str) -> str:
+    """A key for this view, path, query string (order of parameters ignored), language and generation."""
+    query = sorted((k, v) for k, values in request.GET.lists() for v in values)
+    raw = repr((view_name, request.path, query, translation.get_language(), generation))
+    return "page:" + hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _cacheable(request: HttpRequest) -> bool:
+    return (
+        request.method == "GET"
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        and MESSAGES_COOKIE not in request.COOKIES
+    )
+
+
+def _forget_older(generation: str) -> None:
+    """On the first request that sees a new generation, drop this process's pages of older ones (memory)."""
+    global _seen_generation
+    if generation == _seen_generation:
+        return
+    with _lock:
+        if generation != _seen_generation:
+            caches[CACHE_ALIAS].clear()
+            _seen_generation = generation
+
+
+def cached_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Serve an anonymous GET of a portal page from the cache of the current generation, or render and keep it."""
+    view_name = f"{view.__module__}.{view.__qualname__}"
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not _cacheable(request):
+            return view(request, *args, **kwargs)
+        generation = selectors.portal_generation()
+        _forget_older(generation)
+        cache = caches[CACHE_ALIAS]
+        key = page_key(request, view_name, generation)
+        hit = cache.get(key)
+        if hit is not None:
+            content, content_type = hit
+            return HttpResponse(content, content_type=content_type)
+        response = view(request, *args, **kwargs)
+        if response.status_code == 200 and not response.streaming and not response.cookies:
+            cache.set(key, (response.content, response["Content-Type"]))
+        return response
+
+    return wrapper
