@@ -19,8 +19,8 @@ what it costs per request is the same for every URL, so it weighs most on the ba
 a faster client would lower /healthz's p95 more than a page's). `ab` is not used because it is not installed here
 and it speaks HTTP/1.0 keep-alive only.
 
-Run: .venv/bin/python bench/http.py [--db sqlite|postgres] [--servers 1] [--clients 10,50] [--requests 400]
-     [--runs 3] [--port 8631] [--threads 8]
+Run: .venv/bin/python bench/http.py [--db sqlite|postgres] [--servers 1] [--clients 10,50] [--requests 300]
+     [--runs 3] [--port 8631] [--threads 8] [--only home,search] [--env ZHIFA_PORTAL_CACHE_ENTRIES=0]
      --db postgres needs DATABASE_URL=postgres://user@host:port/db (the benchmark's own database is created beside it).
 """
 
@@ -77,6 +77,7 @@ def memory_kb(pid: int) -> dict[str, int]:
 class Setup:
     data_dir: Path
     database_url: str | None = None
+    extra_env: dict[str, str] = field(default_factory=dict)  # --env KEY=VALUE for the servers
     admin_url: str | None = None  # PostgreSQL: where the benchmark database was created from
     db_name: str | None = None
 
@@ -86,6 +87,7 @@ class Setup:
                    PYTHONPATH=str(ROOT))
         if self.database_url:
             env["DATABASE_URL"] = self.database_url
+        env.update(self.extra_env)
         return env
 
 
@@ -248,18 +250,21 @@ def main() -> None:
     ap.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     ap.add_argument("--servers", type=int, default=1)
     ap.add_argument("--clients", default="10,50", help="client counts, comma-separated")
-    ap.add_argument("--requests", type=int, default=400, help="requests per URL, client count and round")
+    ap.add_argument("--requests", type=int, default=300, help="requests per URL, client count and round")
     ap.add_argument("--runs", type=int, default=3, help="rounds; every URL is measured in each")
     ap.add_argument("--port", type=int, default=8631, help="first server port (the next ones follow)")
     ap.add_argument("--threads", type=int, default=None, help="waitress threads per server (default ZHIFA_THREADS)")
     ap.add_argument("--query", default="行政处罚", help="search words for the search page and the API")
     ap.add_argument("--only", default="", help="comma-separated URL names to measure (besides healthz)")
     ap.add_argument("--data", default="", help="data folder (default: a new temporary one)")
+    ap.add_argument("--env", action="append", default=[], metavar="KEY=VALUE",
+                    help="a setting for the servers, e.g. ZHIFA_PORTAL_CACHE_ENTRIES=0 (the portal cache off)")
     args = ap.parse_args()
     clients = [int(c) for c in args.clients.split(",")]
 
     setup = Setup(Path(args.data or tempfile.mkdtemp(prefix="zhifa-http-bench-")))
     setup.data_dir.mkdir(parents=True, exist_ok=True)
+    setup.extra_env = dict(item.split("=", 1) for item in args.env)
     if args.db == "postgres":
         url = os.environ.get("DATABASE_URL", "")
         if not url.startswith("postgres"):
@@ -271,7 +276,7 @@ def main() -> None:
         zhifa(setup, "migrate", "--verbosity", "0")
         zhifa(setup, "demo")
         zhifa(setup, "demo_cases")
-        print(f"data: {setup.data_dir} ({args.db}), demo county loaded in {time.perf_counter() - t0:.0f} s")
+        print(f"data: {setup.data_dir} ({args.db}), demo county loaded in {time.perf_counter() - t0:.0f} s", flush=True)
         ports = [args.port + i for i in range(args.servers)]
         procs = [start_server(setup, port, args.threads) for port in ports]
         urls = discover(ports[0], args.query)
@@ -286,7 +291,8 @@ def main() -> None:
                         raise SystemExit(f"{path} answered {status} on port {port}")
         for proc in procs:  # peak RSS from here on, not start-up's
             Path(f"/proc/{proc.pid}/clear_refs").write_text("5")
-        print(f"servers: {len(ports)} on ports {ports}, threads per server: {args.threads or 'ZHIFA_THREADS'}; "
+        print(f"servers: {len(ports)} on ports {ports}, threads per server: {args.threads or 'ZHIFA_THREADS'}, "
+              f"settings {setup.extra_env or 'default'}; "
               f"load average before: {loadavg()}")
         print(f"{args.requests} requests per URL, client count and round; {args.runs} rounds\n")
 
@@ -311,10 +317,8 @@ def main() -> None:
         for (name, c), rows in sorted(table.items(), key=lambda kv: (kv[0][1], list(urls).index(kv[0][0]))):
             rps = sorted(r.rps for r, _ in rows)
             ratios = sorted(x for _, x in rows)
-            mid = rows[len(rows) // 2][0] if len(rows) % 2 else rows[0][0]
             lat = sorted((pct(r.latencies, .5), pct(r.latencies, .95), pct(r.latencies, .99)) for r, _ in rows)
             p50, p95, p99 = (sorted(v[i] for v in lat)[len(lat) // 2] for i in range(3))
-            del mid
             print(f"{name:<14} {c:>3} {rps[len(rps) // 2]:8.1f} [{rps[0]:5.0f}–{rps[-1]:5.0f}]"
                   f" {p50 * 1e3:8.1f} {p95 * 1e3:8.1f} {p99 * 1e3:8.1f}"
                   f" {ratios[len(ratios) // 2]:8.1f} [{ratios[0]:.1f}–{ratios[-1]:.1f}]")
