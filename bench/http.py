@@ -8,10 +8,11 @@ What it does, every time from scratch:
 3. the URLs found by following the home page's links (an agency page, its power list, an entry, a search);
 4. for each client count of --clients and each URL: --requests requests spread over that many client threads, each
    with keep-alive connections, requests dealt round-robin over the servers; /healthz (a view without database
-   work, zhifa.common.views) is the baseline measured in the same round. --runs rounds, each URL in every round.
+   work, zhifa.common.views) is the baseline, measured right before each URL (the load of a shared machine drifts
+   within a round). --runs rounds, each URL in every round.
 
 Reported per URL and client count: req/s, p50/p95/p99 (ms), p95 as a multiple of /healthz's p95 in the same round
-(issue 11 point 4: ≤ 5×), errors; RSS of each server process (VmRSS and its peak, VmHWM, from /proc) and the load
+(issue 11 point 4: ≤ 5×) measured just before it, errors; the healthz row sums up all its blocks; RSS of each server process (VmRSS and its peak, VmHWM, from /proc) and the load
 average before and after.
 
 The load generator is Python threads in this process: on a 2-core machine it competes with the server for CPU, and
@@ -299,17 +300,19 @@ def main() -> None:
         table: dict[tuple[str, int], list[tuple[Result, float]]] = {}
         for run in range(1, args.runs + 1):
             for c in clients:
-                base: Result | None = None
                 for name, path in urls.items():
-                    r = load(ports, path, clients=c, requests=args.requests)
                     if name == "healthz":
-                        base = r
-                    assert base is not None
+                        continue
+                    # The baseline right before each URL: the machine's load drifts within a round.
+                    base = load(ports, BASELINE, clients=c, requests=args.requests)
+                    table.setdefault(("healthz", c), []).append((base, 1.0))
+                    r = load(ports, path, clients=c, requests=args.requests)
                     ratio = pct(r.latencies, 0.95) / pct(base.latencies, 0.95)
                     table.setdefault((name, c), []).append((r, ratio))
                     print(f"run {run} c={c:<3} {name:<14} {r.rps:8.1f} req/s  p50 {pct(r.latencies, .5) * 1e3:7.1f}"
                           f"  p95 {pct(r.latencies, .95) * 1e3:7.1f}  p99 {pct(r.latencies, .99) * 1e3:7.1f} ms"
-                          f"  p95 {ratio:5.1f}× healthz  errors {r.errors}", flush=True)
+                          f"  p95 {ratio:5.1f}× healthz ({pct(base.latencies, .95) * 1e3:.1f} ms,"
+                          f" {base.rps:.0f} req/s)  errors {r.errors + base.errors}", flush=True)
             print(f"load average: {loadavg()}")
 
         print(f"\nsummary over {args.runs} rounds (median [min–max]); db {args.db}, servers {len(ports)}")
