@@ -57,8 +57,7 @@ def _forget_older(generation: str) -> None:
             _seen_generation = generation
 
 
-def cached_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Serve an anonymous GET of a portal page from the cache of the current generation, or render and keep it."""
+def _cached(view: Callable[..., HttpResponse], timeout: float | None) -> Callable[..., HttpResponse]:
     view_name = f"{view.__module__}.{view.__qualname__}"
 
     @wraps(view)
@@ -75,7 +74,25 @@ def cached_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
             return HttpResponse(content, content_type=content_type)
         response = view(request, *args, **kwargs)
         if response.status_code == 200 and not response.streaming and not response.cookies:
-            cache.set(key, (response.content, response["Content-Type"]))
+            cache.set(key, (response.content, response["Content-Type"]), timeout=timeout)
         return response
 
     return wrapper
+
+
+def cached_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Serve an anonymous GET of a portal page from the cache of the current generation, or render and keep it."""
+    return _cached(view, None)
+
+
+def cached_page_for(seconds: float) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """`cached_page`, but a page is also rendered again after `seconds`: for the search page, whose hits come from
+    the search index. The index may be rebuilt by a background task a little after a publication has moved the
+    generation (ADR 0028); kept only per generation, a page rendered in between would hide the new entry until
+    the next publication. A withdrawn entry needs no timeout: its withdrawal moves the generation, and the search
+    selectors keep only current snapshots whatever the index returns."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        return _cached(view, seconds)
+
+    return decorator

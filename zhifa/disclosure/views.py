@@ -26,12 +26,14 @@ from django.utils.translation import gettext_lazy as _
 from zhifa.common.http import portal_page, svg_response
 from zhifa.disclosure import selectors
 from zhifa.disclosure.models import EntryKind, PublicEntry
-from zhifa.disclosure.pagecache import cached_page
+from zhifa.disclosure.pagecache import cached_page, cached_page_for
 from zhifa.disclosure.search import tokenize
 
 SEARCH_PAGE_SIZE = 20
 SECTION_PAGE_SIZE = 50
 MAX_QUERY_LENGTH = 100
+# A search page is rendered again after this many seconds even without a publication (the index may lag it).
+SEARCH_CACHE_SECONDS = 5
 
 
 # Example keywords offered when a search is empty or finds nothing.
@@ -170,7 +172,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @portal_page
-@cached_page
+@cached_page_for(SEARCH_CACHE_SECONDS)
 def search(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:MAX_QUERY_LENGTH]
     kind = request.GET.get("kind", "")

@@ -5,16 +5,19 @@ nothing personal or unpublished is (REG-15, architecture rule 8)."""
 
 from __future__ import annotations
 
+import time
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from django.core.cache import caches
+from django.core.cache.backends import locmem
 from django.db import connection, transaction
 from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from zhifa.disclosure import selectors
+from zhifa.disclosure import selectors, views
 from zhifa.disclosure.models import PublicEntry
 from zhifa.disclosure.pagecache import CACHE_ALIAS, page_key
 from zhifa.disclosure.services import portal_generation_bump
@@ -221,3 +224,17 @@ def test_not_found_and_redirect_answers_are_not_kept(client: Client) -> None:
     assert client.get(reverse("portal:entry", args=[agency_entry.public_id])).status_code == 302
     assert client.get(section_url(org, "no-such-tab")).status_code == 404
     assert cached_pages() == 0
+
+
+@pytest.mark.django_db
+def test_search_page_is_rendered_again_within_seconds_though_the_generation_stays(client: Client, monkeypatch) -> None:
+    """The search index may be rebuilt by a task shortly after a publication moved the generation: a search page is
+    kept at most SEARCH_CACHE_SECONDS, so a publication shows in search within seconds (issue 11 point 1)."""
+    org = make_org("锦江区水务局", 1)
+    published_power_item(org)
+    assert search_titles(client, q="河道") == [WATER_ITEM]
+    monkeypatch.setattr(views.selectors, "entry_search", lambda **kw: selectors.RankedEntries([]))  # the index moved
+    assert search_titles(client, q="河道") == [WATER_ITEM]  # still the kept page
+    later = time.time() + views.SEARCH_CACHE_SECONDS + 1
+    monkeypatch.setattr(locmem, "time", SimpleNamespace(time=lambda: later))
+    assert search_titles(client, q="河道") == []
