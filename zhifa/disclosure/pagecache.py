@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -57,8 +58,26 @@ def _forget_older(generation: str) -> None:
             _seen_generation = generation
 
 
-def _cached(view: Callable[..., HttpResponse], timeout: float | None) -> Callable[..., HttpResponse]:
+_refreshing: set[str] = set()  # keys of pages past their time that one thread of this process is rendering again
+
+
+def _claim_refresh(key: str) -> bool:
+    with _lock:
+        if key in _refreshing:
+            return False
+        _refreshing.add(key)
+        return True
+
+
+def _cached(view: Callable[..., HttpResponse], seconds: float | None) -> Callable[..., HttpResponse]:
     view_name = f"{view.__module__}.{view.__qualname__}"
+
+    def render(request: HttpRequest, key: str, args: Any, kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        if response.status_code == 200 and not response.streaming and not response.cookies:
+            fresh_until = None if seconds is None else time.monotonic() + seconds
+            caches[CACHE_ALIAS].set(key, (response.content, response["Content-Type"], fresh_until), timeout=None)
+        return response
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -66,16 +85,20 @@ def _cached(view: Callable[..., HttpResponse], timeout: float | None) -> Callabl
             return view(request, *args, **kwargs)
         generation = selectors.portal_generation()
         _forget_older(generation)
-        cache = caches[CACHE_ALIAS]
         key = page_key(request, view_name, generation)
-        hit = cache.get(key)
-        if hit is not None:
-            content, content_type = hit
-            return HttpResponse(content, content_type=content_type)
-        response = view(request, *args, **kwargs)
-        if response.status_code == 200 and not response.streaming and not response.cookies:
-            cache.set(key, (response.content, response["Content-Type"]), timeout=timeout)
-        return response
+        hit = caches[CACHE_ALIAS].get(key)
+        if hit is None:
+            return render(request, key, args, kwargs)
+        content, content_type, fresh_until = hit
+        # Past its time (search pages only), one thread renders the page again while the others keep serving the
+        # kept copy of the same generation: no stampede of renders when it expires under load.
+        if fresh_until is not None and time.monotonic() >= fresh_until and _claim_refresh(key):
+            try:
+                return render(request, key, args, kwargs)
+            finally:
+                with _lock:
+                    _refreshing.discard(key)
+        return HttpResponse(content, content_type=content_type)
 
     return wrapper
 
@@ -86,7 +109,8 @@ def cached_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
 
 
 def cached_page_for(seconds: float) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
-    """`cached_page`, but a page is also rendered again after `seconds`: for the search page, whose hits come from
+    """`cached_page`, but a page is also rendered again after `seconds` (by one request; the others meanwhile get
+    the kept copy of the same generation): for the search page, whose hits come from
     the search index. The index may be rebuilt by a background task a little after a publication has moved the
     generation (ADR 0028); kept only per generation, a page rendered in between would hide the new entry until
     the next publication. A withdrawn entry needs no timeout: its withdrawal moves the generation, and the search
