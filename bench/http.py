@@ -9,7 +9,8 @@ What it does, every time from scratch:
 4. for each client count of --clients and each URL: --requests requests spread over that many client threads, each
    with keep-alive connections, requests dealt round-robin over the servers; /healthz (a view without database
    work, zhifa.common.views) is the baseline, measured right before each URL (the load of a shared machine drifts
-   within a round). --runs rounds, each URL in every round.
+   within a round; with --mix each client alternates the page and /healthz in one block, so both see the same
+   load, and req/s is each one's share of the mixed traffic). --runs rounds, each URL in every round.
 
 Reported per URL and client count: req/s, p50/p95/p99 (ms), p95 as a multiple of /healthz's p95 in the same round
 (issue 11 point 4: ≤ 5×) measured just before it, errors; the healthz row sums up all its blocks; RSS of each server process (VmRSS and its peak, VmHWM, from /proc) and the load
@@ -21,7 +22,8 @@ a faster client would lower /healthz's p95 more than a page's). `ab` is not used
 and it speaks HTTP/1.0 keep-alive only.
 
 Run: .venv/bin/python bench/http.py [--db sqlite|postgres] [--servers 1] [--clients 10,50] [--requests 300]
-     [--runs 3] [--port 8631] [--threads 8] [--only home,search] [--env ZHIFA_PORTAL_CACHE_ENTRIES=0]
+     [--runs 3] [--port 8631] [--threads 8] [--only home,search] [--mix]
+     [--env ZHIFA_PORTAL_CACHE_ENTRIES=0]
      --db postgres needs DATABASE_URL=postgres://user@host:port/db (the benchmark's own database is created beside it).
 """
 
@@ -196,9 +198,10 @@ class Result:
         return len(self.latencies) / self.seconds if self.seconds else 0.0
 
 
-def load(ports: list[int], path: str, *, clients: int, requests: int) -> Result:
-    """`requests` GETs of `path` by `clients` threads, each keeping one connection per server open."""
-    result = Result()
+def load(ports: list[int], paths: list[str], *, clients: int, requests: int) -> list[Result]:
+    """`requests` GETs by `clients` threads, each keeping one connection per server open; with several `paths`
+    (--mix), the requests take them in turn (each client alternates) and each path gets its own Result."""
+    results = [Result() for _ in paths]
     lock = threading.Lock()
     issued = 0
     start_gate = threading.Barrier(clients + 1)
@@ -206,8 +209,8 @@ def load(ports: list[int], path: str, *, clients: int, requests: int) -> Result:
     def client() -> None:
         nonlocal issued
         conns = {p: http.client.HTTPConnection("127.0.0.1", p, timeout=120) for p in ports}
-        mine: list[float] = []
-        errors = 0
+        mine: list[list[float]] = [[] for _ in paths]
+        errors = [0 for _ in paths]
         start_gate.wait()
         while True:
             with lock:
@@ -215,25 +218,27 @@ def load(ports: list[int], path: str, *, clients: int, requests: int) -> Result:
                     break
                 ticket = issued
                 issued += 1
-            port = ports[ticket % len(ports)]
+            which = ticket % len(paths)
+            port = ports[(ticket // len(paths)) % len(ports)]
             t0 = time.perf_counter()
             try:
-                conns[port].request("GET", path)
+                conns[port].request("GET", paths[which])
                 response = conns[port].getresponse()
                 response.read()
                 if response.status != 200:
-                    errors += 1
+                    errors[which] += 1
             except (OSError, http.client.HTTPException):
-                errors += 1
+                errors[which] += 1
                 conns[port].close()
                 conns[port] = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
                 continue
-            mine.append(time.perf_counter() - t0)
+            mine[which].append(time.perf_counter() - t0)
         for conn in conns.values():
             conn.close()
         with lock:
-            result.latencies.extend(mine)
-            result.errors += errors
+            for result, lat, err in zip(results, mine, errors, strict=True):
+                result.latencies.extend(lat)
+                result.errors += err
 
     threads = [threading.Thread(target=client, daemon=True) for _ in range(clients)]
     for t in threads:
@@ -242,8 +247,9 @@ def load(ports: list[int], path: str, *, clients: int, requests: int) -> Result:
     t0 = time.perf_counter()
     for t in threads:
         t.join()
-    result.seconds = time.perf_counter() - t0
-    return result
+    for result in results:
+        result.seconds = time.perf_counter() - t0
+    return results
 
 
 def main() -> None:
@@ -258,6 +264,8 @@ def main() -> None:
     ap.add_argument("--query", default="行政处罚", help="search words for the search page and the API")
     ap.add_argument("--only", default="", help="comma-separated URL names to measure (besides healthz)")
     ap.add_argument("--data", default="", help="data folder (default: a new temporary one)")
+    ap.add_argument("--mix", action="store_true",
+                    help="each client alternates the page and /healthz in one block (req/s then count both)")
     ap.add_argument("--env", action="append", default=[], metavar="KEY=VALUE",
                     help="a setting for the servers, e.g. ZHIFA_PORTAL_CACHE_ENTRIES=0 (the portal cache off)")
     args = ap.parse_args()
@@ -295,7 +303,7 @@ def main() -> None:
         print(f"servers: {len(ports)} on ports {ports}, threads per server: {args.threads or 'ZHIFA_THREADS'}, "
               f"settings {setup.extra_env or 'default'}; "
               f"load average before: {loadavg()}")
-        print(f"{args.requests} requests per URL, client count and round; {args.runs} rounds\n")
+        print(f"{args.requests} requests per URL, client count and round{', each mixed with as many of /healthz' if args.mix else ''}; {args.runs} rounds\n")
 
         table: dict[tuple[str, int], list[tuple[Result, float]]] = {}
         for run in range(1, args.runs + 1):
@@ -303,10 +311,12 @@ def main() -> None:
                 for name, path in urls.items():
                     if name == "healthz":
                         continue
-                    # The baseline right before each URL: the machine's load drifts within a round.
-                    base = load(ports, BASELINE, clients=c, requests=args.requests)
+                    if args.mix:  # the page and /healthz in turn in one block: the same load for both
+                        r, base = load(ports, [path, BASELINE], clients=c, requests=2 * args.requests)
+                    else:  # the baseline right before each URL: the machine's load drifts within a round
+                        [base] = load(ports, [BASELINE], clients=c, requests=args.requests)
+                        [r] = load(ports, [path], clients=c, requests=args.requests)
                     table.setdefault(("healthz", c), []).append((base, 1.0))
-                    r = load(ports, path, clients=c, requests=args.requests)
                     ratio = pct(r.latencies, 0.95) / pct(base.latencies, 0.95)
                     table.setdefault((name, c), []).append((r, ratio))
                     print(f"run {run} c={c:<3} {name:<14} {r.rps:8.1f} req/s  p50 {pct(r.latencies, .5) * 1e3:7.1f}"
