@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from django.core.cache import caches
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 
@@ -10,6 +11,13 @@ from zhifa.accounts.models import User
 from zhifa.records.testing import ledger_db, restore_ledger_triggers  # noqa: F401  (fixtures)
 from zhifa.registry.models import Agency
 from zhifa.registry.testing import AgencyPersonas, make_agency, make_personas, make_user
+
+
+@pytest.fixture(autouse=True)
+def _empty_portal_page_cache() -> None:
+    """Each test starts with no cached portal page (ADR 0036): tests that write snapshots without the services, or
+    a rolled-back test database, must not meet a page another test left under the same generation."""
+    caches["portal"].clear()
 
 
 @pytest.fixture

@@ -1,8 +1,10 @@
 from django.urls import include, path
 
 from zhifa.api import api
+from zhifa.common.views import healthz
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),  # the minimal view (bench/http.py); no database work
     path("accounts/", include("zhifa.accounts.urls")),
     path("staff/records/", include("zhifa.records.urls")),
     path("staff/cases/", include("zhifa.cases.urls")),

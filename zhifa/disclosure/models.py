@@ -72,3 +72,24 @@ class SearchIndex(models.Model):
 
     def __str__(self) -> str:
         return self.generation
+
+
+class PortalGeneration(models.Model):
+    """One row: the generation of the published snapshots, for the portal's page cache (ADR 0036).
+
+    The publish and withdraw services change it in the same transaction as the snapshots, so a reader that sees the
+    new generation sees the new snapshots too. `token` is new at every change: a database restored to an older
+    state (or a rolled-back test) comes back with that state's own token, never with one cached for other content.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    counter = models.BigIntegerField(default=0)
+    token = models.UUIDField(default=uuid.uuid4)
+
+    class Meta:
+        verbose_name = _("公开信息版本")
+        verbose_name_plural = _("公开信息版本")
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="disclosure_portal_generation_one_row")]
+
+    def __str__(self) -> str:
+        return f"{self.counter}:{self.token}"

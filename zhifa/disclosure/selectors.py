@@ -17,12 +17,13 @@ from dataclasses import dataclass
 from typing import Any, overload
 from uuid import UUID
 
+from django.db import connection
 from django.db.models import Case as SqlCase
 from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery, Value, When
 from django.db.models.fields.json import KT
 from django.http import Http404
 
-from zhifa.disclosure.models import EntryKind, PublicEntry
+from zhifa.disclosure.models import EntryKind, PortalGeneration, PublicEntry
 from zhifa.disclosure.search import search_entry_ids
 from zhifa.registry.flowchart import flowchart_svg
 
@@ -53,6 +54,20 @@ def _public() -> QuerySet[PublicEntry]:
         .filter(Exists(agency_snapshot))
         .annotate(agency_key=F("agency__public_id"), agency_name=Subquery(agency_snapshot.values("title")[:1]))
     )
+
+
+def portal_generation() -> str:
+    """The generation of the published snapshots (ADR 0036): one primary-key lookup of a one-row table, whatever
+    the number of entries. It changes in the same transaction as any publication or withdrawal.
+
+    Read on every portal request, so it is one fixed statement rather than an ORM query: building the queryset
+    took 0.4 ms, twenty times the lookup itself (18 µs on SQLite), and most of a cached page's cost."""
+    table = connection.ops.quote_name(PortalGeneration._meta.db_table)
+    sql = f"SELECT counter, token FROM {table} WHERE id = 1"  # noqa: S608 - the model's table name, no input
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        row = cursor.fetchone()
+    return f"{row[0]}-{row[1]}" if row else "none"
 
 
 # ---------------------------------------------------------------------------------------------------------------

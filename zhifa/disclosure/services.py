@@ -4,16 +4,26 @@ ADR 0023)."""
 
 from __future__ import annotations
 
+import uuid
+
 from django.db import transaction
-from django.db.models import Model
+from django.db.models import F, Model
 from django.utils import timezone
 
 from zhifa.accounts.models import User
 from zhifa.common.tasks import enqueue_once_after_commit
-from zhifa.disclosure.models import PublicEntry
+from zhifa.disclosure.models import PortalGeneration, PublicEntry
 from zhifa.disclosure.search import invalidate_search_index
 from zhifa.disclosure.snapshots import KIND_BY_MODEL, build_snapshot
 from zhifa.disclosure.tasks import search_index_rebuild
+
+
+def portal_generation_bump() -> None:
+    """Move the portal's page-cache generation (ADR 0036). Call it inside the transaction that changes the current
+    snapshots: the change and the new generation then become visible together, to every process and server."""
+    changed = PortalGeneration.objects.filter(pk=1).update(counter=F("counter") + 1, token=uuid.uuid4())
+    if not changed:  # the row is made by the migration; only a hand-cleared table lacks it
+        PortalGeneration.objects.create(pk=1, counter=1)
 
 
 def public_entry_publish(*, obj: Model, agency_id: int, version: int, actor: User) -> PublicEntry:
@@ -34,6 +44,7 @@ def public_entry_publish(*, obj: Model, agency_id: int, version: int, actor: Use
             published_at=now,
             published_by=actor,
         )
+        portal_generation_bump()
     transaction.on_commit(invalidate_search_index)
     enqueue_once_after_commit(search_index_rebuild)  # the shared index (ADR 0028)
     return entry
@@ -42,9 +53,11 @@ def public_entry_publish(*, obj: Model, agency_id: int, version: int, actor: Use
 def public_entry_withdraw(*, obj: Model) -> int:
     """Take the current snapshot of `obj` off the portal at once (it stays stored, marked withdrawn)."""
     kind = KIND_BY_MODEL[type(obj)]
-    count = PublicEntry.objects.filter(kind=kind, source_id=obj.pk, is_current=True).update(
-        is_current=False, withdrawn_at=timezone.now()
-    )
+    with transaction.atomic():
+        count = PublicEntry.objects.filter(kind=kind, source_id=obj.pk, is_current=True).update(
+            is_current=False, withdrawn_at=timezone.now()
+        )
+        portal_generation_bump()
     transaction.on_commit(invalidate_search_index)
     enqueue_once_after_commit(search_index_rebuild)  # the shared index (ADR 0028)
     return count

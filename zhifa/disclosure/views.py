@@ -1,6 +1,7 @@
 """The public portal (DISC-2…DISC-8, REG-15): no login, server-rendered, fully usable without JavaScript.
 
-Views only parse the request, call a selector in `zhifa.disclosure.selectors` (published snapshots only,
+Pages are kept per generation of the published snapshots (`cached_page`, ADR 0036). Views only parse the request,
+call a selector in `zhifa.disclosure.selectors` (published snapshots only,
 architecture rule 8) and render. Every page carries a strict Content-Security-Policy: the portal runs no inline
 script, and nothing on it needs script at all (links and GET forms only).
 """
@@ -25,11 +26,14 @@ from django.utils.translation import gettext_lazy as _
 from zhifa.common.http import portal_page, svg_response
 from zhifa.disclosure import selectors
 from zhifa.disclosure.models import EntryKind, PublicEntry
+from zhifa.disclosure.pagecache import cached_page, cached_page_for
 from zhifa.disclosure.search import tokenize
 
 SEARCH_PAGE_SIZE = 20
 SECTION_PAGE_SIZE = 50
 MAX_QUERY_LENGTH = 100
+# A search page is rendered again after this many seconds even without a publication (the index may lag it).
+SEARCH_CACHE_SECONDS = 5
 
 
 # Example keywords offered when a search is empty or finds nothing.
@@ -159,6 +163,7 @@ def _agency_context(agency: PublicEntry, active: str) -> dict[str, Any]:
 
 
 @portal_page
+@cached_page
 def home(request: HttpRequest) -> HttpResponse:
     agencies = list(selectors.agency_list().defer("search_text"))
     kinds = [{"kind": s.kind, "label": s.label} for s in SECTIONS if s.kind]
@@ -167,6 +172,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @portal_page
+@cached_page_for(SEARCH_CACHE_SECONDS)
 def search(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:MAX_QUERY_LENGTH]
     kind = request.GET.get("kind", "")
@@ -197,18 +203,21 @@ def search(request: HttpRequest) -> HttpResponse:
 
 
 @portal_page
+@cached_page
 def agency_detail(request: HttpRequest, agency_id: UUID) -> HttpResponse:
     agency = selectors.agency_get(agency_key=agency_id)
     return render(request, "portal/agency_info.html", _agency_context(agency, "info"))
 
 
 @portal_page
+@cached_page
 def agency_remedies(request: HttpRequest, agency_id: UUID) -> HttpResponse:
     agency = selectors.agency_get(agency_key=agency_id)
     return render(request, "portal/agency_remedies.html", _agency_context(agency, "remedies"))
 
 
 @portal_page
+@cached_page
 def agency_section(request: HttpRequest, agency_id: UUID, section: str) -> HttpResponse:
     current = SECTION_BY_SLUG.get(section)
     if current is None or current.kind is None:
@@ -221,6 +230,7 @@ def agency_section(request: HttpRequest, agency_id: UUID, section: str) -> HttpR
 
 
 @portal_page
+@cached_page
 def entry_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     try:
         entry = selectors.entry_get(public_id=public_id)

@@ -344,6 +344,20 @@ ZHIFA_PII_KEY_REQUIRED = False
 # Seal keys and certificates of the agencies (documents app), one PEM per agency.
 ZHIFA_SEAL_DIR = env_path("ZHIFA_SEAL_DIR", ZHIFA_KEY_DIR / "seals")
 
+# The portal's page cache (issue 11 point 4, ADR 0036): rendered public pages per process, keyed by the generation
+# of the published snapshots that each request reads from the database; at most this many pages per process.
+ZHIFA_PORTAL_CACHE_ENTRIES = env_int("ZHIFA_PORTAL_CACHE_ENTRIES", 2000, minimum=0)
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "portal": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache" if ZHIFA_PORTAL_CACHE_ENTRIES
+        else "django.core.cache.backends.dummy.DummyCache",
+        "LOCATION": "zhifa-portal-pages",
+        "TIMEOUT": None,  # pages of an older generation are never looked up again, and are dropped (pagecache.py)
+        "OPTIONS": {"MAX_ENTRIES": max(ZHIFA_PORTAL_CACHE_ENTRIES, 1), "CULL_FREQUENCY": 4},
+    },
+}
+
 # `zhifa run`'s HTTP server, waitress (ADR 0019): listen address, worker threads, seconds a silent connection may
 # stay, connections at most; ZHIFA_TRUSTED_PROXY names the proxy (nginx) whose X-Forwarded-* headers are believed.
 ZHIFA_BIND = env_str("ZHIFA_BIND", "127.0.0.1:8000")

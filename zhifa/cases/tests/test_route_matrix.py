@@ -98,6 +98,7 @@ STAFF_ROUTES: dict[str, str] = {
     "staff/<slug:slug>/<uuid:public_id>/": "object",
     "staff/<slug:slug>/<uuid:public_id>/edit/": "object",
     "staff/<slug:slug>/<uuid:public_id>/<slug:action>/": "object",
+    "healthz": "skip",  # the public minimal view (bench/http.py, ADR 0036)
     "transparency/": "skip",
     "transparency/checkpoint.txt": "skip",
     "transparency/vkey.txt": "skip",
