@@ -33,6 +33,11 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
+import pytest
+
+# SQLite whatever DATABASE_URL says, and minutes long (the demo county): the SQLite pass only (.ci/run).
+pytestmark = pytest.mark.slow
+
 PROJECT = Path(__file__).resolve().parents[3]
 OFFICER = "linxiang.officer"  # an officer of 临湘市水利局, which has demo cases
 DEMO_PASSWORD = "zhifa-demo-2026"  # the demo county's public password (zhifa.registry.demo)
