@@ -192,15 +192,22 @@ class EntryFilters:
         return qs
 
 
+# The most hits a search shows (the API documents it).
+SEARCH_MAX_HITS = 200
+
+
 def entry_search(*, query: str, filters: EntryFilters | None = None) -> RankedEntries:
-    """Current public entries matching `query` (rjieba + BM25, docs/decisions/0005), best first, filtered."""
+    """Current public entries matching `query` (rjieba + BM25, docs/decisions/0005 and 0034), best first, filtered,
+    at most `SEARCH_MAX_HITS`. The index may still hold a withdrawn or superseded version: the one query here keeps
+    only what `_public()` shows, whatever the index's state. Two queries for any page (this one, then the page's
+    rows), whatever the page number and the number of entries."""
     ids = search_entry_ids(query)
     if not ids:
         return RankedEntries([])
     filters = filters or EntryFilters()
     allowed = set(filters.apply(_public().filter(pk__in=ids)).values_list("pk", flat=True))
     # The body is not needed for a list of hits; the search text is (for the snippet).
-    return RankedEntries([i for i in ids if i in allowed], fields=("body",))
+    return RankedEntries([i for i in ids if i in allowed][:SEARCH_MAX_HITS], fields=("body",))
 
 
 class BrowsedEntries:
