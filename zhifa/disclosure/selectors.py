@@ -170,7 +170,7 @@ class RankedEntries:
     def _fetch(self, ids: list[int]) -> list[PublicEntry]:
         if not ids:
             return []
-        qs = _public().filter(pk__in=ids)
+        qs = _public().filter(pk__in=ids).order_by()  # rank order is restored below
         if self._fields:
             qs = qs.defer(*self._fields)
         by_id = {e.pk: e for e in qs}
@@ -205,7 +205,8 @@ def entry_search(*, query: str, filters: EntryFilters | None = None) -> RankedEn
     if not ids:
         return RankedEntries([])
     filters = filters or EntryFilters()
-    allowed = set(filters.apply(_public().filter(pk__in=ids)).values_list("pk", flat=True))
+    # Unordered: the model's default ordering (a join and a sort over the candidates' rows) took 50 ms here.
+    allowed = set(filters.apply(_public().filter(pk__in=ids)).order_by().values_list("pk", flat=True))
     # The body is not needed for a list of hits; the search text is (for the snippet).
     return RankedEntries([i for i in ids if i in allowed][:SEARCH_MAX_HITS], fields=("body",))
 
