@@ -108,6 +108,7 @@ def main() -> None:  # noqa: C901, PLR0915 - a script, read top to bottom
     from django.test import Client
     from django.utils import timezone
 
+    from zhifa.accounts.models import User
     from zhifa.disclosure import search, selectors
     from zhifa.disclosure.models import EntryKind, PublicEntry, SearchIndex
     from zhifa.disclosure.services import public_entry_publish
@@ -117,7 +118,7 @@ def main() -> None:  # noqa: C901, PLR0915 - a script, read top to bottom
     laws = laws_data()
     articles = [(law["short_name"] or law["name"], a["number"], a["text"]) for law in laws for a in law["articles"]]
     rng = random.Random(11)
-    user = make_user(None, "system_admin", username="bench")
+    user = User.objects.filter(username="bench").first() or make_user(None, "system_admin", username="bench")
 
     # ----------------------------------------------------------------------------------------------- data
     if not PublicEntry.objects.exists():
@@ -209,7 +210,7 @@ def main() -> None:  # noqa: C901, PLR0915 - a script, read top to bottom
 
     # ----------------------------------------------------------------------------------------------- publish
     print("\n== a publication becomes searchable (no task run)")
-    ag = make_agency("第999号临湘市测试取水口管理局")
+    ag = make_agency(f"第{PublicEntry.objects.count()}号临湘市测试取水口管理局")
     s = time.perf_counter()
     entry = public_entry_publish(obj=ag, agency_id=ag.pk, version=1, actor=user)
     published = time.perf_counter() - s

@@ -5,18 +5,21 @@ index holds, a withdrawn or superseded version never appears."""
 
 from __future__ import annotations
 
+import importlib
 import shutil
 from pathlib import Path
 from typing import Any
 
 import bm25s
 import pytest
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from zhifa.common.migration_support import schema_editor_stub
 from zhifa.common.storage import storage_from_settings
 from zhifa.common.tasks import run_pending
 from zhifa.disclosure import search
@@ -183,3 +186,11 @@ def test_empty_and_junk_queries_answer_plainly(published: PublicEntry, client: C
         assert api.json()["items"] == []
     too_long = client.get("/api/v1/public/entries", {"q": "河" * 101})
     assert too_long.status_code == 422  # refused by its documented length, not an error
+
+
+def test_the_migration_fills_the_tokens_of_existing_snapshots(published: PublicEntry) -> None:
+    PublicEntry.objects.filter(pk=published.pk).update(search_tokens="")
+    migration = importlib.import_module("zhifa.disclosure.migrations.0003_search_base_and_delta")
+    migration.backfill_tokens(django_apps, schema_editor_stub())
+    stored = PublicEntry.objects.get(pk=published.pk).search_tokens
+    assert stored == search.entry_tokens(published.title, published.search_text) and "水利局" in stored.split()
