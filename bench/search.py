@@ -113,7 +113,7 @@ def main() -> None:  # noqa: C901, PLR0915 - a script, read top to bottom
     from zhifa.disclosure.models import EntryKind, PublicEntry, SearchIndex
     from zhifa.disclosure.services import public_entry_publish
     from zhifa.registry.demo.laws import laws_data
-    from zhifa.registry.testing import make_agency, make_user
+    from zhifa.registry.testing import make_agency, make_uscc, make_user
 
     laws = laws_data()
     articles = [(law["short_name"] or law["name"], a["number"], a["text"]) for law in laws for a in law["articles"]]
@@ -210,7 +210,8 @@ def main() -> None:  # noqa: C901, PLR0915 - a script, read top to bottom
 
     # ----------------------------------------------------------------------------------------------- publish
     print("\n== a publication becomes searchable (no task run)")
-    ag = make_agency(f"第{PublicEntry.objects.count()}号临湘市测试取水口管理局")
+    serial = PublicEntry.objects.count()
+    ag = make_agency(f"第{serial}号临湘市测试取水口管理局", uscc=make_uscc(f"43{serial % 10000:04d}"))
     s = time.perf_counter()
     entry = public_entry_publish(obj=ag, agency_id=ag.pk, version=1, actor=user)
     published = time.perf_counter() - s

@@ -310,6 +310,8 @@ def search_entry_ids(query: str, *, limit: int = CANDIDATES) -> list[int]:
     if not terms:
         return []
     base, delta = _refresh()
-    hits = base.top(terms, limit) + delta.top(terms, base)
+    with _lock:  # another thread may be adding rows to this delta
+        newer = delta.top(terms, base)
+    hits = base.top(terms, limit) + newer
     hits.sort(key=lambda h: (-h[0], -h[1]))
     return [pk for _score, pk in hits[:limit]]
