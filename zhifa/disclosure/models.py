@@ -36,9 +36,6 @@ class PublicEntry(models.Model):
     title = models.CharField(_("标题"), max_length=200)
     body = models.JSONField(_("公开内容"))
     search_text = models.TextField()
-    # rjieba tokens of the title (twice) and the search text, space-separated, stored at publication: the search
-    # scores snapshots newer than the stored index from these (ADR 0034).
-    search_tokens = models.TextField(blank=True, default="")
     published_at = models.DateTimeField(_("发布时间"))
     published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     is_current = models.BooleanField(default=True)
@@ -57,6 +54,22 @@ class PublicEntry(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class SearchTokens(models.Model):
+    """The rjieba tokens of a snapshot's title (twice) and search text, space-separated, stored at publication: the
+    search scores snapshots newer than the stored index from these (ADR 0034). A table of their own, so that the
+    portal's reads of snapshots do not carry them."""
+
+    entry = models.OneToOneField(PublicEntry, primary_key=True, on_delete=models.CASCADE, related_name="tokens")
+    tokens = models.TextField()
+
+    class Meta:
+        verbose_name = _("检索分词")
+        verbose_name_plural = _("检索分词")
+
+    def __str__(self) -> str:
+        return str(self.entry_id)
 
 
 class SearchIndex(models.Model):

@@ -6,7 +6,7 @@ Two parts, one ranking (ADR 0034):
   loaded by each process from a local cache folder with memory-mapped arrays (the workers of one server share the
   pages);
 - the **delta**: the current snapshots published after the base (`id > covers_through`), scored at query time from
-  the tokens the publish service stored with each snapshot (`PublicEntry.search_tokens`), with the same BM25
+  the tokens the publish service stored with each snapshot (`SearchTokens`), with the same BM25
   formula and the document frequencies of the base plus the delta. Each process keeps the delta it has read and
   reads only newer rows.
 
@@ -61,13 +61,14 @@ def tokenize(text: str) -> list[str]:
 
 
 def entry_tokens(title: str, text: str) -> str:
-    """What `PublicEntry.search_tokens` holds: the tokens of the title (twice: a hit in the name of a matter counts
+    """What `SearchTokens.tokens` holds: the tokens of the title (twice: a hit in the name of a matter counts
     more than one in the article text) and of the search text, space-separated."""
     return " ".join(tokenize(f"{title} {title} {text}"))
 
 
-def _doc_tokens(stored: str, title: str, text: str) -> list[str]:
-    return stored.split() if stored else tokenize(f"{title} {title} {text}")
+def _doc_tokens(stored: str | None, title: str, text: str) -> list[str]:
+    """The stored tokens; a snapshot stored without them (bulk-created) is tokenized here."""
+    return stored.split() if stored is not None else tokenize(f"{title} {title} {text}")
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -94,7 +95,7 @@ def search_index_build() -> SearchIndex:
     with transaction.atomic():  # one snapshot of the table on SQLite
         covers = PublicEntry.objects.aggregate(m=Max("pk"))["m"] or 0
         rows = PublicEntry.objects.filter(is_current=True, pk__lte=covers).order_by("pk").values_list(
-            "pk", "search_tokens", "title", "search_text").iterator(chunk_size=5000)
+            "pk", "tokens__tokens", "title", "search_text").iterator(chunk_size=5000)
         vocab: dict[str, int] = {}
         ids: list[int] = []
         docs: list[list[int]] = []
@@ -295,7 +296,7 @@ def _refresh() -> tuple[_Base, _Delta]:
         if newest > delta.seen:
             room = DELTA_MAX - len(delta.lengths)
             rows = (PublicEntry.objects.filter(pk__gt=delta.seen, pk__lte=newest, is_current=True)
-                    .order_by("-pk").values_list("pk", "search_tokens", "title", "search_text")[:max(room, 0)])
+                    .order_by("-pk").values_list("pk", "tokens__tokens", "title", "search_text")[:max(room, 0)])
             for pk, tokens, title, text in rows:
                 delta.add(pk, _doc_tokens(tokens, title, text))
             delta.seen, delta.seen_published = newest, published

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from zhifa.accounts.models import User
 from zhifa.common.tasks import enqueue_once_after_commit
-from zhifa.disclosure.models import PublicEntry
+from zhifa.disclosure.models import PublicEntry, SearchTokens
 from zhifa.disclosure.search import entry_tokens
 from zhifa.disclosure.snapshots import KIND_BY_MODEL, build_snapshot
 from zhifa.disclosure.tasks import search_index_rebuild
@@ -31,10 +31,10 @@ def public_entry_publish(*, obj: Model, agency_id: int, version: int, actor: Use
             title=snapshot.title[:200],
             body=snapshot.body,
             search_text=snapshot.search_text,
-            search_tokens=entry_tokens(snapshot.title[:200], snapshot.search_text),
             published_at=now,
             published_by=actor,
         )
+        SearchTokens.objects.create(entry=entry, tokens=entry_tokens(entry.title, entry.search_text))
     # Searchable at once from its stored tokens (the delta, ADR 0034); the task folds it into the stored base.
     enqueue_once_after_commit(search_index_rebuild)
     return entry

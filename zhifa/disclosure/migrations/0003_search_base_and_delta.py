@@ -2,9 +2,10 @@
 
 The old `SearchIndex` rows (a whole index per generation, in the database) are dropped: the task builds the first
 base after the upgrade (the worker runs it at start and hourly; until then, searches score the newest snapshots from
-their tokens). The tokens of existing snapshots are filled in here.
+their tokens). The tokens of existing snapshots are stored here.
 """
 
+import django.db.models.deletion
 from django.db import migrations, models
 
 import rjieba
@@ -25,15 +26,15 @@ def drop_old_indexes(apps, schema_editor):
 
 def backfill_tokens(apps, schema_editor):
     PublicEntry = apps.get_model("disclosure", "PublicEntry")
+    SearchTokens = apps.get_model("disclosure", "SearchTokens")
+    rows = PublicEntry.objects.filter(tokens__isnull=True).values_list("pk", "title", "search_text").iterator(2000)
     batch = []
-    for entry in PublicEntry.objects.filter(search_tokens="").only("pk", "title", "search_text").iterator(2000):
-        entry.search_tokens = _tokens(entry.title, entry.search_text)
-        batch.append(entry)
+    for pk, title, text in rows:
+        batch.append(SearchTokens(entry_id=pk, tokens=_tokens(title, text)))
         if len(batch) >= 2000:
-            PublicEntry.objects.bulk_update(batch, ["search_tokens"])
+            SearchTokens.objects.bulk_create(batch)
             batch = []
-    if batch:
-        PublicEntry.objects.bulk_update(batch, ["search_tokens"])
+    SearchTokens.objects.bulk_create(batch)
 
 
 class Migration(migrations.Migration):
@@ -43,10 +44,15 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AddField(
-            model_name="publicentry",
-            name="search_tokens",
-            field=models.TextField(blank=True, default=""),
+        migrations.CreateModel(
+            name="SearchTokens",
+            fields=[
+                ("entry", models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True,
+                                               related_name="tokens", serialize=False,
+                                               to="disclosure.publicentry")),
+                ("tokens", models.TextField()),
+            ],
+            options={"verbose_name": "检索分词", "verbose_name_plural": "检索分词"},
         ),
         migrations.RunPython(drop_old_indexes, migrations.RunPython.noop),
         migrations.AlterModelOptions(
