@@ -56,22 +56,40 @@ class PublicEntry(models.Model):
         return self.title
 
 
-class SearchIndex(models.Model):
-    """The portal's BM25 index, built by a task and shared by every app server (ADR 0028): bm25s's saved files,
-    zipped, for the set of current snapshots that `generation` identifies."""
+class SearchTokens(models.Model):
+    """The rjieba tokens of a snapshot's title (twice) and search text, space-separated, stored at publication: the
+    search scores snapshots newer than the stored index from these (ADR 0034). A table of their own, so that the
+    portal's reads of snapshots do not carry them."""
 
-    generation = models.CharField(_("版本标识"), max_length=200, unique=True)
-    entry_ids = models.JSONField(_("条目"), default=list)
-    data = models.BinaryField(_("索引"), blank=True)
+    entry = models.OneToOneField(PublicEntry, primary_key=True, on_delete=models.CASCADE, related_name="tokens")
+    tokens = models.TextField()
+
+    class Meta:
+        verbose_name = _("检索分词")
+        verbose_name_plural = _("检索分词")
+
+    def __str__(self) -> str:
+        return str(self.entry_id)
+
+
+class SearchIndex(models.Model):
+    """A base index of the portal's search (ADR 0034): built by the task, stored once as the storage port's work
+    file `search-index-<name>.zip` (bm25s's saved arrays), covering the current snapshots up to `covers_through`.
+    The row is written after the file, so a row always has its file; the newest row is the one in use."""
+
+    name = models.CharField(_("标识"), max_length=32, unique=True)
+    covers_through = models.BigIntegerField(_("覆盖至条目"))
+    entries = models.PositiveIntegerField(_("条目数"))
+    size = models.BigIntegerField(_("大小"))
     built_at = models.DateTimeField(_("生成时间"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("检索索引")
         verbose_name_plural = _("检索索引")
-        ordering = ["-built_at", "-pk"]
+        ordering = ["-pk"]
 
     def __str__(self) -> str:
-        return self.generation
+        return self.name
 
 
 class PortalGeneration(models.Model):

@@ -1,5 +1,5 @@
-"""Background work of the disclosure app (ADR 0028): the shared search index, rebuilt after each publication or
-withdrawal (enqueued by the services after commit) and hourly by the worker."""
+"""Background work of the disclosure app (ADR 0028, 0034): the stored base of the search index, rebuilt after each
+publication (enqueued by the service after commit) and hourly by the worker."""
 
 from __future__ import annotations
 
@@ -14,5 +14,5 @@ from zhifa.disclosure.search import search_index_build
 @periodic("disclosure.search_index", every=lambda: timedelta(hours=1))
 @task()
 def search_index_rebuild() -> int:
-    """Build the index of the current snapshots unless it is stored already; returns how many entries it holds."""
-    return len(search_index_build().entry_ids)
+    """Build the base index of the current snapshots unless the stored one covers the newest; how many it holds."""
+    return search_index_build().entries
