@@ -9,7 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
-from django.db.models import Model, Prefetch, Q, QuerySet
+from django.db.models import Count, Model, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -158,19 +158,35 @@ def justice_bureau_get(public_id: UUID | str, *, exclude: reg.Agency | None = No
 
 
 def agency_compliance(*, user: User, agency: reg.Agency) -> AgencyCompliance:
+    return agencies_compliance(user=user, agencies=[agency])[0]
+
+
+def agencies_compliance(*, user: User, agencies: Iterable[reg.Agency]) -> list[AgencyCompliance]:
+    """REG-20/REG-23 figures of each of `agencies` (all visible to `user`, else 404): two queries however many
+    agencies there are (the staff home of a bureau lists every supervised agency; issue 11)."""
+    agencies = list(agencies)
     ids = visible_agency_ids(user)
-    if ids is not ALL_AGENCIES and agency.pk not in ids:
+    if ids is not ALL_AGENCIES and any(a.pk not in ids for a in agencies):
         raise Http404
-    officers = certified_officers(agency).count()
-    reviewers = reg.Staff.objects.filter(agency=agency, active=True, is_legal_reviewer=True).count()
-    return AgencyCompliance(
-        agency=agency,
-        officers=officers,
-        legal_reviewers=reviewers,
-        required_legal_reviewers=reg.required_legal_reviewers(officers),
-        av_devices=agency.av_device_count,
-        required_av_devices=reg.required_av_devices(officers),
-    )
+    pks = [a.pk for a in agencies]
+    day = timezone.localdate()
+    officers = dict(
+        reg.Staff.objects.filter(
+            agency_id__in=pks, active=True, is_auxiliary=False, certificates__status=reg.CertificateStatus.VALID,
+            certificates__valid_from__lte=day, certificates__valid_to__gte=day,
+        ).order_by().values_list("agency_id").annotate(n=Count("pk", distinct=True)).values_list("agency_id", "n"))
+    reviewers = dict(
+        reg.Staff.objects.filter(agency_id__in=pks, active=True, is_legal_reviewer=True)
+        .order_by().values_list("agency_id").annotate(n=Count("pk")).values_list("agency_id", "n"))
+    out = []
+    for agency in agencies:
+        n = officers.get(agency.pk, 0)
+        out.append(AgencyCompliance(
+            agency=agency, officers=n, legal_reviewers=reviewers.get(agency.pk, 0),
+            required_legal_reviewers=reg.required_legal_reviewers(n), av_devices=agency.av_device_count,
+            required_av_devices=reg.required_av_devices(n),
+        ))
+    return out
 
 
 def staff_with_certificates(qs: QuerySet[reg.Staff]) -> QuerySet[reg.Staff]:

@@ -58,7 +58,7 @@ def _rows(obj: Model, names: tuple[str, ...]) -> list[tuple[str, Any]]:
 def home(request: AuthedRequest) -> HttpResponse:
     user = request.user
     agencies = selectors.agencies_visible_to(user=user)
-    compliance = [selectors.agency_compliance(user=user, agency=a) for a in agencies if not a.is_justice_bureau]
+    compliance = selectors.agencies_compliance(user=user, agencies=[a for a in agencies if not a.is_justice_bureau])
     pending: list[tuple[str, Model]] = []
     to_publish: list[tuple[str, Model]] = []
     for etype in ENTRY_TYPES.values():

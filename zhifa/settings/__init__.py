@@ -100,6 +100,7 @@ MIDDLEWARE = [
     "zhifa.common.http.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "zhifa.accounts.middleware.SessionRefreshMiddleware",  # saves the session when changed or once a minute
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -143,6 +144,14 @@ SQLITE_OPTIONS = {
 }
 
 
+# Persistent database connections (issue 11, ADR 0033): each server thread keeps its connection this many seconds
+# (0: a new connection for every request, as before) instead of connecting, and running the SQLite pragmas above,
+# on every request; a reused connection is checked before each request (CONN_HEALTH_CHECKS), so a database restart
+# costs one failed check, not a failed request. With PostgreSQL: up to ZHIFA_THREADS connections per server.
+ZHIFA_DB_CONN_MAX_AGE = env_int("ZHIFA_DB_CONN_MAX_AGE", 60, minimum=0)
+_DB_PERSISTENCE = {"CONN_MAX_AGE": ZHIFA_DB_CONN_MAX_AGE, "CONN_HEALTH_CHECKS": True}
+
+
 def _databases() -> dict:
     url = env_secret("DATABASE_URL")
     if not url:
@@ -151,6 +160,7 @@ def _databases() -> dict:
                 "ENGINE": "django.db.backends.sqlite3",
                 "NAME": DATA_DIR / "zhifa.sqlite3",
                 "OPTIONS": dict(SQLITE_OPTIONS),
+                **_DB_PERSISTENCE,
             }
         }
     try:
@@ -172,6 +182,7 @@ def _databases() -> dict:
         db["PASSWORD"] = password
     if db["ENGINE"] == "django.db.backends.sqlite3":
         db["OPTIONS"] = {**db.get("OPTIONS", {}), **SQLITE_OPTIONS}  # the durability settings are not optional
+    db.update(_DB_PERSISTENCE)  # the variable wins over a ?conn_max_age= in the URL: one place to look
     return {"default": db}
 
 
@@ -218,9 +229,14 @@ ZHIFA_API_TOKEN_DAYS = env_int("ZHIFA_API_TOKEN_DAYS", 90, minimum=1)
 SILENCED_SYSTEM_CHECKS: list[str] = []
 # Idle timeout: the session expires after this many seconds without a request.
 SESSION_COOKIE_AGE = env_int("ZHIFA_IDLE_TIMEOUT_SECONDS", 30 * 60, minimum=1)
+# The session is written when it changes, or when its last write is this old (SessionRefreshMiddleware, ADR 0033),
+# not on every request: the stored expiry slides at most this late, so a user is logged out after at most
+# SESSION_COOKIE_AGE idle (never later) and never while their requests are closer together than the timeout minus
+# this. A tenth of the timeout, at most a minute: with a timeout under 10 s, every request writes.
+ZHIFA_SESSION_REFRESH_SECONDS = min(60, SESSION_COOKIE_AGE // 10)
 # Absolute lifetime: a session ends this long after sign-in, however active (SessionPolicyMiddleware).
 ZHIFA_SESSION_MAX_AGE_SECONDS = env_int("ZHIFA_SESSION_MAX_AGE_SECONDS", 12 * 3600, minimum=1)
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

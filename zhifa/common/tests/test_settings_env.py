@@ -48,6 +48,7 @@ BAD_VALUES = [
     ("zhifa.settings", "ZHIFA_LOGIN_DELAY_SECONDS", "soon", "数"),
     ("zhifa.settings", "ZHIFA_STARTUP_DB_CHECK", "sometimes", "quick"),
     ("zhifa.settings", "ZHIFA_THREADS", "0", "整数"),
+    ("zhifa.settings", "ZHIFA_DB_CONN_MAX_AGE", "-1", "整数"),
     ("zhifa.settings.production", "ZHIFA_HSTS_SECONDS", "-1", "整数"),
     ("zhifa.settings.production", "ZHIFA_SSL_REDIRECT", "sure", "true 或 false"),
 ]
@@ -221,3 +222,49 @@ def test_every_variable_is_in_the_readme_table():
     assert {"ZHIFA_DATA_DIR", "ZHIFA_SECRET_KEY", "DATABASE_URL", "ZHIFA_HSTS_SECONDS"} <= variables
     missing = sorted(name for name in variables if f"`{name}`" not in rows)
     assert not missing, "add rows for these to README.md's configuration table:\n" + "\n".join(missing)
+
+
+PRINT_PERSISTENCE = ("import django; django.setup(); from django.conf import settings as s; "
+                     "d = s.DATABASES['default']; print(repr([d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS']]))")
+
+
+@pytest.mark.parametrize(("extra", "expected"), [
+    ({}, [60, True]),
+    ({"ZHIFA_DB_CONN_MAX_AGE": "0"}, [0, True]),
+    ({"DATABASE_URL": "postgres://zhifa:pw@127.0.0.1:5432/zhifa"}, [60, True]),
+    ({"DATABASE_URL": "postgres://zhifa:pw@127.0.0.1:5432/zhifa?conn_max_age=5", "ZHIFA_DB_CONN_MAX_AGE": "30"},
+     [30, True]),
+])
+def test_database_connections_persist_with_health_checks(tmp_path, extra, expected):
+    """Issue 11 point 3 (ADR 0033): persistent connections for SQLite and PostgreSQL, one variable."""
+    result = _python(_env(tmp_path, **extra), PRINT_PERSISTENCE)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == repr(expected)
+
+
+REUSE = """
+import django; django.setup()
+from django.core.signals import request_finished, request_started
+from django.db import connection
+
+def one_request():
+    request_started.send(sender=None)
+    with connection.cursor() as c:
+        pragmas = [c.execute(f"PRAGMA {p}").fetchone()[0]
+                   for p in ("journal_mode", "synchronous", "busy_timeout", "secure_delete")]
+    raw = connection.connection  # kept alive, so a new one cannot reuse its id
+    request_finished.send(sender=None)
+    return raw, pragmas
+
+(first, p1), (second, p2) = one_request(), one_request()
+print(repr([first is second, p1, p2]))
+"""
+
+
+@pytest.mark.parametrize(("max_age", "reused"), [("60", True), ("0", False)])
+def test_a_reused_sqlite_connection_keeps_its_pragmas(tmp_path, max_age, reused):
+    """The durability pragmas (ADR 0021) run when a connection opens; a connection kept across requests keeps them
+    (WAL, synchronous=FULL, busy_timeout, secure_delete); with 0 each request opens its own, as before."""
+    result = _python(_env(tmp_path, ZHIFA_DB_CONN_MAX_AGE=max_age), REUSE)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == repr([reused, ["wal", 2, 30000, 1], ["wal", 2, 30000, 1]])
