@@ -1,0 +1,11 @@
+"""Staff pages of the 双公示 export, mounted at /staff/disclosure/dualpub/ (namespace "dualpub")."""
+
+from django.urls import path
+
+from zhifa.disclosure.dualpub import views
+
+app_name = "dualpub"
+urlpatterns = [
+    path("", views.page, name="page"),
+    path("penalties.<str:fmt>", views.download, name="download"),
+]
