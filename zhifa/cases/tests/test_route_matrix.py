@@ -88,6 +88,9 @@ STAFF_ROUTES: dict[str, str] = {
     "staff/documents/<uuid:public_id>/docx/": "object",
     "staff/review/": "collection",
     "staff/review/supervision/": "collection",
+    "staff/disclosure/dualpub/": "collection",  # GET only: the caller's own agency's 双公示 export (ADR 0040)
+    "staff/disclosure/dualpub/penalties.csv": "collection",
+    "staff/disclosure/dualpub/penalties.xlsx": "collection",
     "staff/": "collection",
     "staff/calendar/": "collection",
     "staff/supervision-events/": "collection",
@@ -125,6 +128,9 @@ STAFF_READS: dict[str, int] = {
     "staff/documents/<uuid:public_id>/pdf/": 1,
     "staff/documents/<uuid:public_id>/docx/": 1,
     "staff/review/": 1,
+    "staff/disclosure/dualpub/": 1,
+    "staff/disclosure/dualpub/penalties.csv": 1,
+    "staff/disclosure/dualpub/penalties.xlsx": 1,
 }
 
 # API operations: (method, path) → "object" / "collection" / "public" (no token needed; not in the staff matrix).
@@ -141,6 +147,7 @@ API_READS: dict[str, int] = {
     "/api/v1/documents/{public_id}/pdf": 1,
     "/api/v1/documents/{public_id}/docx": 1,
     "/api/v1/review/rounds/{round_id}": 1,
+    "/api/v1/disclosure/dualpub/penalties": 1,
 }
 
 

@@ -7,5 +7,6 @@ from zhifa.disclosure.dualpub import views
 app_name = "dualpub"
 urlpatterns = [
     path("", views.page, name="page"),
-    path("penalties.<str:fmt>", views.download, name="download"),
+    path("penalties.csv", views.download, {"fmt": "csv"}, name="download_csv"),
+    path("penalties.xlsx", views.download, {"fmt": "xlsx"}, name="download_xlsx"),
 ]
