@@ -21,7 +21,8 @@ from zhifa.disclosure.dualpub.records import (
     PenaltyRecord,
     to_wanyuan,
 )
-from zhifa.disclosure.dualpub.validate import PenaltyRules, Problem, refused, validate_penalty
+from zhifa.disclosure.dualpub.validate import PenaltyRules, Problem, validate_penalty
+from zhifa.disclosure.dualpub.validate import refused as is_refused
 from zhifa.documents.models import Document
 from zhifa.registry.models import Agency
 
@@ -43,7 +44,7 @@ class PenaltyRow:
 
     @property
     def refused(self) -> bool:
-        return refused(self.problems)
+        return is_refused(self.problems)
 
     @property
     def warnings(self) -> list[Problem]:
