@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 # HarfBuzz's subsetter (ADR 0013); tests also need Chromium (Playwright drives Debian's
 # build, never a downloaded one), CJK fonts for screenshots, and PostgreSQL for the CI run.
 APT_RUN  := python3-venv fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
-APT_TEST := chromium fonts-noto-cjk poppler-utils clamav-daemon
+APT_TEST := chromium fonts-noto-cjk poppler-utils clamav-daemon libreoffice-calc-nogui
 APT_PG   := postgresql
 
 .PHONY: run test test-fast lint sysdeps-run sysdeps-test sysdeps-pg demo clean
