@@ -344,6 +344,11 @@ ZHIFA_PII_KEY_REQUIRED = False
 # Seal keys and certificates of the agencies (documents app), one PEM per agency.
 ZHIFA_SEAL_DIR = env_path("ZHIFA_SEAL_DIR", ZHIFA_KEY_DIR / "seals")
 
+# The 双公示 export (ADR 0040). DS-7's mandatory flags are unconfirmed (rules.md §12 item 1): a deployment may replace
+# them with a dict of `PenaltyRules` fields; DS-6's 处罚有效期 has no case field, the reported convention is long-term.
+ZHIFA_DUALPUB_PENALTY_RULES: dict[str, object] = {}
+ZHIFA_DUALPUB_PENALTY_VALIDITY = "2099-12-31"
+
 # The portal's page cache (issue 11 point 4, ADR 0036): rendered public pages per process, keyed by the generation
 # of the published snapshots that each request reads from the database; at most this many pages per process.
 ZHIFA_PORTAL_CACHE_ENTRIES = env_int("ZHIFA_PORTAL_CACHE_ENTRIES", 2000, minimum=0)

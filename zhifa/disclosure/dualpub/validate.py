@@ -3,7 +3,7 @@ field named in Chinese and its column code. DS-9: a placeholder USCC (e.g. 00000
 
 The mandatory flags are the rules' reported recollection, not a confirmed national standard (rules.md §12 item 1):
 they are data (`PenaltyRules` / `LicenceRules`), so a deployment can replace them without code changes
-(settings `ZHIFA_DUALPUB_PENALTY_REQUIRED`, `ZHIFA_DUALPUB_LICENCE_REQUIRED`; ADR 0040). Pure: no Django import."""
+(setting `ZHIFA_DUALPUB_PENALTY_RULES`, read by the selectors; ADR 0040). Pure: no Django import."""
 
 from __future__ import annotations
 
