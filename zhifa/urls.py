@@ -10,6 +10,7 @@ urlpatterns = [
     path("staff/cases/", include("zhifa.cases.urls")),
     path("staff/documents/", include("zhifa.documents.urls")),
     path("staff/review/", include("zhifa.review.urls")),
+    path("staff/stats/", include("zhifa.stats.urls")),
     path("staff/", include("zhifa.registry.urls")),
     path("transparency/", include("zhifa.records.public_urls")),
     path("api/v1/", api.urls),
