@@ -88,6 +88,10 @@ STAFF_ROUTES: dict[str, str] = {
     "staff/documents/<uuid:public_id>/docx/": "object",
     "staff/review/": "collection",
     "staff/review/supervision/": "collection",
+    # The caller's own agency's annual statistics (counts only, no case content): a freeze by B is B's report.
+    "staff/stats/": "collection",
+    "staff/stats/<int:year>/xlsx": "collection",
+    "staff/stats/<int:year>/freeze": "collection",
     "staff/": "collection",
     "staff/calendar/": "collection",
     "staff/supervision-events/": "collection",
@@ -236,6 +240,7 @@ class AWorld:
             if route.startswith(prefix):
                 url = url.replace("<uuid:public_id>", str(value), 1)
         url = url.replace("<uuid:session_id>", str(a.session.public_id))
+        url = url.replace("<int:year>", "2025")
         if "<slug:action>" in url:
             return ["/" + url.replace("<slug:action>", act) for act in ("update_details", "assign_reviewer")]
         return ["/" + url]
