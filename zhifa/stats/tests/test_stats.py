@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.db import DatabaseError, transaction
 
 from zhifa.cases.engine import case_act
 from zhifa.cases.models import Case, Pause, PauseKind
@@ -212,6 +213,9 @@ def test_stat_10_frozen_report_keeps_its_figures_and_is_in_the_ledger(year_world
     assert cell(live, "penalty", "total", "total") == 9
     frozen.refresh_from_db()
     assert cell(frozen.report, "penalty", "total", "total") == 8 and frozen.sha256 == report_sha256(frozen.report)
+    # Nor can anyone change the row: the database refuses an UPDATE (architecture rule 4).
+    with pytest.raises(DatabaseError), transaction.atomic():
+        StatsReport.objects.filter(pk=frozen.pk).update(sha256="0" * 64)
     # A corrected report is a new version; the published one is kept (STAT-10).
     again = stats_report_freeze(actor=year_world["agency_head"], agency=agency, year=YEAR, at=FROZEN_AT)
     assert again.version == 2 and StatsReport.objects.filter(agency=agency, year=YEAR).count() == 2
