@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import io
+import json
 from datetime import date
 
 import pytest
+from django.core.management import call_command
 from django.test import Client
 from openpyxl import load_workbook
 
+from zhifa.cases.testing import make_case_world
 from zhifa.stats.models import StatsReport
 from zhifa.stats.tests.test_stats import decided_row
 
 
 @pytest.fixture
 def world(agency_a):  # noqa: ANN001, ANN201
-    from zhifa.cases.testing import make_case_world
-
     return make_case_world(agency_a)
 
 
@@ -58,3 +59,15 @@ def test_stat_10_freeze_from_the_page_and_download_the_frozen_xlsx(world) -> Non
     live = load_workbook(io.BytesIO(client.get("/staff/stats/2025/xlsx").content))["行政处罚"]
     assert {r[0]: r[1:] for r in live.iter_rows(min_row=3, values_only=True)}["罚款"][0] == 2
     assert all(c.data_type != "f" for ws in book.worksheets for row in ws.iter_rows() for c in row)
+
+
+@pytest.mark.django_db
+def test_stat_10_command_prints_the_same_hash_twice(world) -> None:  # noqa: ANN001
+    decided_row(world, kinds=["fine"], on=date(2025, 5, 6), fine="2000")
+    outputs = []
+    for _ in range(2):
+        buf = io.StringIO()
+        call_command("stats_report", str(world.agency.public_id), "2025", stdout=buf)
+        outputs.append(json.loads(buf.getvalue()))
+    assert outputs[0] == outputs[1] and len(outputs[0]["sha256"]) == 64
+    assert outputs[0]["report"]["tables"][1]["rows"][2]["cells"]["total"] == 1  # 罚款
