@@ -9,6 +9,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from zhifa.cases.gates import PENALTY_KINDS
 from zhifa.common.errors import ServiceError
 from zhifa.stats.counting import RULES, Options, parse_cell
 
@@ -25,6 +26,11 @@ def validate_template(template: dict[str, Any]) -> dict[str, Any]:
     """Refuse a template that names an unknown rule, category, column or duplicate id (TemplateInvalid)."""
     try:
         options = Options.from_template(template["options"])
+        if options.corrected_decisions not in ("include", "exclude") or options.amount_unit not in ("wan", "yuan"):
+            raise TemplateInvalid("corrected_decisions 应为 include 或 exclude，amount_unit 应为 wan 或 yuan")
+        codes = set(options.severity_order).union(*options.categories.values())
+        if codes - set(PENALTY_KINDS):
+            raise TemplateInvalid(f"未知的处罚种类：{'、'.join(sorted(codes - set(PENALTY_KINDS)))}")
         if not isinstance(template["key"], str) or not isinstance(template["version"], int):
             raise TemplateInvalid("模板的 key 和 version 不正确")
         table_ids: set[str] = set()

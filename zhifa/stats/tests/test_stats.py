@@ -280,6 +280,10 @@ def test_stat_7_court_applications_counted_from_documents_of_the_year() -> None:
     lambda t: t["tables"][0]["rows"][0]["cells"].update(nocolumn="penalty.cases"),
     lambda t: t["tables"][0]["rows"].append(dict(t["tables"][0]["rows"][0])),
     lambda t: t.pop("options"),
+    lambda t: t["options"].update(corrected_decisions="maybe"),
+    lambda t: t["options"].update(amount_unit="元"),
+    lambda t: t["options"]["severity_order"].append("detention_typo"),
+    lambda t: t["options"]["categories"]["fine"].append("fines"),
 ])
 def test_stat_9_template_validation_refuses_unknown_rules_and_layout_errors(broken) -> None:  # noqa: ANN001
     template = load_template()
