@@ -22,7 +22,7 @@ from decimal import Decimal
 from typing import Any, Final
 from urllib.parse import parse_qsl
 
-from zhifa.cases.models import Case, CaseKind, PauseKind, PenaltyDetail
+from zhifa.cases.models import Case, CaseKind, PauseKind
 from zhifa.cases.models import Pause as CasePause
 from zhifa.documents.models import Document
 from zhifa.registry.models import Agency
@@ -91,19 +91,16 @@ def _in_year(value: Any, year: int) -> bool:
 def year_facts(agency: Agency, year: int) -> YearFacts:
     """The facts of `agency`'s calendar `year` that the counting rules read (STAT-2), in a stable order."""
     start, end = date(year, 1, 1), date(year, 12, 31)
-    cases = (Case.objects.filter(agency=agency, kind__in=PROCEDURES.values(), decided_on__range=(start, end),
-                                 outcome__in=DECISION_OUTCOMES).order_by("pk").values_list("pk", "kind", "outcome"))
-    details = {d.case_id: d for d in PenaltyDetail.objects.filter(case__in=[pk for pk, _k, _o in cases])}
+    rows = Case.objects.filter(
+        agency=agency, kind__in=PROCEDURES.values(), decided_on__range=(start, end), outcome__in=DECISION_OUTCOMES,
+        penalty__isnull=False,
+    ).order_by("pk").values_list("pk", "kind", "outcome", "penalty__penalty_kinds", "penalty__fine_amount",
+                                 "penalty__confiscation_amount", "penalty__hearing_held")
     procedure_of = {kind: name for name, kind in PROCEDURES.items()}
-    decisions = []
-    for pk, kind, outcome in cases:
-        detail = details.get(pk)
-        if detail is None:
-            continue
-        decisions.append(Decision(
-            case_id=pk, procedure=procedure_of[kind], kinds=tuple(detail.penalty_kinds or ()),
-            fine=detail.fine_amount, confiscation=detail.confiscation_amount, hearing_held=detail.hearing_held,
-            corrected=outcome in CORRECTED_OUTCOMES))
+    decisions = [
+        Decision(case_id=pk, procedure=procedure_of[kind], kinds=tuple(kinds or ()), fine=fine,
+                 confiscation=confiscation, hearing_held=hearing, corrected=outcome in CORRECTED_OUTCOMES)
+        for pk, kind, outcome, kinds, fine, confiscation, hearing in rows]
     documents: dict[str, set[str]] = {t: set() for t in (TRANSFER_LETTER, COURT_APPLICATION, INSPECTION_RESULT)}
     # The document's issue date, not the year column alone: the rows are few and the comparison is exact.
     for doc_type, subject, issued in Document.objects.filter(

@@ -14,7 +14,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from zhifa.cases.engine import case_act
 from zhifa.cases.models import Case, Pause, PauseKind
@@ -290,3 +291,12 @@ def test_stat_9_template_validation_refuses_unknown_rules_and_layout_errors(brok
     broken(template)
     with pytest.raises(TemplateInvalid):
         validate_template(template)
+
+
+@pytest.mark.django_db
+def test_stats_compute_costs_the_same_queries_whatever_the_data_size(year_world, agency_b) -> None:  # noqa: ANN001
+    with CaptureQueriesContext(connection) as empty:
+        stats_compute(agency=agency_b.agency, year=YEAR)
+    with CaptureQueriesContext(connection) as full:
+        stats_compute(agency=year_world.agency, year=YEAR)
+    assert len(empty.captured_queries) == len(full.captured_queries) <= 5
