@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "zhifa.documents",
     "zhifa.cases",
     "zhifa.review",
+    "zhifa.stats",
 ]
 
 MIDDLEWARE = [

@@ -91,6 +91,10 @@ STAFF_ROUTES: dict[str, str] = {
     "staff/disclosure/dualpub/": "collection",  # GET only: the caller's own agency's 双公示 export (ADR 0040)
     "staff/disclosure/dualpub/penalties.csv": "collection",
     "staff/disclosure/dualpub/penalties.xlsx": "collection",
+    # The caller's own agency's annual statistics (counts only, no case content): a freeze by B is B's report.
+    "staff/stats/": "collection",
+    "staff/stats/<int:year>/xlsx": "collection",
+    "staff/stats/<int:year>/freeze": "collection",
     "staff/": "collection",
     "staff/calendar/": "collection",
     "staff/supervision-events/": "collection",
@@ -243,6 +247,7 @@ class AWorld:
             if route.startswith(prefix):
                 url = url.replace("<uuid:public_id>", str(value), 1)
         url = url.replace("<uuid:session_id>", str(a.session.public_id))
+        url = url.replace("<int:year>", "2025")
         if "<slug:action>" in url:
             return ["/" + url.replace("<slug:action>", act) for act in ("update_details", "assign_reviewer")]
         return ["/" + url]

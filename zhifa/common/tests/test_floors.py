@@ -29,6 +29,7 @@ FLOORS: dict[str, int] = {
     "cases": 6,
     "review-ui": 7,  # review's views, API and URLs: they may show cases; nothing below them imports them
     "disclosure": 8,
+    "stats": 8,  # the annual statistics report counts cases and reviews; disclosure may publish it (ADR 0041)
     "inspection": 9,
     "supervision": 9,
     "assist": 9,
