@@ -11,12 +11,16 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
 
+from zhifa.common.spreadsheet import FORMULA_STARTS, cell_text
 from zhifa.stats.counting import NO_SOURCE_LABEL
 
 
 def _text(cell: Cell, value: str) -> None:
+    value = cell_text(value)
     cell.value = value
-    cell.data_type = "s"  # a title starting with "=" stays text
+    cell.data_type = "s"  # a title starting with "=" stays text (reliability.md BI-7)
+    if value.startswith(FORMULA_STARTS):
+        cell.quotePrefix = True  # and stays text when a user edits it in Excel or WPS
 
 
 def report_xlsx(report: dict[str, Any]) -> bytes:

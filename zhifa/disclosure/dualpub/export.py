@@ -1,11 +1,9 @@
 """双公示 files: CSV (UTF-8 with BOM, so Excel and WPS read the Chinese) and XLSX, every cell text (ADR 0040).
 
 Both files start with two header rows: the column codes (CF_XDR_MC …) and their Chinese names; then one row per
-record. Formula injection (OWASP "CSV Injection"):
-- CSV: a value beginning with = + - @ TAB or CR is prefixed with an apostrophe; every field is quoted.
-- XLSX: every cell is a string cell (data_type "s", number format "@"), never a formula, so codes and amounts keep
-  their leading zeros and decimals; a value beginning with one of those characters also gets Excel's quotePrefix
-  (shown and kept as text when edited), while the stored value stays exact for the platform that imports it.
+record. Formula injection (zhifa/common/spreadsheet.py): CSV cells that a spreadsheet could read as a formula get an
+apostrophe and every field is quoted; XLSX cells are all string cells (data_type "s", number format "@"), never a
+formula, so codes and amounts keep their leading zeros and decimals, and such a value also gets Excel's quotePrefix.
 Pure: no Django import."""
 
 from __future__ import annotations
@@ -16,19 +14,13 @@ from collections.abc import Iterable, Sequence
 from typing import Final
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from zhifa.common.spreadsheet import FORMULA_STARTS, cell_text, neutralize
 from zhifa.disclosure.dualpub.records import Column
 
-FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
 BOM: Final = "\ufeff"
 CSV_CONTENT_TYPE: Final = "text/csv; charset=utf-8"
 XLSX_CONTENT_TYPE: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def neutralize(value: str) -> str:
-    """OWASP: prefix a cell that a spreadsheet could read as a formula with a single quote."""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 def _header(columns: Sequence[Column]) -> list[list[str]]:
@@ -53,7 +45,7 @@ def xlsx_bytes(columns: Sequence[Column], rows: Iterable[Sequence[str]], *, titl
     sheet.title = title[:31]
     for r, row in enumerate([*_header(columns), *rows], start=1):
         for c, raw in enumerate(row, start=1):
-            value = ILLEGAL_CHARACTERS_RE.sub("", str(raw))
+            value = cell_text(raw)
             cell = sheet.cell(row=r, column=c)
             cell.value = value
             cell.data_type = "s"  # openpyxl would make "=…" a formula ("f"); a string cell never is one

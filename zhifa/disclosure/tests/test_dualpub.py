@@ -210,6 +210,24 @@ def test_xlsx_every_cell_a_string_none_a_formula() -> None:
     assert sheet["A3"].quotePrefix
 
 
+HIDDEN = ["\x00=1+1", "\uff1d1+1", "\uff0bSUM(A1)", "\uff0d1", "\uff20A1", "-500"]
+
+
+def test_bi7_nul_and_full_width_formula_starts_neutralised_in_csv_and_xlsx() -> None:
+    """BI-7: a NUL before "=" and WPS's full-width ＝ ＋ － ＠ are formula starts too; a negative fine in the 双公示 files
+    is text like every DS field (DS-5 amounts are exact decimal text), never a formula."""
+    rows = list(csv.reader(io.StringIO(csv_bytes(PENALTY_COLUMNS, [HIDDEN]).decode("utf-8-sig"))))
+    assert rows[2][:len(HIDDEN)] == ["'=1+1", "'\uff1d1+1", "'\uff0bSUM(A1)", "'\uff0d1", "'\uff20A1", "'-500"]
+    body = xlsx_bytes(PENALTY_COLUMNS, [HIDDEN])
+    sheet = openpyxl.load_workbook(io.BytesIO(body)).active
+    assert sheet is not None
+    cells = list(sheet.iter_rows(min_row=3, max_row=3))[0][:len(HIDDEN)]
+    assert [c.value for c in cells] == ["=1+1", "\uff1d1+1", "\uff0bSUM(A1)", "\uff0d1", "\uff20A1", "-500"]
+    assert all(c.data_type == "s" and c.quotePrefix for c in cells)
+    xml = zipfile.ZipFile(io.BytesIO(body)).read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in xml and "<f " not in xml and "\x00" not in xml
+
+
 # ------------------------------------------------------------------------------------------------ with the database
 
 START, END = "2026-06-01", "2026-06-30"

@@ -7,9 +7,11 @@ staff byte-for-byte (hash stable), anonymous visitors get none of it, and Pillow
 (records/filecheck.py), never to write an image. The static check fails the day a module writes images, so that
 whoever adds a thumbnail or a published derivative adds EXIF/XMP stripping (and a test) with it.
 
-BI-7: there is no CSV/XLSX/ODS export today. The static check fails the day a module writes one, so that the export
-comes with formula-injection escaping (leading = + - @ TAB CR NUL and full-width ＝ → text; ASVS 1.2.10) and a test
-that reopens the file and finds no formula cell.
+BI-7: the spreadsheets the platform writes (the 双公示 CSV/XLSX, ADR 0040; the statistics report's XLSX, ADR 0041)
+take their cell text from zhifa/common/spreadsheet.py (NUL dropped; leading = + - @ TAB CR and full-width ＝ ＋ － ＠
+neutralised; ASVS 1.2.10). Their tests reopen the files: zhifa/disclosure/tests/test_dualpub.py and
+test_dualpub_soffice.py (openpyxl and LibreOffice), zhifa/stats/tests/test_stats.py. The static check below fails the
+day another module writes a spreadsheet without going through it.
 """
 
 from __future__ import annotations
@@ -102,16 +104,25 @@ def test_pv2_no_module_writes_images_without_metadata_stripping() -> None:
     )
 
 
-def test_bi7_no_spreadsheet_export_without_formula_escaping() -> None:
-    """BI-7 guard: no CSV/XLSX/ODS writer exists; adding one needs formula-injection escaping and a test."""
-    offenders = []
+def test_bi7_every_spreadsheet_writer_takes_its_cells_from_the_escaping_module() -> None:
+    """BI-7 guard: a module that writes CSV/XLSX/ODS imports zhifa.common.spreadsheet (or is it)."""
+    writers, offenders = [], []
     for path in _prod_modules():
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        found = _imports(tree) & SPREADSHEET_MODULES
         text = path.read_text(encoding="utf-8")
-        if found or "text/csv" in text or "spreadsheetml" in text:
-            offenders.append(f"{path.relative_to(ZHIFA)}: {sorted(found) or 'csv/xlsx content type'}")
+        tree = ast.parse(text)
+        if not (_imports(tree) & SPREADSHEET_MODULES or "text/csv" in text or "spreadsheetml" in text):
+            continue
+        writers.append(path.relative_to(ZHIFA).as_posix())
+        escaped = any(isinstance(n, ast.ImportFrom) and n.module == "zhifa.common.spreadsheet" for n in ast.walk(tree))
+        if not escaped and path.name != "spreadsheet.py" and not _only_serves(tree):
+            offenders.append(writers[-1])
+    assert "disclosure/dualpub/export.py" in writers and "stats/xlsx.py" in writers  # the check sees the writers
     assert not offenders, (
-        "A spreadsheet export exists: escape cells starting with = + - @ TAB CR NUL or full-width ＝ (ASVS 1.2.10), "
+        "A module writes a spreadsheet without zhifa.common.spreadsheet: take cell text from cell_text/neutralize, "
         f"keep numbers numeric, and add a BI-7 test that reopens the file: {offenders}"
     )
+
+
+def _only_serves(tree: ast.AST) -> bool:
+    """A view that only names a spreadsheet content type for bytes made by a writer module (no writer import)."""
+    return not (_imports(tree) & SPREADSHEET_MODULES)

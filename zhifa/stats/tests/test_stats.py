@@ -9,10 +9,12 @@ written out by hand below.
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+import openpyxl
 import pytest
 from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext
@@ -45,6 +47,7 @@ from zhifa.stats.models import StatsReport
 from zhifa.stats.report import cell, report_sha256, stats_compute
 from zhifa.stats.services import FREEZE_KIND, stats_report_freeze
 from zhifa.stats.templates import TemplateInvalid, load_template, validate_template
+from zhifa.stats.xlsx import report_xlsx
 
 YEAR = 2026
 FROZEN_AT = datetime(2027, 1, 20, 2, 0, tzinfo=UTC)
@@ -300,3 +303,22 @@ def test_stats_compute_costs_the_same_queries_whatever_the_data_size(year_world,
     with CaptureQueriesContext(connection) as full:
         stats_compute(agency=year_world.agency, year=YEAR)
     assert len(empty.captured_queries) == len(full.captured_queries) <= 5
+
+
+def test_bi7_report_xlsx_text_never_a_formula_and_counts_stay_numbers() -> None:
+    """BI-7: a table or row title that starts like a formula (or hides one behind a NUL) is text; counts are numbers."""
+    report = {
+        "agency_name": "=HYPERLINK(\"http://x\")局", "year": 2026, "query_version": "1", "no_source": [],
+        "template": {"title": "默认", "key": "default", "version": 1},
+        "tables": [{"title": "＝表一", "columns": [{"id": "n", "title": "@件数"}, {"id": "m", "title": "金额"}],
+                    "rows": [{"title": "\x00=1+1", "cells": {"n": -3, "m": "-500.00"}}]}],
+    }
+    book = openpyxl.load_workbook(io.BytesIO(report_xlsx(report)))
+    sheet = book.worksheets[0]
+    for row in sheet.iter_rows():
+        for xcell in row:
+            assert xcell.data_type != "f", xcell.coordinate
+    assert sheet["A3"].value == "=1+1" and sheet["A3"].data_type == "s" and sheet["A3"].quotePrefix
+    assert sheet["B2"].quotePrefix and sheet["A1"].quotePrefix
+    assert sheet["B3"].value == -3 and sheet["B3"].data_type == "n"  # a count stays a number
+    assert sheet["C3"].value == "-500.00" and sheet["C3"].quotePrefix  # an exact amount stays exact text
