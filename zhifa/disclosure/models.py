@@ -111,3 +111,10 @@ class PortalGeneration(models.Model):
 
     def __str__(self) -> str:
         return f"{self.counter}:{self.token}"
+
+
+# The 双公示 push's delivery log lives beside its code; the tables are the disclosure app's (ADR 0046).
+from zhifa.disclosure.dualpub.models import DeliveryState, DualPubAttempt, DualPubDelivery  # noqa: E402
+
+__all__ = ["DeliveryState", "DualPubAttempt", "DualPubDelivery", "EntryKind", "PortalGeneration", "PublicEntry",
+           "SearchIndex", "SearchTokens"]

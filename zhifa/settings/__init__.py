@@ -17,6 +17,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from zhifa.settings.env import (
+    bad_value,
     env_bool,
     env_choice,
     env_float,
@@ -349,6 +350,16 @@ ZHIFA_SEAL_DIR = env_path("ZHIFA_SEAL_DIR", ZHIFA_KEY_DIR / "seals")
 # them with a dict of `PenaltyRules` fields; DS-6's 处罚有效期 has no case field, the reported convention is long-term.
 ZHIFA_DUALPUB_PENALTY_RULES: dict[str, object] = {}
 ZHIFA_DUALPUB_PENALTY_VALIDITY = "2099-12-31"
+# The 双公示 push (ADR 0046): where the provincial credit platform receives DS-1 records (empty: pushing is off), its
+# bearer token, and how the worker retries (408/429/5xx/no connection: after RETRY_SECONDS × 4^(n−1), n < MAX).
+ZHIFA_DUALPUB_PUSH_URL = env_str("ZHIFA_DUALPUB_PUSH_URL")
+if ZHIFA_DUALPUB_PUSH_URL and not ZHIFA_DUALPUB_PUSH_URL.startswith(("http://", "https://")):
+    raise bad_value("ZHIFA_DUALPUB_PUSH_URL", ZHIFA_DUALPUB_PUSH_URL, "以 http:// 或 https:// 开头的地址",
+                    "an http:// or https:// URL")
+ZHIFA_DUALPUB_PUSH_TOKEN = env_secret("ZHIFA_DUALPUB_PUSH_TOKEN")
+ZHIFA_DUALPUB_PUSH_TIMEOUT = env_float("ZHIFA_DUALPUB_PUSH_TIMEOUT", 15.0, minimum=1.0)
+ZHIFA_DUALPUB_PUSH_MAX_ATTEMPTS = env_int("ZHIFA_DUALPUB_PUSH_MAX_ATTEMPTS", 6, minimum=1)
+ZHIFA_DUALPUB_PUSH_RETRY_SECONDS = env_float("ZHIFA_DUALPUB_PUSH_RETRY_SECONDS", 60.0)
 
 # The portal's page cache (issue 11 point 4, ADR 0036): rendered public pages per process, keyed by the generation
 # of the published snapshots that each request reads from the database; at most this many pages per process.

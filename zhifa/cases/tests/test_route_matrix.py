@@ -91,6 +91,10 @@ STAFF_ROUTES: dict[str, str] = {
     "staff/disclosure/dualpub/": "collection",  # GET only: the caller's own agency's 双公示 export (ADR 0040)
     "staff/disclosure/dualpub/penalties.csv": "collection",
     "staff/disclosure/dualpub/penalties.xlsx": "collection",
+    # The 双公示 push (ADR 0046): a request is the caller's own agency's; a delivery of A's is a 404 to B.
+    "staff/disclosure/dualpub/push/": "collection",
+    "staff/disclosure/dualpub/pushes/<uuid:public_id>/": "object",
+    "staff/disclosure/dualpub/pushes/<uuid:public_id>/retry/": "object",
     # The caller's own agency's annual statistics (counts only, no case content): a freeze by B is B's report.
     "staff/stats/": "collection",
     "staff/stats/<int:year>/xlsx": "collection",

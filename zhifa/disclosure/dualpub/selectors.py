@@ -109,11 +109,19 @@ def penalty_rows_for(*, user: Any, start: date, end: date) -> list[PenaltyRow]:
     Returns [] for a user who may not export (callers check `can_export` first and answer 403)."""
     if not can_export(user):
         return []
-    agency = Agency.objects.get(pk=user.agency_id)
+    return agency_penalty_rows(agency=Agency.objects.get(pk=user.agency_id), start=start, end=end)
+
+
+def agency_penalty_rows(*, agency: Agency, start: date, end: date, case_ids: list[str] | None = None
+                        ) -> list[PenaltyRow]:
+    """`penalty_rows_for` without the user: the push worker rebuilds a delivery's records with it, limited to the
+    cases the delivery froze (`case_ids`, public ids)."""
+    found = Case.objects.filter(agency_id=agency.pk, kind__in=PENALTY_KINDS, outcome="penalty",
+                                decided_on__gte=start, decided_on__lte=end)
+    if case_ids is not None:
+        found = found.filter(public_id__in=case_ids)
     cases = list(
-        Case.objects.filter(agency_id=agency.pk, kind__in=PENALTY_KINDS, outcome="penalty",
-                            decided_on__gte=start, decided_on__lte=end)
-        .exclude(state__in=NOT_IN_FORCE)
+        found.exclude(state__in=NOT_IN_FORCE)
         .select_related("penalty")
         .prefetch_related("parties", "parties__personal")
         .order_by("decided_on", "pk")

@@ -9,4 +9,7 @@ urlpatterns = [
     path("", views.page, name="page"),
     path("penalties.csv", views.download, {"fmt": "csv"}, name="download_csv"),
     path("penalties.xlsx", views.download, {"fmt": "xlsx"}, name="download_xlsx"),
+    path("push/", views.push_request, name="push"),
+    path("pushes/<uuid:public_id>/", views.delivery_page, name="delivery"),
+    path("pushes/<uuid:public_id>/retry/", views.push_retry, name="retry"),
 ]

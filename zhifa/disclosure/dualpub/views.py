@@ -9,15 +9,18 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from zhifa.cases.engine import today_in_china
-from zhifa.disclosure.dualpub import selectors
+from zhifa.common.errors import ServiceError
+from zhifa.disclosure.dualpub import push, selectors
 from zhifa.disclosure.dualpub.export import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, csv_bytes, xlsx_bytes
 from zhifa.disclosure.dualpub.records import PENALTY_COLUMNS
 from zhifa.records.access import fail_closed, record_list_access
@@ -96,6 +99,7 @@ def page(request: HttpRequest) -> HttpResponse:
         "start": start.isoformat(), "end": end.isoformat(), "rows": rows,
         "accepted": sum(1 for r in rows if not r.refused), "refused": [r for r in rows if r.refused],
         "warned": [r for r in rows if not r.refused and r.warnings], "agency": user.agency,
+        "push_configured": bool(push.push_url()), "deliveries": list(push.deliveries_for(user)[:10]),
     })
 
 
@@ -116,3 +120,44 @@ def download(request: HttpRequest, fmt: str) -> HttpResponse:
     rows = selectors.penalty_rows_for(user=user, start=start, end=end)
     log_rows(request, rows, f"dualpub_export:{fmt}")
     return file_response(rows, fmt, start, end)
+
+
+@login_required
+@require_POST
+@fail_closed
+def push_request(request: HttpRequest) -> HttpResponse:
+    """Ask the worker to send the range's records to the provincial platform (ADR 0046)."""
+    user: Any = request.user
+    if not selectors.can_export(user):
+        raise PermissionDenied
+    back = redirect(f"{reverse('dualpub:page')}?start={request.POST.get('start', '')}&end={request.POST.get('end', '')}")
+    try:
+        start, end = parse_range(request.POST.get("start"), request.POST.get("end"), today=today_in_china())
+        delivery, rows = push.dualpub_push_request(user=user, start=start, end=end)
+    except (RangeError, ServiceError) as exc:
+        messages.error(request, getattr(exc, "message", str(exc)))
+        return back
+    log_rows(request, rows, "dualpub_push")
+    messages.success(request, _("已提交推送：%(n)d 条记录，后台正在发送，可在本页查看送达情况。") % {"n": delivery.records})
+    return redirect("dualpub:delivery", public_id=delivery.public_id)
+
+
+@login_required
+@require_GET
+def delivery_page(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    delivery = push.delivery_for(request.user, public_id)
+    return render(request, "disclosure/dualpub_delivery.html", {"delivery": delivery,
+                                                                "attempts": push.attempts_of(delivery)})
+
+
+@login_required
+@require_POST
+def push_retry(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    delivery = push.delivery_for(request.user, public_id)
+    try:
+        push.dualpub_push_retry(user=request.user, delivery=delivery)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("已重新提交推送。"))
+    return redirect("dualpub:delivery", public_id=delivery.public_id)
