@@ -12,6 +12,7 @@ urlpatterns = [
     path("staff/review/", include("zhifa.review.urls")),
     path("staff/disclosure/dualpub/", include("zhifa.disclosure.dualpub.urls")),
     path("staff/stats/", include("zhifa.stats.urls")),
+    path("staff/disclosure/stats/", include("zhifa.disclosure.statspub_views")),
     path("staff/", include("zhifa.registry.urls")),
     path("transparency/", include("zhifa.records.public_urls")),
     path("api/v1/", api.urls),

@@ -19,6 +19,7 @@ class EntryKind(models.TextChoices):
     REVIEW_CATALOG = "review_catalog", _("重大执法决定法制审核目录清单")
     INSPECTION_ITEM = "inspection_item", _("随机抽查事项清单")
     SERVICE_GUIDE = "service_guide", _("服务指南")
+    STATS_REPORT = "stats_report", _("行政执法统计年报")
 
 
 class PublicEntry(models.Model):

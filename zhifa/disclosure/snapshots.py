@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from zhifa.disclosure.models import EntryKind
 from zhifa.registry import models as reg
+from zhifa.stats.models import StatsPublication
 
 
 @dataclass(frozen=True)
@@ -205,6 +206,22 @@ def _service_guide(obj: reg.ServiceGuide) -> Snapshot:
     return Snapshot(obj.title, body, " ".join([obj.title, obj.conditions, obj.materials, obj.accepting_body]))
 
 
+def _stats_report(obj: StatsPublication) -> Snapshot:
+    """DISC-29: the frozen version's figures and narrative exactly as frozen (counts only, no personal data), with
+    the hash its freeze put in the ledger."""
+    frozen = obj.report
+    report = frozen.report
+    body = {
+        "year": frozen.year,
+        "version": frozen.version,
+        "sha256": frozen.sha256,
+        "frozen_at": frozen.frozen_at.isoformat(),
+        "report": report,
+    }
+    title = f"{report['agency_name']} {frozen.year}年度行政执法统计年报"
+    return Snapshot(title, body, " ".join([title, "行政执法统计年报", report.get("narrative", "")]))
+
+
 BUILDERS: dict[str, tuple[type[Model], Callable[[Any], Snapshot]]] = {
     EntryKind.AGENCY: (reg.Agency, _agency),
     EntryKind.OFFICER: (reg.Staff, _officer),
@@ -214,6 +231,7 @@ BUILDERS: dict[str, tuple[type[Model], Callable[[Any], Snapshot]]] = {
     EntryKind.REVIEW_CATALOG: (reg.ReviewCatalogItem, _review_catalog),
     EntryKind.INSPECTION_ITEM: (reg.RandomInspectionItem, _inspection_item),
     EntryKind.SERVICE_GUIDE: (reg.ServiceGuide, _service_guide),
+    EntryKind.STATS_REPORT: (StatsPublication, _stats_report),
 }
 
 KIND_BY_MODEL: dict[type[Model], str] = {model: kind for kind, (model, _builder) in BUILDERS.items()}

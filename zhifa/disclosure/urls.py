@@ -13,4 +13,6 @@ urlpatterns = [
     path("agency/<uuid:agency_id>/<slug:section>/", views.agency_section, name="agency_section"),
     path("entry/<uuid:public_id>/", views.entry_detail, name="entry"),
     path("entry/<uuid:public_id>/flowchart.svg", views.entry_flowchart, name="entry_flowchart"),
+    path("entry/<uuid:public_id>/report.pdf", views.stats_report_file, {"fmt": "pdf"}, name="stats_pdf"),
+    path("entry/<uuid:public_id>/report.xlsx", views.stats_report_file, {"fmt": "xlsx"}, name="stats_xlsx"),
 ]

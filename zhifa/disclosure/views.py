@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+from django.core.cache import caches
 from django.core.paginator import Paginator
 from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse
@@ -26,8 +27,11 @@ from django.utils.translation import gettext_lazy as _
 from zhifa.common.http import portal_page, svg_response
 from zhifa.disclosure import selectors
 from zhifa.disclosure.models import EntryKind, PublicEntry
-from zhifa.disclosure.pagecache import cached_page, cached_page_for
+from zhifa.disclosure.pagecache import CACHE_ALIAS, cached_page, cached_page_for
 from zhifa.disclosure.search import tokenize
+from zhifa.stats.charts import report_charts
+from zhifa.stats.pdf import report_pdf, report_rows
+from zhifa.stats.xlsx import report_xlsx
 
 SEARCH_PAGE_SIZE = 20
 SECTION_PAGE_SIZE = 50
@@ -60,6 +64,7 @@ SECTIONS = [
     Section("review-catalog", _("重大执法决定法制审核目录清单"), EntryKind.REVIEW_CATALOG,
             "portal/sections/review_catalog.html"),
     Section("inspections", _("随机抽查事项清单"), EntryKind.INSPECTION_ITEM, "portal/sections/inspection_item.html"),
+    Section("stats", _("统计年报"), EntryKind.STATS_REPORT, "portal/sections/stats_report.html"),
     Section("remedies", _("救济途径和投诉举报"), None),
 ]
 SECTION_BY_SLUG: dict[str, Section] = {s.slug: s for s in SECTIONS}
@@ -73,6 +78,7 @@ ENTRY_TEMPLATES: dict[str, str] = {
     EntryKind.REVIEW_CATALOG: "portal/entries/review_catalog.html",
     EntryKind.INSPECTION_ITEM: "portal/entries/inspection_item.html",
     EntryKind.SERVICE_GUIDE: "portal/entries/service_guide.html",
+    EntryKind.STATS_REPORT: "portal/entries/stats_report.html",
 }
 
 
@@ -244,6 +250,7 @@ def entry_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     section = SECTION_BY_KIND[entry.kind]
     flowchart = _safe_flowchart(entry)
     return render(request, "portal/entry_detail.html", {
+        "stats": _stats_context(entry),
         "entry": entry,
         "kind_label": EntryKind(entry.kind).label,
         "section": section,
@@ -252,6 +259,37 @@ def entry_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
         "flowchart": flowchart,
         "flowchart_url": reverse("portal:entry_flowchart", args=[entry.public_id]) if flowchart else "",
     })
+
+
+def _stats_context(entry: PublicEntry) -> dict[str, Any] | None:
+    if entry.kind != EntryKind.STATS_REPORT:
+        return None
+    report = entry.body["report"]
+    # The chart's SVG escapes every label and number it places (zhifa/stats/charts.py).
+    charts = [{"title": c.title, "svg": mark_safe(c.svg), "left_out": c.left_out}  # noqa: S308
+              for c in report_charts(report)]
+    return {"tables": report_rows(report), "charts": charts, "narrative": report.get("narrative", "")}
+
+
+def stats_report_file(request: HttpRequest, public_id: UUID, fmt: str) -> HttpResponse:
+    """A published annual report as PDF or XLSX, made from its snapshot (the figures as frozen, DISC-29). The bytes
+    of a snapshot never change, so each is rendered once per process and kept in the portal cache."""
+    entry = selectors.entry_get(public_id=public_id)
+    if entry.kind != EntryKind.STATS_REPORT or fmt not in ("pdf", "xlsx"):
+        raise Http404
+    key = f"stats-file:{entry.public_id}:{fmt}"
+    body = caches[CACHE_ALIAS].get(key)
+    if body is None:
+        report = entry.body["report"]
+        body = (report_pdf(report, version=entry.body["version"], sha256=entry.body["sha256"]) if fmt == "pdf"
+                else report_xlsx(report))
+        caches[CACHE_ALIAS].set(key, body, None)
+    content_type = "application/pdf" if fmt == "pdf" else \
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="stats-{entry.body["year"]}-v{entry.body["version"]}.{fmt}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def entry_flowchart(request: HttpRequest, public_id: UUID) -> HttpResponse:

@@ -67,9 +67,13 @@ def _font_config() -> Any:
 
 def render_pdf(code: str, context: Mapping[str, Any], *, draft: bool = False) -> bytes:
     """The document as PDF bytes (A4, CJK fonts embedded as subsets)."""
+    return html_to_pdf(render_html(code, context, draft=draft))
+
+
+def html_to_pdf(html: str) -> bytes:
+    """Self-contained HTML (inline CSS and SVG; nothing fetched) as PDF bytes with the CJK fonts embedded."""
     from weasyprint import HTML
 
-    html = render_html(code, context, draft=draft)
     pdf = HTML(string=html, url_fetcher=_refuse_fetch).write_pdf(font_config=_font_config())
     if not pdf:  # pragma: no cover - WeasyPrint returns bytes when no target is given
         raise RenderError("WeasyPrint produced no output")

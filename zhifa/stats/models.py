@@ -37,3 +37,41 @@ class StatsReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agency_id} {self.year} v{self.version}"
+
+
+class StatsNarrative(models.Model):
+    """STAT-1 part 2, 行政执法情况说明: what the agency writes about its year. Edited until a freeze copies it into the
+    frozen report (so the report's hash covers it); editing afterwards only changes what the next version carries."""
+
+    agency = models.ForeignKey("registry.Agency", on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField(_("统计年度"))
+    text = models.TextField(_("行政执法情况说明"))
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("行政执法情况说明")
+        verbose_name_plural = _("行政执法情况说明")
+        constraints = [models.UniqueConstraint(fields=["agency", "year"], name="stats_narrative_one_per_year")]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id} {self.year}"
+
+
+class StatsPublication(models.Model):
+    """The report of an agency's year that is public (DISC-29): one row per agency and year, pointing at the frozen
+    version published last. The portal shows its snapshot (zhifa.disclosure), never this row."""
+
+    agency = models.ForeignKey("registry.Agency", on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField(_("统计年度"))
+    report = models.ForeignKey(StatsReport, on_delete=models.PROTECT, related_name="+", verbose_name=_("公开版本"))
+    published_at = models.DateTimeField(_("公开时间"))
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("统计年报公开")
+        verbose_name_plural = _("统计年报公开")
+        constraints = [models.UniqueConstraint(fields=["agency", "year"], name="stats_publication_one_per_year")]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id} {self.year} → v{self.report_id}"

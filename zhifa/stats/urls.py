@@ -8,5 +8,7 @@ app_name = "stats"
 urlpatterns = [
     path("", views.report, name="report"),
     path("<int:year>/xlsx", views.download, name="xlsx"),
+    path("<int:year>/pdf", views.download, {"fmt": "pdf"}, name="pdf"),
+    path("<int:year>/narrative", views.narrative, name="narrative"),
     path("<int:year>/freeze", views.freeze, name="freeze"),
 ]

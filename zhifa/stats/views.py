@@ -19,7 +19,8 @@ from zhifa.accounts.roles import Role
 from zhifa.common.errors import ServiceError
 from zhifa.stats import selectors
 from zhifa.stats.counting import NO_SOURCE_LABEL
-from zhifa.stats.services import FREEZERS, stats_report_freeze
+from zhifa.stats.pdf import report_pdf
+from zhifa.stats.services import FREEZERS, PUBLISHERS, stats_narrative_save, stats_report_freeze
 from zhifa.stats.xlsx import report_xlsx
 
 READERS = (Role.AGENCY_HEAD, Role.AGENCY_ADMIN, Role.DISCLOSURE_OFFICER)
@@ -60,12 +61,16 @@ def report(request: HttpRequest) -> HttpResponse:
     return render(request, "stats/report.html", {
         "year": year, "years": range(this_year - 1, max(FIRST_YEAR, this_year - 6), -1), "report": data,
         "tables": tables, "frozen": frozen, "shown": shown, "can_freeze": user.has_role(*FREEZERS) and year < this_year,
+        "narrative": selectors.stats_narrative(user, year), "publication": selectors.stats_publication(user, year),
+        "can_publish": user.has_role(*PUBLISHERS), "due": selectors.stats_due(user.agency_id, timezone.localdate()),
     })
 
 
 @login_required
 @require_GET
-def download(request: HttpRequest, year: int) -> HttpResponse:
+def download(request: HttpRequest, year: int, fmt: str = "xlsx") -> HttpResponse:
+    """The tables as XLSX, or the whole report (tables, charts, narrative) as PDF: a frozen version or as counted now
+    (the narrative as written so far)."""
     user = _reader(request)
     version = request.GET.get("version")
     if version:
@@ -73,13 +78,35 @@ def download(request: HttpRequest, year: int) -> HttpResponse:
             if version.isdigit() and len(version) <= 4 else None
         if found is None:
             raise Http404
-        data, suffix = found.report, f"-v{found.version}"
+        data, suffix, digest, number = found.report, f"-v{found.version}", found.sha256, found.version
     else:
-        data, suffix = selectors.stats_preview(user, _year(str(year), timezone.localdate().year)), ""
-    response = HttpResponse(report_xlsx(data),
-                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="stats-{year}{suffix}.xlsx"'
+        data = dict(selectors.stats_preview(user, _year(str(year), timezone.localdate().year)))
+        data["narrative"] = selectors.stats_narrative(user, year)
+        suffix, digest, number = "", "", None
+    if fmt == "pdf":
+        response = HttpResponse(report_pdf(data, version=number, sha256=digest),
+                                content_type="application/pdf")
+    else:
+        response = HttpResponse(report_xlsx(data),
+                                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="stats-{year}{suffix}.{fmt}"'
     return response
+
+
+@login_required
+@require_POST
+def narrative(request: HttpRequest, year: int) -> HttpResponse:
+    """STAT-1 part 2: save the 行政执法情况说明 the next freeze will carry."""
+    user = _reader(request)
+    if user.agency is None:
+        raise Http404
+    try:
+        stats_narrative_save(actor=user, agency=user.agency, year=year, text=request.POST.get("text", ""))
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("情况说明已保存；定稿时将一并固定。"))
+    return redirect(f"{reverse('stats:report')}?year={year}#narrative")
 
 
 @login_required

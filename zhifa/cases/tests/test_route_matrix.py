@@ -99,6 +99,10 @@ STAFF_ROUTES: dict[str, str] = {
     "staff/stats/": "collection",
     "staff/stats/<int:year>/xlsx": "collection",
     "staff/stats/<int:year>/freeze": "collection",
+    "staff/stats/<int:year>/pdf": "collection",
+    "staff/stats/<int:year>/narrative": "collection",
+    # Publishing names a year and version of the caller's own agency only: B's call publishes nothing of A's.
+    "staff/disclosure/stats/<int:year>/<int:version>/publish": "collection",
     "staff/": "collection",
     "staff/calendar/": "collection",
     "staff/supervision-events/": "collection",
@@ -120,6 +124,8 @@ STAFF_ROUTES: dict[str, str] = {
     "agency/<uuid:agency_id>/<slug:section>/": "skip",
     "entry/<uuid:public_id>/": "skip",
     "entry/<uuid:public_id>/flowchart.svg": "skip",
+    "entry/<uuid:public_id>/report.pdf": "skip",
+    "entry/<uuid:public_id>/report.xlsx": "skip",
 }
 
 # Staff GET routes and the 调阅 entries one read by A's own user writes (AC-6). Routes not listed show no case

@@ -45,7 +45,7 @@ from zhifa.stats.counting import (
 )
 from zhifa.stats.models import StatsReport
 from zhifa.stats.report import cell, report_sha256, stats_compute
-from zhifa.stats.services import FREEZE_KIND, stats_report_freeze
+from zhifa.stats.services import FREEZE_KIND, stats_narrative_save, stats_report_freeze
 from zhifa.stats.templates import TemplateInvalid, load_template, validate_template
 from zhifa.stats.xlsx import report_xlsx
 
@@ -201,7 +201,9 @@ def test_stat_10_computing_twice_gives_the_same_figures_and_hash(year_world) -> 
 @pytest.mark.django_db
 def test_stat_10_frozen_report_keeps_its_figures_and_is_in_the_ledger(year_world) -> None:  # noqa: ANN001
     agency = year_world.agency
+    stats_narrative_save(actor=year_world["agency_head"], agency=agency, year=YEAR, text="全年依法履职。")
     frozen = stats_report_freeze(actor=year_world["agency_head"], agency=agency, year=YEAR, at=FROZEN_AT)
+    assert frozen.report["narrative"] == "全年依法履职。"  # STAT-1 part 2, covered by the hash
     assert frozen.version == 1 and frozen.sha256 == report_sha256(frozen.report)
     assert cell(frozen.report, "penalty", "total", "total") == 8
     entry = LedgerEntry.objects.get(pk=frozen.ledger_entry_id)
@@ -229,6 +231,9 @@ def test_stat_10_frozen_report_keeps_its_figures_and_is_in_the_ledger(year_world
 @pytest.mark.django_db
 def test_stat_10_freeze_refused_for_officers_other_agencies_and_an_unfinished_year(year_world, agency_b) -> None:  # noqa: ANN001
     agency = year_world.agency
+    with pytest.raises(ServiceError, match="STAT-1"):  # no narrative yet: the report has two parts
+        stats_report_freeze(actor=year_world["agency_head"], agency=agency, year=YEAR, at=FROZEN_AT)
+    stats_narrative_save(actor=year_world["agency_head"], agency=agency, year=YEAR, text="情况说明")
     with pytest.raises(NotAllowed):
         stats_report_freeze(actor=year_world["officer"], agency=agency, year=YEAR, at=FROZEN_AT)
     with pytest.raises(NotAllowed):

@@ -46,6 +46,9 @@ def test_stats_page_refused_to_officers(world) -> None:  # noqa: ANN001
 def test_stat_10_freeze_from_the_page_and_download_the_frozen_xlsx(world) -> None:  # noqa: ANN001
     decided_row(world, kinds=["fine"], on=date(2025, 5, 6), fine="2000")
     client = _client(world["agency_head"])
+    refused = client.post("/staff/stats/2025/freeze", follow=True)
+    assert "请先填写行政执法情况说明" in refused.content.decode() and not StatsReport.objects.exists()  # STAT-1
+    client.post("/staff/stats/2025/narrative", {"text": "2025年依法履职。"})
     response = client.post("/staff/stats/2025/freeze")
     assert response.status_code == 302 and "version=1" in response["Location"]
     frozen = StatsReport.objects.get(agency=world.agency, year=2025)
