@@ -13,4 +13,7 @@ urlpatterns = [
     path("agency/<uuid:agency_id>/<slug:section>/", views.agency_section, name="agency_section"),
     path("entry/<uuid:public_id>/", views.entry_detail, name="entry"),
     path("entry/<uuid:public_id>/flowchart.svg", views.entry_flowchart, name="entry_flowchart"),
+    path("history/", views.history, name="history"),
+    path("history/<uuid:public_id>/", views.history_package, name="history_package"),
+    path("history/<uuid:public_id>/download/", views.history_package_download, name="history_package_download"),
 ]
