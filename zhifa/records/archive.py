@@ -52,7 +52,9 @@ _ENTRY_BATCH = 500
 _LEAF_BATCH = 5000
 _COPY_CHUNK = 1024 * 1024
 _ALGORITHMS = ("sha256", "sha512")
-_KIND_LABELS = {"access.read": "调阅", "evidence.added": "证据入库", "evidence.integrity": "完整性核验"}
+_KIND_LABELS = {"access.read": "调阅", "evidence.added": "证据入库", "evidence.integrity": "完整性核验",
+                "disclosure.publish": "公示发布", "disclosure.correct": "公示更正", "disclosure.withdraw": "公示撤回",
+                "disclosure.expire": "公示期满"}
 
 
 #: Roles of a recipient to whom a package may carry the parties' personal data (ADR 0018).

@@ -15,6 +15,7 @@ import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
+from io import StringIO
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -22,6 +23,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.apps import apps as django_apps
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -349,3 +353,28 @@ def test_disc24_backfill_records_the_history_of_rows_published_before_the_upgrad
     assert not [i for i in verify.verify_history.check_history(verify.Report(), package, date(2026, 5, 6)) or []
                 if i.kind == "power_item"]
     assert reg.PowerItem.objects.filter(pk=item.pk).exists()
+
+
+@pytest.mark.django_db
+def test_disc25_a_snapshot_row_altered_behind_the_services_is_named_by_deep_verify_and_the_package(
+    tmp_path: Path,
+) -> None:
+    """DISC-25/REC-9: a published snapshot changed in the database (straight SQL) no longer hashes to what the
+    ledger recorded: `zhifa verify --deep` names it, and so does the offline verifier of the next package."""
+    org = make_org("锦江区水务局", 1)
+    entry = current_entry(published_power_item(org))
+    out = StringIO()
+    call_command("verify", "--deep", "--only", "disclosure", stdout=out)
+    assert "深度核验通过" in out.getvalue()
+
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE disclosure_publicentry SET title = %s WHERE id = %s", ["改过的标题", entry.pk])
+    with pytest.raises(CommandError):
+        call_command("verify", "--deep", "--only", "disclosure", stdout=(out := StringIO()))
+    assert f"公开信息 {entry.public_id} 第 1 版 公开内容哈希" in out.getvalue()
+
+    package = export(tmp_path)
+    out = StringIO()
+    with pytest.raises(CommandError):
+        call_command("verify", str(package), "--key", public_key(), "--as-of", "2030-01-01", stdout=out)
+    assert f"公示快照 {entry.public_id} 第 1 版（power_item）" in out.getvalue()
