@@ -23,20 +23,20 @@ def check_disclosure(report: DeepReport) -> None:
             by_entry.setdefault(str(payload.get("public_id")), str(payload.get("snapshot_sha256")))
     events = {seq: (action, str(public_id), sha) for seq, action, public_id, sha in
               PublicationEvent.objects.values_list("seq", "action", "entry__public_id", "snapshot_sha256")}
-    for seq, row in events.items():
-        if recorded.get(seq) != row:
-            report.problem(f"公示历史第 {seq} 条与账本记录不符：数据库 {row}，台账 {recorded.get(seq)}")
+    for seq, stored in events.items():
+        if recorded.get(seq) != stored:
+            report.problem(f"公示历史第 {seq} 条与账本记录不符：数据库 {stored}，台账 {recorded.get(seq)}")
     for seq in recorded.keys() - events.keys():
         report.problem(f"账本中的公示记录第 {seq} 条在数据库中没有对应的公示历史（已被删除）。")
-    for entry in PublicEntry.objects.select_related("agency").order_by("pk").iterator(chunk_size=500):
+    for row in PublicEntry.objects.select_related("agency").order_by("pk").iterator(chunk_size=500):
         report.count("公开信息")
-        what = f"公开信息 {entry.public_id} 第 {entry.version} 版"
-        ledger_sha = by_entry.get(str(entry.public_id))
+        what = f"公开信息 {row.public_id} 第 {row.version} 版"
+        ledger_sha = by_entry.get(str(row.public_id))
         if ledger_sha is None:
             report.problem(f"{what} 在公示历史中没有发布记录。")
             continue
-        actual = snapshot_sha256(entry)
+        actual = snapshot_sha256(row)
         if actual != ledger_sha:
             report.differs(what, "公开内容哈希", actual, ledger_sha)
-        elif entry.snapshot_sha256 != ledger_sha:
-            report.differs(what, "快照哈希字段", entry.snapshot_sha256, ledger_sha)
+        elif row.snapshot_sha256 != ledger_sha:
+            report.differs(what, "快照哈希字段", row.snapshot_sha256, ledger_sha)
