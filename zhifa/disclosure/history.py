@@ -7,6 +7,12 @@ those bytes as a content-addressed file: the archive package of the stream carri
 snapshot rows, through the blob source registered in `DisclosureConfig.ready`), and the offline verifier checks each
 against its hash. The entry is appended without an actor: the publishing officer's login name is not public; who
 published is kept on the snapshot row (`published_by`).
+
+The history records what the public could see, which is not always what was stored: an agency's entries are public
+only while the agency's own subject information (AGENCY snapshot) is (DISC-3, `selectors._public`). A snapshot of an
+agency that is not public gets its hash but no history entry; when the agency's snapshot is published, each of its
+current entries is recorded as published then, and when the agency's snapshot is withdrawn, each is recorded as
+withdrawn with it. So neither the proof endpoint nor the history package ever shows a snapshot that was not public.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from zhifa.disclosure.models import PublicationAction, PublicationEvent, PublicEntry
+from zhifa.disclosure.models import EntryKind, PublicationAction, PublicationEvent, PublicEntry
 from zhifa.records import verify_history
 from zhifa.records.ledger import BlobRef, ledger_append
 from zhifa.records.models import LedgerEntry
@@ -83,6 +89,50 @@ def history_record(*, entry: PublicEntry, action: str, at: datetime | None = Non
     )
     return PublicationEvent.objects.create(entry=entry, action=PublicationAction(action), seq=row.seq,
                                            snapshot_sha256=sha, recorded_at=row.recorded_at)
+
+
+def _open(entry: PublicEntry) -> bool:
+    """Whether the history shows `entry` as public now (its last history entry publishes or corrects it)."""
+    last = PublicationEvent.objects.filter(entry=entry).order_by("-seq").values_list("action", flat=True).first()
+    return last in (PublicationAction.PUBLISH, PublicationAction.CORRECT)
+
+
+def _agency_public(agency_id: int) -> bool:
+    return PublicEntry.objects.filter(kind=EntryKind.AGENCY, agency_id=agency_id, is_current=True).exists()
+
+
+def _agency_entries(agency_id: int) -> list[PublicEntry]:
+    return list(PublicEntry.objects.select_related("agency").filter(agency_id=agency_id, is_current=True)
+                .exclude(kind=EntryKind.AGENCY).order_by("pk"))
+
+
+def history_published(*, entry: PublicEntry, replaced: list[PublicEntry]) -> None:
+    """`entry` has just become the current version, replacing `replaced` (call inside the publishing transaction,
+    after the rows are written). Recorded as a correction if the version it replaces was public, else as a
+    publication; nothing while its agency is not public. Publishing an agency's snapshot makes its current entries
+    public too: each is recorded."""
+    was_public = any(_open(r) for r in replaced)
+    if entry.kind == EntryKind.AGENCY:
+        history_record(entry=entry, action=PublicationAction.CORRECT if was_public else PublicationAction.PUBLISH)
+        if not was_public:
+            for other in _agency_entries(entry.agency_id):
+                if not _open(other):
+                    history_record(entry=other, action=PublicationAction.PUBLISH)
+        return
+    if _agency_public(entry.agency_id):
+        history_record(entry=entry, action=PublicationAction.CORRECT if was_public else PublicationAction.PUBLISH)
+
+
+def history_taken_down(*, entries: list[PublicEntry], action: PublicationAction) -> None:
+    """`entries` have just been taken off the portal (withdrawn or expired; inside that transaction). Only what the
+    history shows as public is recorded; an agency's snapshot taken down takes its public entries with it."""
+    for entry in entries:
+        if _open(entry):
+            history_record(entry=entry, action=action)
+        if entry.kind == EntryKind.AGENCY:
+            for other in _agency_entries(entry.agency_id):
+                if _open(other):
+                    history_record(entry=other, action=PublicationAction.WITHDRAW)
 
 
 def snapshot_source(sha: str) -> bytes | None:

@@ -15,7 +15,7 @@ from zhifa.accounts.models import User
 from zhifa.common.errors import ServiceError
 from zhifa.common.tasks import enqueue_once_after_commit
 from zhifa.disclosure import history
-from zhifa.disclosure.history import history_record, snapshot_sha256
+from zhifa.disclosure.history import history_published, history_taken_down, snapshot_sha256
 from zhifa.disclosure.models import PortalGeneration, PublicationAction, PublicEntry, SearchTokens
 from zhifa.disclosure.search import entry_tokens
 from zhifa.disclosure.selectors import history_last_seq, history_package_current
@@ -35,13 +35,14 @@ def portal_generation_bump() -> None:
 
 def public_entry_publish(*, obj: Model, agency_id: int, version: int, actor: User) -> PublicEntry:
     """Store a new current snapshot of `obj`; the previous version stays, no longer current. The publication
-    history records it as a correction when it replaces a current version, else as a publication (ADR 0045)."""
+    history records it (`history_published`: a correction when it replaces a public version; ADR 0045)."""
     kind = KIND_BY_MODEL[type(obj)]
     snapshot = build_snapshot(obj)
     now = timezone.now()
     with transaction.atomic():
         portal_generation_bump()  # first: its row lock orders the disclosure stream's entries (ADR 0045)
-        replaced = PublicEntry.objects.filter(kind=kind, source_id=obj.pk, is_current=True).update(is_current=False)
+        replaced = list(PublicEntry.objects.filter(kind=kind, source_id=obj.pk, is_current=True))
+        PublicEntry.objects.filter(pk__in=[r.pk for r in replaced]).update(is_current=False)
         entry = PublicEntry(
             kind=kind,
             agency_id=agency_id,
@@ -56,7 +57,7 @@ def public_entry_publish(*, obj: Model, agency_id: int, version: int, actor: Use
         entry.snapshot_sha256 = snapshot_sha256(entry)
         entry.save(force_insert=True)
         SearchTokens.objects.create(entry=entry, tokens=entry_tokens(entry.title, entry.search_text))
-        history_record(entry=entry, action=PublicationAction.CORRECT if replaced else PublicationAction.PUBLISH)
+        history_published(entry=entry, replaced=replaced)
     # Searchable at once from its stored tokens (the delta, ADR 0034); the task folds it into the stored base.
     enqueue_once_after_commit(search_index_rebuild)
     return entry
@@ -81,8 +82,7 @@ def _take_down(obj: Model, action: PublicationAction) -> int:
         current = list(PublicEntry.objects.select_related("agency").filter(kind=kind, source_id=obj.pk,
                                                                             is_current=True))
         count = PublicEntry.objects.filter(pk__in=[e.pk for e in current]).update(is_current=False, withdrawn_at=now)
-        for entry in current:
-            history_record(entry=entry, action=action)
+        history_taken_down(entries=current, action=action)
     # Search reads its hits back through current snapshots only, so the entry is gone from results at once
     # (ADR 0034); the rebuilt base merely stops spending candidate places on it.
     enqueue_once_after_commit(search_index_rebuild)

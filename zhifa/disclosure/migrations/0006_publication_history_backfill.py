@@ -17,6 +17,7 @@ from django.db import migrations
 from zhifa.records.ledger import BlobRef, NewEntry, ledger_append_many
 
 STREAM = "disclosure:public"
+AGENCY = "agency"
 _BATCH = 500
 
 
@@ -39,18 +40,36 @@ def backfill(apps, schema_editor):
     rows = list(PublicEntry.objects.filter(events__isnull=True).select_related("agency").order_by("published_at", "pk"))
     if not rows:
         return
+    # An agency's entries were public only once its subject information was (DISC-3): entries of an agency never
+    # published get their hash but no history; the others count from the later of their own publication and the
+    # agency's first; the current entries of an agency not public now are recorded as withdrawn with it.
+    agency_rows = [e for e in PublicEntry.objects.filter(kind=AGENCY).order_by("published_at", "pk")]
+    first_public = {}
+    public_now = set()
+    last_withdrawn = {}
+    for row in agency_rows:
+        first_public.setdefault(row.agency_id, row.published_at)
+        if row.is_current:
+            public_now.add(row.agency_id)
+        if row.withdrawn_at is not None:
+            last_withdrawn[row.agency_id] = max(row.withdrawn_at, last_withdrawn.get(row.agency_id, row.withdrawn_at))
     events = []  # (effective time, order, action, entry, size of bytes)
     by_source = {}
     for entry in rows:
         data = _bytes(entry, str(entry.agency.public_id))
         entry.snapshot_sha256 = hashlib.sha256(data).hexdigest()
         entry.save(update_fields=["snapshot_sha256"])
+        if entry.agency_id not in first_public:
+            continue
+        since = entry.published_at if entry.kind == AGENCY else max(entry.published_at, first_public[entry.agency_id])
         earlier = by_source.get((entry.kind, entry.source_id))
         replaced = earlier is not None and (earlier.withdrawn_at is None or earlier.withdrawn_at > entry.published_at)
         by_source[(entry.kind, entry.source_id)] = entry
-        events.append((entry.published_at, 0, "correct" if replaced else "publish", entry, len(data)))
+        events.append((since, 0, "correct" if replaced else "publish", entry, len(data)))
         if entry.withdrawn_at is not None:
-            events.append((entry.withdrawn_at, 1, "withdraw", entry, len(data)))
+            events.append((max(entry.withdrawn_at, since), 1, "withdraw", entry, len(data)))
+        elif entry.is_current and entry.kind != AGENCY and entry.agency_id not in public_now:
+            events.append((max(last_withdrawn.get(entry.agency_id, since), since), 1, "withdraw", entry, len(data)))
     events.sort(key=lambda e: (e[0], e[1], e[3].pk))
     prev = LedgerEntry.objects.filter(stream=STREAM).order_by("-seq").values_list("seq", flat=True).first()
     for start in range(0, len(events), _BATCH):

@@ -337,13 +337,16 @@ def test_disc24_backfill_records_the_history_of_rows_published_before_the_upgrad
         item = published_power_item(org)
     with at(2026, 5, 6):
         registry.entry_withdraw(actor=org.admin, obj=item)
+        hidden = current_entry(published_power_item(make_org("未公开的执法局", 2, publish=False), DUMPING_ITEM, "X1"))
     # As before the upgrade: no hashes, no history.
     PublicationEvent.objects.all().delete()
     PublicEntry.objects.update(snapshot_sha256="")
 
     migration.backfill(django_apps, None)
-    entry = PublicEntry.objects.get(kind="power_item")
+    entry = PublicEntry.objects.get(kind="power_item", agency=org.agency)
     assert entry.snapshot_sha256 == history.snapshot_sha256(entry)
+    hidden.refresh_from_db()
+    assert hidden.snapshot_sha256 == history.snapshot_sha256(hidden) and not hidden.events.exists()  # DISC-3
     assert list(entry.events.values_list("action", flat=True)) == ["publish", "withdraw"]
     package = export(tmp_path)
     report = verify.verify_package(package, key=public_key())
@@ -378,3 +381,34 @@ def test_disc25_a_snapshot_row_altered_behind_the_services_is_named_by_deep_veri
     with pytest.raises(CommandError):
         call_command("verify", str(package), "--key", public_key(), "--as-of", "2030-01-01", stdout=out)
     assert f"公示快照 {entry.public_id} 第 1 版（power_item）" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_disc3_entries_of_an_agency_that_is_not_public_enter_the_history_only_when_it_becomes_public(
+    client: Client, tmp_path: Path,
+) -> None:
+    """DISC-3 with DISC-24: an agency's entries are public only while its subject information is. A power item
+    published under a hidden agency has no history entry, no proof and no file in the package; publishing the
+    agency records it as published; withdrawing the agency records it as withdrawn with it."""
+    hidden = make_org("未公开的执法局", 2, publish=False)
+    item = published_power_item(hidden, name="在河道管理范围内采砂的处罚", code="X1")
+    entry = current_entry(item)
+    assert entry.snapshot_sha256 and not entry.events.exists()
+    assert client.get(reverse("api-v1:public_entry_proof", args=[entry.public_id])).status_code == 404
+    published_power_item(make_org("锦江区水务局", 1))
+    package = export(tmp_path, "before")
+    assert not snapshot_file(package, entry).exists()
+    for path in package.rglob("*"):
+        if path.is_file():
+            assert "采砂" not in path.read_bytes().decode("utf-8", errors="replace"), path
+
+    registry.entry_publish(actor=hidden.admin, obj=hidden.agency)
+    assert list(entry.events.values_list("action", flat=True)) == ["publish"]
+    assert client.get(reverse("api-v1:public_entry_proof", args=[entry.public_id])).status_code == 200
+    registry.entry_withdraw(actor=hidden.admin, obj=hidden.agency)
+    assert list(entry.events.values_list("action", flat=True)) == ["publish", "withdraw"]
+    package = export(tmp_path, "after")
+    report = verify.verify_package(package, key=public_key(), as_of=timezone.localdate())
+    assert report.ok, failures(report)
+    assert not any("采砂" in note for note in report.notes)
+    assert snapshot_file(package, entry).exists()  # it was public for a while: its content is part of the history
