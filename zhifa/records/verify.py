@@ -22,6 +22,8 @@ Checks, each reported with what failed and where: bag completeness and fixity (n
 signature; every entry's leaf hash recomputed from its canonical bytes; every inclusion proof against the signed
 root; every referenced blob present with its SHA-256 and size; no unexpected payload file; the whole-ledger leaf list
 gapless and hashing to the signed root; and consistency with the other checkpoint. Exit code 0 only if all pass.
+A package of the public disclosure stream is also checked as a publication history (`verify_history`, ADR 0045);
+`--as-of YYYY-MM-DD` lists what was public at the end of that day.
 """
 
 from __future__ import annotations

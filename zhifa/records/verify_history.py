@@ -15,7 +15,8 @@ stream means:
   then is a publish or correct, with the title read from its verified snapshot file.
 
 Ledger payload of an entry (kind "disclosure.<action>"), which holds no personal data and no snapshot text:
-{"action", "public_id", "kind", "version", "agency", "source", "snapshot_sha256", "prev"}.
+{"action", "public_id", "kind", "version", "agency", "source", "snapshot_sha256", "prev"}; entries written by the
+upgrade's backfill add "backfill": true and "effective_at" (the time of the event they record, used by --as-of).
 """
 
 from __future__ import annotations
