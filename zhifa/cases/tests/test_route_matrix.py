@@ -116,6 +116,9 @@ STAFF_ROUTES: dict[str, str] = {
     "agency/<uuid:agency_id>/<slug:section>/": "skip",
     "entry/<uuid:public_id>/": "skip",
     "entry/<uuid:public_id>/flowchart.svg": "skip",
+    "history/": "skip",  # the public publication-history download (ADR 0045): no staff data, no login
+    "history/<uuid:public_id>/": "skip",
+    "history/<uuid:public_id>/download/": "skip",
 }
 
 # Staff GET routes and the 调阅 entries one read by A's own user writes (AC-6). Routes not listed show no case
