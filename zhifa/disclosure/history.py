@@ -139,11 +139,11 @@ def snapshot_source(sha: str) -> bytes | None:
     """The canonical bytes of the stored snapshot recorded under `sha` (the archive's blob source). The bytes are
     rebuilt from the row as it is now: a row changed behind the services no longer hashes to `sha`, and the export
     and the verifier say so."""
-    if not verify_history_sha(sha):
+    if not _is_sha256(sha):
         return None
     entry = PublicEntry.objects.select_related("agency").filter(snapshot_sha256=sha).order_by("pk").first()
     return snapshot_bytes(entry) if entry is not None else None
 
 
-def verify_history_sha(value: str) -> bool:
+def _is_sha256(value: str) -> bool:
     return len(value) == 64 and all(c in "0123456789abcdef" for c in value)

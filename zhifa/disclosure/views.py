@@ -3,7 +3,8 @@
 Pages are kept per generation of the published snapshots (`cached_page`, ADR 0036). Views only parse the request,
 call a selector in `zhifa.disclosure.selectors` (published snapshots only,
 architecture rule 8) and render. Every page carries a strict Content-Security-Policy: the portal runs no inline
-script, and nothing on it needs script at all (links and GET forms only).
+script, and nothing on it needs script at all (links and GET forms; the one POST form asks for the publication
+history package, ADR 0045).
 """
 
 from __future__ import annotations
