@@ -194,3 +194,29 @@ def entry_detail(request: HttpRequest, public_id: UUID) -> PublicEntry:
 def entry_flowchart(request: HttpRequest, public_id: UUID) -> HttpResponse:
     svg, filename = selectors.entry_flowchart_svg(public_id=public_id)  # the same image the portal serves
     return svg_response(svg, filename=filename)
+
+
+class EntryProofOut(Schema):
+    public_id: UUID
+    kind: str
+    version: int
+    action: str = Field(description="最近一次公示操作：publish 发布、correct 更正、withdraw 撤回、expire 公示期满")
+    snapshot_sha256: str = Field(description="该版本公开内容（规范化 JSON）的 SHA-256")
+    status: str = Field(description="included：已在最新签名检查点中；pending：等待下一次签名")
+    log_origin: str
+    log_public_key: str = Field(description="日志公钥（C2SP vkey）")
+    leaf_index: int = Field(description="账本条目序号（RFC 6962 叶序号）")
+    leaf_hash: str = Field(description="叶哈希（十六进制）")
+    canonical: str = Field(description="账本条目的规范化 JSON 原文（叶哈希的输入）")
+    tree_size: int | None
+    root_hash: str | None = Field(description="检查点根哈希（base64）")
+    inclusion_proof: list[str] = Field(description="RFC 6962 包含证明（base64）")
+    checkpoint: str | None = Field(description="已签名检查点（C2SP signed note）")
+
+
+@router.get("/entries/{public_id}/proof", response=EntryProofOut, url_name="public_entry_proof",
+            summary="公示历史的包含证明（RFC 6962）")
+def entry_proof(request: HttpRequest, public_id: UUID) -> dict[str, Any]:
+    """The inclusion proof of this published version's latest publication-history entry against the latest signed
+    checkpoint (ADR 0045)."""
+    return selectors.entry_proof(public_id=public_id)

@@ -41,6 +41,9 @@ class PublicEntry(models.Model):
     published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     is_current = models.BooleanField(default=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
+    # SHA-256 (hex) of the snapshot's canonical JSON bytes (`zhifa.disclosure.history.snapshot_bytes`): what the
+    # disclosure stream of the ledger records for this version (ADR 0045). Set when the row is written.
+    snapshot_sha256 = models.CharField(_("快照哈希"), max_length=64, blank=True, db_index=True)
 
     class Meta:
         verbose_name = _("公开信息")
@@ -114,8 +117,35 @@ class PortalGeneration(models.Model):
         return f"{self.counter}:{self.token}"
 
 
+class PublicationAction(models.TextChoices):
+    PUBLISH = "publish", _("发布")
+    CORRECT = "correct", _("更正")
+    WITHDRAW = "withdraw", _("撤回")
+    EXPIRE = "expire", _("公示期满")
+
+
+class PublicationEvent(models.Model):
+    """One publication-history entry of the ledger's disclosure stream (ADR 0045, DISC-24/25), stored beside it in
+    the same transaction so that the portal finds an entry's ledger entries without parsing the ledger (ADR 0029).
+    Append-only: rows are never changed."""
+
+    entry = models.ForeignKey(PublicEntry, on_delete=models.PROTECT, related_name="events")
+    action = models.CharField(_("操作"), max_length=16, choices=PublicationAction.choices)
+    seq = models.BigIntegerField(_("账本序号"), unique=True)
+    snapshot_sha256 = models.CharField(_("快照哈希"), max_length=64)
+    recorded_at = models.DateTimeField(_("时间"))
+
+    class Meta:
+        verbose_name = _("公示历史")
+        verbose_name_plural = _("公示历史")
+        ordering = ["seq"]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.entry_id} #{self.seq}"
+
+
 # The 双公示 push's delivery log lives beside its code; the tables are the disclosure app's (ADR 0046).
 from zhifa.disclosure.dualpub.models import DeliveryState, DualPubAttempt, DualPubDelivery  # noqa: E402
 
-__all__ = ["DeliveryState", "DualPubAttempt", "DualPubDelivery", "EntryKind", "PortalGeneration", "PublicEntry",
-           "SearchIndex", "SearchTokens"]
+__all__ = ["DeliveryState", "DualPubAttempt", "DualPubDelivery", "EntryKind", "PortalGeneration", "PublicationAction",
+           "PublicationEvent", "PublicEntry", "SearchIndex", "SearchTokens"]

@@ -12,19 +12,25 @@ number of rows (the agency's published name comes from a correlated subquery, no
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, overload
 from uuid import UUID
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Case as SqlCase
 from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery, Value, When
 from django.db.models.fields.json import KT
 from django.http import Http404
 
-from zhifa.disclosure.models import EntryKind, PortalGeneration, PublicEntry
+from zhifa.disclosure import history
+from zhifa.disclosure.models import EntryKind, PortalGeneration, PublicationEvent, PublicEntry
 from zhifa.disclosure.search import search_entry_ids
+from zhifa.records import ledger
+from zhifa.records.checkpoints import latest_checkpoint, public_key
+from zhifa.records.models import ArchivePackage, LedgerEntry, PackagePurpose, PackageStatus
 from zhifa.registry.flowchart import flowchart_svg
 
 # Kinds whose snapshot carries procedure steps, drawn as a flowchart (DISC-5).
@@ -283,3 +289,60 @@ class BrowsedEntries:
 def entry_browse(*, filters: EntryFilters) -> BrowsedEntries:
     """Current public entries, filtered, in the order agency → kind → title (no ranking without a query)."""
     return BrowsedEntries(filters)
+
+
+# --- the publication history (ADR 0045) -------------------------------------------------------------------------
+
+
+def entry_proof(*, public_id: UUID) -> dict[str, Any]:
+    """The inclusion proof of the latest publication-history entry of a published version (current, superseded or
+    withdrawn: every stored snapshot was public) against the latest signed checkpoint. Nothing here was not public:
+    the entry's canonical bytes (identity, action, time, snapshot hash; no actor) and hashes of subtrees."""
+    event = (PublicationEvent.objects.select_related("entry").filter(entry__public_id=public_id)
+             .order_by("-seq").first())
+    if event is None:
+        raise Http404("entry not published")
+    entry = event.entry
+    row = LedgerEntry.objects.get(seq=event.seq)
+    checkpoint = latest_checkpoint()
+    result: dict[str, Any] = {
+        "public_id": str(entry.public_id), "kind": entry.kind, "version": entry.version,
+        "action": event.action, "snapshot_sha256": event.snapshot_sha256,
+        "log_origin": settings.ZHIFA_LEDGER_ORIGIN, "log_public_key": public_key(),
+        "leaf_index": event.seq, "leaf_hash": bytes(row.leaf_hash).hex(),
+        "canonical": bytes(row.canonical).decode("utf-8"),
+    }
+    if checkpoint is None or checkpoint.size <= event.seq:
+        # Not under a signed checkpoint yet: the timer (`zhifa checkpoint`) signs one soon; a public read does not.
+        return {**result, "status": "pending", "tree_size": None, "root_hash": None, "inclusion_proof": [],
+                "checkpoint": None}
+    proof = ledger.inclusion_proof(event.seq, checkpoint.size)
+    return {**result, "status": "included", "tree_size": checkpoint.size,
+            "root_hash": base64.b64encode(bytes(checkpoint.root)).decode(),
+            "inclusion_proof": [base64.b64encode(h).decode() for h in proof], "checkpoint": checkpoint.note}
+
+
+def history_last_seq() -> int | None:
+    """The sequence number of the disclosure stream's last entry (None before the first publication)."""
+    return (LedgerEntry.objects.filter(stream=history.STREAM).order_by("-seq")
+            .values_list("seq", flat=True).first())
+
+
+def history_package_current() -> ArchivePackage | None:
+    """A history package being built, or a ready one that covers the stream's last entry (reused: one build per
+    state of the stream, whoever asks)."""
+    last = history_last_seq()
+    packages = ArchivePackage.objects.filter(purpose=PackagePurpose.HISTORY, stream=history.STREAM)
+    building = packages.filter(status__in=[PackageStatus.QUEUED, PackageStatus.BUILDING]).order_by("-pk").first()
+    if building is not None:
+        return building
+    if last is None:
+        return None
+    return packages.filter(status=PackageStatus.READY, checkpoint_size__gt=last).order_by("-pk").first()
+
+
+def history_package_get(*, public_id: UUID) -> ArchivePackage:
+    package = ArchivePackage.objects.filter(purpose=PackagePurpose.HISTORY, public_id=public_id).first()
+    if package is None:
+        raise Http404("no such package")
+    return package

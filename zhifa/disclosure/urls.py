@@ -15,4 +15,8 @@ urlpatterns = [
     path("entry/<uuid:public_id>/flowchart.svg", views.entry_flowchart, name="entry_flowchart"),
     path("entry/<uuid:public_id>/report.pdf", views.stats_report_file, {"fmt": "pdf"}, name="stats_pdf"),
     path("entry/<uuid:public_id>/report.xlsx", views.stats_report_file, {"fmt": "xlsx"}, name="stats_xlsx"),
+
+    path("history/", views.history, name="history"),
+    path("history/<uuid:public_id>/", views.history_package, name="history_package"),
+    path("history/<uuid:public_id>/download/", views.history_package_download, name="history_package_download"),
 ]

@@ -3,7 +3,8 @@
 Pages are kept per generation of the published snapshots (`cached_page`, ADR 0036). Views only parse the request,
 call a selector in `zhifa.disclosure.selectors` (published snapshots only,
 architecture rule 8) and render. Every page carries a strict Content-Security-Policy: the portal runs no inline
-script, and nothing on it needs script at all (links and GET forms only).
+script, and nothing on it needs script at all (links and GET forms; the one POST form asks for the publication
+history package, ADR 0045).
 """
 
 from __future__ import annotations
@@ -11,24 +12,30 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 from uuid import UUID
 
 from django.core.cache import caches
 from django.core.paginator import Paginator
 from django.db.models import F
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods
 
 from zhifa.common.http import portal_page, svg_response
-from zhifa.disclosure import selectors
+from zhifa.disclosure import selectors, services
 from zhifa.disclosure.models import EntryKind, PublicEntry
 from zhifa.disclosure.pagecache import CACHE_ALIAS, cached_page, cached_page_for
 from zhifa.disclosure.search import tokenize
+from zhifa.records.checkpoints import public_key
+from zhifa.records.models import PackageStatus
+from zhifa.records.packages import package_file_open
 from zhifa.stats.charts import report_charts
 from zhifa.stats.pdf import report_pdf, report_rows
 from zhifa.stats.xlsx import report_xlsx
@@ -258,6 +265,7 @@ def entry_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
         "body_template": ENTRY_TEMPLATES[entry.kind],
         "flowchart": flowchart,
         "flowchart_url": reverse("portal:entry_flowchart", args=[entry.public_id]) if flowchart else "",
+        "proof_url": reverse("api-v1:public_entry_proof", args=[entry.public_id]),
     })
 
 
@@ -298,3 +306,52 @@ def entry_flowchart(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return svg_response(svg, filename=filename)
 
 
+
+
+# --- the publication history download (ADR 0045) ------------------------------------------------------------------
+
+
+@portal_page
+@csrf_exempt  # anonymous and idempotent: a request only reuses or queues the one package of the stream's state
+@require_http_methods(["GET", "POST"])
+def history(request: HttpRequest) -> HttpResponse:
+    """公示历史下载: what the package is and how to verify it offline; the button asks for it."""
+    if request.method == "POST":
+        try:
+            package = services.history_package_request()
+        except services.NothingPublished:
+            return redirect("portal:history")
+        return redirect("portal:history_package", public_id=package.public_id)
+    return render(request, "portal/history.html", {
+        "package": selectors.history_package_current(), "published": selectors.history_last_seq() is not None,
+        "public_key": public_key(),
+    })
+
+
+@portal_page
+@require_GET
+def history_package(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    """One package: its progress while it is built (the page reloads itself, no script), then the download."""
+    package = selectors.history_package_get(public_id=public_id)
+    response = render(request, "portal/history_package.html", {"package": package, "public_key": public_key()})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_GET
+def history_package_download(request: HttpRequest, public_id: UUID) -> HttpResponseBase:
+    package = selectors.history_package_get(public_id=public_id)
+    if package.status != PackageStatus.READY:
+        raise Http404
+    try:
+        zipped, size = package_file_open(package)
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(zipped, content_type="application/zip")
+    response["Content-Length"] = str(size)
+    response["Content-Disposition"] = (
+        f'attachment; filename="{package.ascii_name or package.public_id}.zip"; '
+        f"filename*=UTF-8''{quote(package.download_name or 'history.zip', safe='')}"
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -23,6 +23,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
+import io
 import json
 import os
 import re
@@ -51,7 +52,9 @@ _ENTRY_BATCH = 500
 _LEAF_BATCH = 5000
 _COPY_CHUNK = 1024 * 1024
 _ALGORITHMS = ("sha256", "sha512")
-_KIND_LABELS = {"access.read": "调阅", "evidence.added": "证据入库", "evidence.integrity": "完整性核验"}
+_KIND_LABELS = {"access.read": "调阅", "evidence.added": "证据入库", "evidence.integrity": "完整性核验",
+                "disclosure.publish": "公示发布", "disclosure.correct": "公示更正", "disclosure.withdraw": "公示撤回",
+                "disclosure.expire": "公示期满"}
 
 
 #: Roles of a recipient to whom a package may carry the parties' personal data (ADR 0018).
@@ -65,6 +68,26 @@ def personal_data_allowed(recipient: Any) -> bool:
 
 #: progress(done, total): evidence files copied so far, of how many.
 Progress = Callable[[int, int], None]
+
+#: A source of content-addressed files that entries refer to but that the blob store does not hold (the portal's
+#: published snapshots, ADR 0045): given a SHA-256, the bytes, or None if it does not know them. Apps above records
+#: register one in their AppConfig.ready (records never imports them).
+BlobSource = Callable[[str], bytes | None]
+_blob_sources: list[BlobSource] = []
+
+
+def register_blob_source(source: BlobSource) -> None:
+    """Register a source `_copy_blob` asks when the blob store does not hold a referenced file (idempotent)."""
+    if source not in _blob_sources:
+        _blob_sources.append(source)
+
+
+def _from_sources(sha: str) -> bytes | None:
+    for source in _blob_sources:
+        data = source(sha)
+        if data is not None:
+            return data
+    return None
 
 
 class ArchiveError(Exception):
@@ -432,8 +455,11 @@ def _write_package(root: Path, stream: str, include_leaves: bool, store: BlobSto
 def _copy_blob(bag: _Bag, store: BlobStore, sha: str, size: int, seq: int, result: ExportResult) -> None:
     rel = f"{verify.BLOBS}/{sha}"
     try:
-        source = store.open(sha)
+        source: Any = store.open(sha)
     except FileNotFoundError:
+        data = _from_sources(sha)
+        source = io.BytesIO(data) if data is not None else None
+    if source is None:
         # Listed in the SHA-256 manifest without a file: the bag is incomplete, as the store is.
         bag.manifest[rel] = {"sha256": sha}
         result.problems.append(f"证据文件 {sha}（第 {seq} 条引用）在存储中缺失，未能导出。")

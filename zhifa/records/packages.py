@@ -113,6 +113,11 @@ def archive_package_build(*, package_id: int) -> ArchivePackage:
             # the ledger's commitments only; the values stay in the vault until erased (ADR 0018).
             result = archive_export(stream=package.stream, output=default_output(package.stream),
                                     include_leaves=False, progress=progress)
+        elif package.purpose == PackagePurpose.HISTORY:
+            # The public disclosure stream (ADR 0045): for anyone, so no recipient (no personal data) and no
+            # whole-ledger leaf list (its size grows with every 调阅; the stream's own chain shows a removed entry).
+            result = archive_export(stream=package.stream, output=work / ascii_name, include_leaves=False,
+                                    progress=progress)
         else:
             result = archive_export(stream=package.stream, output=work / ascii_name,
                                     recipient=package.requested_by, progress=progress)

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from zhifa.accounts.models import User
 
 # Streams the system writes itself; nobody uploads into them.
-SYSTEM_STREAM_PREFIXES = ("access:", "security:", "supervision:", "registry:", "calendar", "stats:")
+SYSTEM_STREAM_PREFIXES = ("access:", "security:", "supervision:", "registry:", "calendar", "stats:", "disclosure:")
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,8 @@ Checks, each reported with what failed and where: bag completeness and fixity (n
 signature; every entry's leaf hash recomputed from its canonical bytes; every inclusion proof against the signed
 root; every referenced blob present with its SHA-256 and size; no unexpected payload file; the whole-ledger leaf list
 gapless and hashing to the signed root; and consistency with the other checkpoint. Exit code 0 only if all pass.
+A package of the public disclosure stream is also checked as a publication history (`verify_history`, ADR 0045);
+`--as-of YYYY-MM-DD` lists what was public at the end of that day.
 """
 
 from __future__ import annotations
@@ -36,12 +38,13 @@ import re
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import bagit
 
-from zhifa.records import merkle, signednote, sm
+from zhifa.records import merkle, signednote, sm, verify_history
 
 FORMAT = "zhifa-archive/1"
 ENTRIES = "data/entries.jsonl"
@@ -740,8 +743,9 @@ def _check_other_checkpoint(
 
 
 def verify_package(package: str | Path, *, key: str | None = None, checkpoint: str | None = None,
-                   sm2_key: str | None = None) -> Report:
-    """Run every check on the package folder; never raises for bad content (it is reported)."""
+                   sm2_key: str | None = None, as_of: date | None = None) -> Report:
+    """Run every check on the package folder; never raises for bad content (it is reported). A package of the
+    disclosure stream is also checked as a publication history, which `as_of` lists for a day (ADR 0045)."""
     report = Report()
     root = Path(package)
     if not root.is_dir():
@@ -766,6 +770,8 @@ def verify_package(package: str | Path, *, key: str | None = None, checkpoint: s
     leaves = _check_leaves(report, root, cp, entries)
     if checkpoint is not None:
         _check_other_checkpoint(report, checkpoint, cp, verifier, leaves)
+    if report.stream == verify_history.STREAM or as_of is not None:
+        verify_history.check_history(report, root, as_of)
     return report
 
 
@@ -786,12 +792,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--checkpoint", help="另行取得的检查点文件，可附一致性证明 / a checkpoint obtained elsewhere, "
         "optionally followed by a consistency proof",
     )
+    parser.add_argument("--as-of", type=date.fromisoformat, help="公示历史包：列出该日（YYYY-MM-DD，北京时间）日终"
+                        "公开的信息 / disclosure history: list what was public at the end of that day")
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.getLogger("bagit").setLevel(logging.ERROR)  # every problem is in the report, once
-    report = verify_package(args.package, key=args.key, checkpoint=args.checkpoint, sm2_key=args.sm2_key)
+    report = verify_package(args.package, key=args.key, checkpoint=args.checkpoint, sm2_key=args.sm2_key,
+                            as_of=args.as_of)
     sys.stdout.write("\n".join(report.lines()) + "\n")
     return 0 if report.ok else 1
 

@@ -126,6 +126,10 @@ STAFF_ROUTES: dict[str, str] = {
     "entry/<uuid:public_id>/flowchart.svg": "skip",
     "entry/<uuid:public_id>/report.pdf": "skip",
     "entry/<uuid:public_id>/report.xlsx": "skip",
+
+    "history/": "skip",  # the public publication-history download (ADR 0045): no staff data, no login
+    "history/<uuid:public_id>/": "skip",
+    "history/<uuid:public_id>/download/": "skip",
 }
 
 # Staff GET routes and the 调阅 entries one read by A's own user writes (AC-6). Routes not listed show no case

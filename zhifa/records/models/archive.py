@@ -19,6 +19,7 @@ class PackageStatus(models.TextChoices):
 class PackagePurpose(models.TextChoices):
     CASE = "case", _("案件归档")  # REC-14: kept in the data folder, without personal data (ADR 0018)
     EXPORT = "export", _("导出下载")  # the 下载归档包 button: for its requester only (personal data by role)
+    HISTORY = "history", _("公示历史")  # the public disclosure stream (ADR 0045): anyone, no login, no personal data
 
 
 class ArchivePackage(models.Model):

@@ -37,7 +37,7 @@ class Command(BaseCommand):
         if not options.get("package"):
             raise CommandError("请指定归档包目录，或使用 --deep。")
         report = verify.verify_package(options["package"], key=options.get("key"), checkpoint=options.get("checkpoint"),
-                                       sm2_key=options.get("sm2_key"))
+                                       sm2_key=options.get("sm2_key"), as_of=options.get("as_of"))
         for line in report.lines()[:-1]:
             self.stdout.write(line)
         if not report.ok:

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('disclosure', '0005_dualpub_push_log'),
+        ('disclosure', '0007_dualpub_push_log'),
     ]
 
     operations = [

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('disclosure', '0004_search_base_and_delta'),
+        ('disclosure', '0006_publication_history_backfill'),
         ('registry', '0002_supervision_events'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
