@@ -22,20 +22,26 @@ Run: PYTHONPATH=$PWD .venv/bin/python bench/case_page.py [--clients 10] [--reque
 
 from __future__ import annotations
 
-import argparse
-import http.client
 import os
-import re
-import shutil
-import signal
-import statistics
-import subprocess
 import sys
-import tempfile
-import threading
-import time
-from pathlib import Path
-from urllib.parse import urlencode, urlsplit
+
+# bench/http.py sits beside this script: run as a script, this folder is sys.path[0], and that file would shadow the
+# standard library's `http` package; drop the folder before importing it.
+if sys.path and os.path.abspath(sys.path[0]) == os.path.dirname(os.path.abspath(__file__)):
+    del sys.path[0]
+
+import argparse  # noqa: E402
+import http.client  # noqa: E402
+import re  # noqa: E402
+import shutil  # noqa: E402
+import signal  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+from urllib.parse import urlencode, urlsplit  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 OFFICER = "linxiang.officer"  # an officer of 临湘市水利局, which has demo cases

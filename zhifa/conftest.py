@@ -14,10 +14,12 @@ from zhifa.registry.testing import AgencyPersonas, make_agency, make_personas, m
 
 
 @pytest.fixture(autouse=True)
-def _empty_portal_page_cache() -> None:
-    """Each test starts with no cached portal page (ADR 0036): tests that write snapshots without the services, or
-    a rolled-back test database, must not meet a page another test left under the same generation."""
+def _empty_page_caches() -> None:
+    """Each test starts with no cached portal page (ADR 0036) and no cached case page (ADR 0042): tests that write
+    rows without the services, or a rolled-back test database, must not meet a page another test left under the
+    same generation or case version."""
     caches["portal"].clear()
+    caches["case_pages"].clear()
 
 
 @pytest.fixture

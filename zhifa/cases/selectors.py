@@ -6,14 +6,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404, HttpRequest
 
-from zhifa.accounts.scoping import scope_to_agencies, visible_agency_ids
+from zhifa.accounts.scoping import ALL_AGENCIES, scope_to_agencies, visible_agency_ids
 from zhifa.cases.engine import kind_codes_for
 from zhifa.cases.models import Case, CaseEvent, CaseMember, Deadline, DeadlineState, Party, Pause
 from zhifa.documents.models import Document
@@ -144,6 +146,65 @@ def case_read_for(*, user: User, case_id: UUID | str, request: HttpRequest | Non
     return case
 
 
+@dataclass(frozen=True)
+class CaseOpened:
+    """A case page's read, before its content: the case (scoped), and the version of everything the page shows."""
+
+    pk: int
+    public_id: UUID
+    agency_id: int
+    version: str
+
+
+@lru_cache(maxsize=64)
+def _opened_sql(agency_count: int | None) -> str:
+    """The one query of `case_opened_for`, for a scope of `agency_count` agencies (None: all), built from the models'
+    tables and columns. Written out rather than through the ORM: this query is most of a kept page's cost, and
+    compiling it (two correlated subqueries) took 0.75 ms of CPU against 0.02 ms to run it (ADR 0042)."""
+    qn = connection.ops.quote_name
+
+    def col(model: Any, name: str) -> str:
+        return qn(str(model._meta.get_field(name).column))
+
+    last = (f"SELECT {{col}} FROM {qn(LedgerEntry._meta.db_table)} WHERE {col(LedgerEntry, 'stream')} = %s "
+            f"ORDER BY {col(LedgerEntry, 'seq')} DESC LIMIT 1")
+    seq, leaf = last.format(col=col(LedgerEntry, "seq")), last.format(col=col(LedgerEntry, "leaf_hash"))
+    scoped = "" if agency_count is None else f" AND {col(Case, 'agency')} IN ({', '.join(['%s'] * agency_count)})"
+    return (f"SELECT {col(Case, 'id')}, {col(Case, 'agency')}, ({seq}), ({leaf}) "
+            f"FROM {qn(Case._meta.db_table)} WHERE {col(Case, 'public_id')} = %s{scoped}")
+
+
+def case_opened_for(*, user: User, case_id: UUID | str, request: HttpRequest | None = None) -> CaseOpened:
+    """Open a case for its page (ADR 0042): the case within the user's agencies (else 404) and the last ledger entry
+    of its stream, in one query; then the 调阅 entry, made durable before this returns (AccessLogUnavailable → no
+    data). The last entry's sequence number and leaf hash are the page's version: every write touching a case
+    appends its ledger event to the case's stream in the write's transaction (rules of the house 1; the deadline
+    tick, evidence, its integrity flags, documents, personal-data erasure and the archive included), so a reader
+    that sees the new rows sees the new version. The hash names one content even after a restore from a backup
+    reuses a sequence number."""
+    try:
+        public_id = UUID(str(case_id))
+    except ValueError as exc:
+        raise Http404 from exc
+    agencies = visible_agency_ids(user)
+    if agencies is not ALL_AGENCIES and not agencies:
+        raise Http404
+    stream = f"case/{public_id}"
+    params: list[Any] = [stream, stream, Case._meta.get_field("public_id").get_db_prep_value(public_id, connection)]
+    if agencies is not ALL_AGENCIES:
+        params += sorted(agencies)
+    with connection.cursor() as cursor:
+        cursor.execute(_opened_sql(None if agencies is ALL_AGENCIES else len(agencies)), params)
+        row = cursor.fetchone()
+    if row is None:
+        raise Http404
+    pk, agency_id, last_seq, last_hash = row
+    record_access(user=user, agency_id=agency_id, object_kind="case", object_id=str(public_id), action="view",
+                  request=request)
+    return CaseOpened(pk=pk, public_id=public_id, agency_id=agency_id,
+                      version=f"{last_seq}:{bytes(last_hash or b'').hex()}")
+
+
 @dataclass
 class CasePage:
     case: Case
@@ -161,6 +222,11 @@ def case_page_for(*, user: User, case_id: UUID | str, request: HttpRequest | Non
                   timeline_limit: int = 100) -> CasePage:
     """Everything the case page shows, in a fixed number of queries; the 调阅 entry is written first."""
     return _case_page(case_read_for(user=user, case_id=case_id, request=request), timeline_limit=timeline_limit)
+
+
+def case_page_opened(*, user: User, opened: CaseOpened, timeline_limit: int = 100) -> CasePage:
+    """Everything the case page shows, for a case `case_opened_for` has opened (its 调阅 entry is written)."""
+    return _case_page(case_get_for(user=user, case_id=opened.public_id), timeline_limit=timeline_limit)
 
 
 def case_page_after_write(*, user: User, case_id: UUID | str) -> CasePage:

@@ -2,7 +2,8 @@
 
 Thin views: parse input with the forms generated from the engine's schemas, call `case_create` / `case_act` or a
 selector, render. Every page works without JavaScript; htmx only refreshes the case list in place. The case page
-is a staff read of a case: `case_page_for` writes the 调阅 entry first, and a failure to write it is a 503.
+is a staff read of a case: `case_opened_for` writes the 调阅 entry first, and a failure to write it is a 503; the
+rendered page is then kept per case version and viewer (ADR 0042).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from zhifa.cases.forms import (
 )
 from zhifa.cases.kinds.common import OFFICERS
 from zhifa.cases.models import Case, Deadline
+from zhifa.cases.pagecache import cached_case_page
 from zhifa.cases.review_steps import review_gate
 from zhifa.cases.services import case_create
 from zhifa.common.countdown import Countdown
@@ -253,10 +255,18 @@ def _case_info(case: Case) -> list[tuple[str, Any]]:
 @require_GET
 @fail_closed
 def case_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    page = selectors.case_page_for(user=request.user, case_id=public_id, request=request)  # type: ignore[arg-type]
+    """The case page: opened (scoped, 调阅 entry durable) on every read, then served from the page cache of the
+    case's version or rendered (ADR 0042)."""
+    opened = selectors.case_opened_for(user=request.user, case_id=public_id, request=request)  # type: ignore[arg-type]
+    today = _today()
+    return cached_case_page(request, opened, today, lambda extra: _case_detail_page(request, opened, today, extra))
+
+
+def _case_detail_page(request: HttpRequest, opened: selectors.CaseOpened, today: date,
+                      extra: dict[str, Any]) -> HttpResponse:
+    page = selectors.case_page_opened(user=request.user, opened=opened)  # type: ignore[arg-type]
     case = page.case
     table = kind_of(case)
-    today = _today()
     open_deadlines = [_countdown(d, today) for d in page.deadlines if d.is_open]
     decision = next((c for c in open_deadlines if c.deadline.code == "decision"), None)
     actions = allowed_actions(request.user, case)  # type: ignore[arg-type]
@@ -275,6 +285,7 @@ def case_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
         "today": today,
         "review_cards": round_cards(page.review_rounds, today),
         "review_block": review_block,
+        **extra,
     })
 
 

@@ -11,7 +11,6 @@ afresh by the middleware and `portal_page` on every response.
 
 from __future__ import annotations
 
-import hashlib
 import threading
 import time
 from collections.abc import Callable
@@ -23,6 +22,7 @@ from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
+from zhifa.common.pagecache import hashed_key
 from zhifa.disclosure import selectors
 
 CACHE_ALIAS = "portal"
@@ -35,8 +35,7 @@ _seen_generation = ""
 def page_key(request: HttpRequest, view_name: str, generation: str) -> str:
     """A key for this view, path, query string (order of parameters ignored), language and generation."""
     query = sorted((k, v) for k, values in request.GET.lists() for v in values)
-    raw = repr((view_name, request.path, query, translation.get_language(), generation))
-    return "page:" + hashlib.sha256(raw.encode()).hexdigest()
+    return hashed_key("page", (view_name, request.path, query, translation.get_language(), generation))
 
 
 def _cacheable(request: HttpRequest) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -364,15 +365,28 @@ ZHIFA_DUALPUB_PUSH_RETRY_SECONDS = env_float("ZHIFA_DUALPUB_PUSH_RETRY_SECONDS",
 # The portal's page cache (issue 11 point 4, ADR 0036): rendered public pages per process, keyed by the generation
 # of the published snapshots that each request reads from the database; at most this many pages per process.
 ZHIFA_PORTAL_CACHE_ENTRIES = env_int("ZHIFA_PORTAL_CACHE_ENTRIES", 2000, minimum=0)
+# The case page's cache (issue 11 point 3, ADR 0042): rendered case pages per process and viewer, keyed by the last
+# ledger entry of the case's stream that each request reads; at most this many pages per process (0: off), each
+# kept at most this many seconds (names from the registry, e.g. a renamed officer, are not in the case's stream).
+# Always process-local memory: a case page shows parties' decrypted personal data, which must not be written to
+# another store (ADR 0042).
+ZHIFA_CASE_PAGE_CACHE_ENTRIES = env_int("ZHIFA_CASE_PAGE_CACHE_ENTRIES", 1000, minimum=0)
+ZHIFA_CASE_PAGE_CACHE_SECONDS = env_int("ZHIFA_CASE_PAGE_CACHE_SECONDS", 300, minimum=1)
+
+
+def _local_page_cache(location: str, entries: int, timeout: int | None) -> dict[str, Any]:
+    """A process-local page cache of at most `entries` pages, or none (Django's dummy cache) when `entries` is 0."""
+    if not entries:
+        return {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+    return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": location, "TIMEOUT": timeout,
+            "OPTIONS": {"MAX_ENTRIES": entries, "CULL_FREQUENCY": 4}}
+
+
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    "portal": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache" if ZHIFA_PORTAL_CACHE_ENTRIES
-        else "django.core.cache.backends.dummy.DummyCache",
-        "LOCATION": "zhifa-portal-pages",
-        "TIMEOUT": None,  # pages of an older generation are never looked up again, and are dropped (pagecache.py)
-        "OPTIONS": {"MAX_ENTRIES": max(ZHIFA_PORTAL_CACHE_ENTRIES, 1), "CULL_FREQUENCY": 4},
-    },
+    # Pages of an older generation are never looked up again, and are dropped (disclosure/pagecache.py).
+    "portal": _local_page_cache("zhifa-portal-pages", ZHIFA_PORTAL_CACHE_ENTRIES, None),
+    "case_pages": _local_page_cache("zhifa-case-pages", ZHIFA_CASE_PAGE_CACHE_ENTRIES, ZHIFA_CASE_PAGE_CACHE_SECONDS),
 }
 
 # `zhifa run`'s HTTP server, waitress (ADR 0019): listen address, worker threads, seconds a silent connection may
