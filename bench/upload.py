@@ -30,24 +30,30 @@ MB = 10^6 bytes. Everything runs on loopback, stops by itself and removes its te
 
 from __future__ import annotations
 
-import argparse
-import hashlib
-import http.client
-import json
 import os
-import random
-import shutil
-import signal
-import socket
-import subprocess
 import sys
-import tempfile
-import threading
-import time
-import uuid
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
+
+# bench/http.py would shadow the standard library's `http` package: run as a script, this file's folder is
+# sys.path[0]; drop it before importing http.client (nothing here imports from bench/).
+if sys.path and os.path.abspath(sys.path[0]) == os.path.dirname(os.path.abspath(__file__)):
+    del sys.path[0]
+
+import argparse  # noqa: E402
+import hashlib  # noqa: E402
+import http.client  # noqa: E402
+import json  # noqa: E402
+import random  # noqa: E402
+import shutil  # noqa: E402
+import signal  # noqa: E402
+import socket  # noqa: E402
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+import uuid  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 CHUNK = 1024 * 1024
