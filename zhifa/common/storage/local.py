@@ -2,30 +2,38 @@
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, BinaryIO
 
 from zhifa.common.files import fsync_dir, temp_copy
 from zhifa.common.storage.port import (
     PART_RE,
+    READ_CHUNK,
     SHA256_RE,
     BlobConflict,
     BlobStorage,
     Part,
+    PartWriter,
     RangeReader,
     Readable,
+    SideHasher,
     StorageError,
     check_file_name,
     check_name,
     check_upload,
-    hash_file,
     hash_stream,
 )
 
+DATA_NAME = "data"  # the one file of a resumable upload (ADR 0043)
+
 
 class LocalStorage(BlobStorage):
-    """Blobs in `root/ab/cd/<sha256>` (read-only files); upload parts in `parts_root/<upload>/`; work files in
+    """Blobs in `root/ab/cd/<sha256>` (read-only files); resumable uploads in `parts_root/upload-<id>/`; work files in
     `files_root` (by default `files` beside `parts_root`)."""
 
     kind = "local"
@@ -124,30 +132,39 @@ class LocalStorage(BlobStorage):
                 ok = len(rel) == 2 and SHA256_RE.match(name) is not None and rel == (name[:2], name[2:4])
                 yield str(Path(dirpath) / name), (name if ok else None)
 
-    # --- parts -------------------------------------------------------------------------------------------------
+    # --- parts (ADR 0043): one file per upload, written at each chunk's offset ----------------------------------
+    # `parts_root/upload-<id>/data` holds the bytes; each acknowledged chunk leaves an empty marker file named
+    # `<start>-<end>-<sha256>` beside it (the part of ADR 0027 without its own copy of the bytes). Writers of one
+    # upload take an exclusive flock on its folder, so a chunk's bytes never interleave with another's, and the
+    # finish hashes `data` in place and hard-links it into the blob folder: the bytes are written once.
     def _upload_dir(self, upload: str) -> Path:
         return self.parts_root / f"upload-{check_upload(upload)}"
 
-    def part_put(self, upload: str, start: int, source: Path, *, hashed: tuple[str, int] | None = None) -> Part:
-        sha, size = hashed or hash_file(source)
-        part = Part(start, start + size, sha)
+    def _lock(self, upload: str, *, create: bool) -> int:
+        """A descriptor of the upload's folder holding its exclusive flock (close it to release). FileNotFoundError
+        if the folder does not exist and `create` is false."""
         folder = self._upload_dir(upload)
-        folder.mkdir(parents=True, exist_ok=True)
-        dest = folder / part.name
-        try:
-            os.link(source, dest)
-        except FileExistsError:
-            return part  # the same bytes at the same place: stored already
-        except OSError:
-            tmp = temp_copy(source, folder)
-            try:
-                os.link(tmp, dest)
-            except FileExistsError:
-                pass
-            finally:
-                tmp.unlink()
-        fsync_dir(folder)
-        return part
+        for _attempt in range(5):
+            if create:
+                folder.mkdir(parents=True, exist_ok=True)
+            fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+            fcntl.flock(fd, fcntl.LOCK_EX)  # blocks while another request writes or finishes this upload
+            if os.fstat(fd).st_nlink:
+                return fd
+            os.close(fd)  # removed (finished, aborted, swept) while we waited
+            if not create:
+                raise FileNotFoundError(folder)
+        raise StorageError(f"the folder of upload {upload} keeps disappearing")  # pragma: no cover
+
+    def part_writer(self, upload: str, start: int, tmp_dir: Path) -> PartWriter:
+        return _LocalPartWriter(self, upload, start)
+
+    def part_put(self, upload: str, start: int, source: Path, *, hashed: tuple[str, int] | None = None) -> Part:
+        with open(source, "rb") as f, self.part_writer(upload, start, source.parent) as writer:
+            while chunk := f.read(READ_CHUNK):
+                writer.write(chunk)
+            part = writer.commit()
+        return part or Part(start, start, hashlib.sha256().hexdigest())
 
     def parts(self, upload: str) -> list[Part]:
         folder = self._upload_dir(upload)
@@ -161,7 +178,28 @@ class LocalStorage(BlobStorage):
         return sorted(found, key=lambda p: (p.start, p.end))
 
     def part_open(self, upload: str, part: Part) -> Readable:
-        return open(self._upload_dir(upload) / part.name, "rb")  # noqa: SIM115 - the caller closes it
+        f = open(self._upload_dir(upload) / DATA_NAME, "rb")  # noqa: SIM115 - the caller closes it
+        f.seek(part.start)
+        return RangeReader(f, part.end - part.start)
+
+    @contextmanager
+    def parts_file(self, upload: str, chain: list[Part], tmp_dir: Path, *whole: Any) -> Iterator[Path]:
+        """The upload's own file, checked in place under the upload's lock (held until the block ends, so no chunk
+        can change it while it is hashed and linked)."""
+        try:
+            lock = self._lock(upload, create=False)
+        except FileNotFoundError as exc:
+            raise StorageError(f"the parts of upload {upload} are gone") from exc
+        try:
+            path = self._upload_dir(upload) / DATA_NAME
+            total = chain[-1].end if chain else 0
+            with open(path, "rb") as f:
+                if os.fstat(f.fileno()).st_size != total:
+                    raise StorageError(f"the file of upload {upload} is not {total} bytes long")
+                _check_in_place(upload, f, chain, whole)
+            yield path
+        finally:
+            os.close(lock)
 
     def parts_delete(self, upload: str) -> int:
         folder = self._upload_dir(upload)
@@ -170,8 +208,11 @@ class LocalStorage(BlobStorage):
         removed = 0
         for path in folder.iterdir():
             path.unlink(missing_ok=True)
-            removed += 1
-        folder.rmdir()
+            removed += path.name != DATA_NAME
+        try:
+            folder.rmdir()
+        except FileNotFoundError:
+            pass
         return removed
 
     def uploads(self) -> list[str]:
@@ -209,3 +250,61 @@ class LocalStorage(BlobStorage):
         existed = path.exists()
         path.unlink(missing_ok=True)
         return existed
+
+
+def _check_in_place(upload: str, f: BinaryIO, chain: list[Part], whole: tuple[Any, ...]) -> None:
+    """Read `f` once: `whole` hashers see every byte (this thread), each part's hash is checked in a second thread."""
+    for part in chain:
+        digest = hashlib.sha256()
+        side = SideHasher(digest)
+        try:
+            left = part.end - part.start
+            while left > 0:
+                chunk = f.read(min(READ_CHUNK, left))
+                if not chunk:
+                    raise StorageError(f"the file of upload {upload} ends inside part {part.name}")
+                side.update(chunk)
+                for hasher in whole:
+                    hasher.update(chunk)
+                left -= len(chunk)
+            side.wait()
+        finally:
+            side.close()
+        if digest.hexdigest() != part.sha256:
+            raise StorageError(f"part {part.name} of upload {upload} does not match its hash")
+
+
+class _LocalPartWriter(PartWriter):
+    """Writes a chunk into the upload's one file at its offset, holding the upload's lock until closed."""
+
+    def __init__(self, backend: LocalStorage, upload: str, start: int) -> None:
+        super().__init__(upload, start)
+        self._folder = backend._upload_dir(upload)
+        self._lock = backend._lock(upload, create=True)
+        self._fd: int | None = None
+
+    def _write_at(self, data: bytes, position: int) -> None:
+        if self._fd is None:
+            self._fd = os.open(DATA_NAME, os.O_RDWR | os.O_CREAT, 0o600, dir_fd=self._lock)
+        view = memoryview(data)
+        at = self.start + position
+        while view:
+            n = os.pwrite(self._fd, view, at)
+            view, at = view[n:], at + n
+
+    def _store(self, part: Part) -> None:
+        assert self._fd is not None
+        os.fdatasync(self._fd)  # the bytes, then their marker: a marker never names bytes that are not on disk
+        try:
+            os.close(os.open(part.name, os.O_WRONLY | os.O_CREAT, 0o600, dir_fd=self._lock))
+        except FileNotFoundError as exc:  # the folder was removed (upload aborted) after we locked it
+            raise StorageError(f"upload {self.upload} was removed while a chunk was written") from exc
+        os.fsync(self._lock)  # the new names (data on the first chunk, the marker) are durable
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            if self._fd is not None:
+                os.close(self._fd)
+            os.close(self._lock)  # releases the flock

@@ -10,9 +10,12 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
+
+from zhifa.common.files import create_locked_temp
 
 READ_CHUNK = 1024 * 1024
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
@@ -109,6 +112,108 @@ class RangeReader:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class SideHasher:
+    """Feeds buffers to hashlib objects in a second thread while the caller writes them (hashlib and file writes
+    release the GIL for large buffers, so two cores share the work). At most one buffer is in flight."""
+
+    def __init__(self, *hashers: Any) -> None:
+        self.hashers = hashers
+        self._side = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hash")
+        self._pending: Future[None] | None = None
+
+    def _update(self, data: bytes) -> None:
+        for hasher in self.hashers:
+            hasher.update(data)
+
+    def update(self, data: bytes) -> None:
+        self.wait()
+        self._pending = self._side.submit(self._update, data)
+
+    def wait(self) -> None:
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            pending.result()
+
+    def close(self) -> None:
+        try:
+            self.wait()
+        finally:
+            self._side.shutdown(wait=True)
+
+
+class PartWriter(ABC):
+    """One chunk of a resumable upload on its way into the store (`BlobStorage.part_writer`, ADR 0043): `write`
+    the bytes in order, then `commit()` what was written (durable when it returns), and always `close()` (it is a
+    context manager). The bytes are hashed while they are written; the part is named by that hash."""
+
+    def __init__(self, upload: str, start: int) -> None:
+        self.upload = check_upload(upload)
+        self.start = start
+        self.written = 0
+        self._digest = hashlib.sha256()
+        self._hasher = SideHasher(self._digest)
+
+    @abstractmethod
+    def _write_at(self, data: bytes, position: int) -> None:
+        """Write all of `data` at `position` (from the chunk's start) or raise."""
+
+    @abstractmethod
+    def _store(self, part: Part) -> None:
+        """Make the written bytes durable and the part visible to `parts()`."""
+
+    def write(self, data: bytes) -> None:
+        self._write_at(data, self.written)
+        self._hasher.update(data)  # only bytes that were written count (a failed write raised above)
+        self.written += len(data)
+
+    def commit(self) -> Part | None:
+        """Store what was written as one part (None if nothing was). A chunk cut short stores what arrived."""
+        if not self.written:
+            return None
+        self._hasher.wait()
+        part = Part(self.start, self.start + self.written, self._digest.hexdigest())
+        self._store(part)
+        return part
+
+    def close(self) -> None:
+        self._hasher.close()
+
+    def __enter__(self) -> PartWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class TempPartWriter(PartWriter):
+    """The default: the chunk goes to a temporary file of this request (locked against the sweep), then into the
+    backend as one part with `part_put` (ADR 0027; the S3 backend)."""
+
+    def __init__(self, backend: BlobStorage, upload: str, start: int, tmp_dir: Path) -> None:
+        super().__init__(upload, start)
+        self.backend = backend
+        tmp_dir.mkdir(parents=True, exist_ok=True)
+        fd, name = create_locked_temp(tmp_dir, prefix="chunk-")
+        self.path = Path(name)
+        self._file = os.fdopen(fd, "wb")
+
+    def _write_at(self, data: bytes, position: int) -> None:
+        self._file.write(data)
+
+    def _store(self, part: Part) -> None:
+        self._file.truncate(self.written)  # exactly the bytes hashed, even after a failed write
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        self.backend.part_put(self.upload, self.start, self.path, hashed=(part.sha256, self.written))
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._file.close()
+            self.path.unlink(missing_ok=True)
 
 
 class BlobStorage(ABC):
@@ -224,6 +329,34 @@ class BlobStorage(ABC):
             return None
 
         return walk(0)
+
+    def part_writer(self, upload: str, start: int, tmp_dir: Path) -> PartWriter:
+        """A writer for the chunk of `upload` that starts at `start` (ADR 0043). The caller checks, after opening
+        it, that `start` is still where the upload's acknowledged bytes end: a backend that serialises the chunks
+        of one upload (local) does so from here until the writer is closed. `tmp_dir`: a local folder for the
+        backends that receive a chunk into a temporary file first (S3)."""
+        return TempPartWriter(self, upload, start, tmp_dir)
+
+    @contextmanager
+    def parts_file(self, upload: str, chain: list[Part], tmp_dir: Path, *whole: Any) -> Iterator[Path]:
+        """A complete local file holding the bytes of `chain` (from 0 to its end), every part checked against its
+        hash (StorageError if one does not match) and `whole` hashers (hashlib-like) fed every byte, so the caller
+        need not read it again. Valid inside the `with` block only; the caller may hard-link it into the blob
+        store (`put`). By default the parts are joined into a temporary file in `tmp_dir` (locked against the
+        sweep), removed on exit (ADR 0027); the local backend hands out the upload's own file (ADR 0043)."""
+        tmp_dir.mkdir(parents=True, exist_ok=True)
+        fd, name = create_locked_temp(tmp_dir, prefix="single-")
+        path = Path(name)
+        try:
+            with os.fdopen(fd, "wb") as target:  # open (and locked against the sweep) until the caller is done
+                self.assemble(upload, chain, target, *whole)
+                target.flush()
+                os.fsync(target.fileno())
+                if target.tell() != (chain[-1].end if chain else 0):
+                    raise StorageError(f"the parts of upload {upload} changed while they were joined")
+                yield path
+        finally:
+            path.unlink(missing_ok=True)
 
     def assemble(self, upload: str, chain: list[Part], target: BinaryIO, *whole: Any) -> None:
         """Copy the parts of `chain` into `target` in order, checking each part's hash; `whole` hashers (hashlib-like)

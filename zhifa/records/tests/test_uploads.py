@@ -333,7 +333,8 @@ def test_sweep_expires_idle_sessions_and_removes_dead_temp_files(agency_a, store
     assert UploadSession.objects.get(public_id=idle["id"]).state == UploadState.EXPIRED
     remaining = {p.name for p in temp_files(tmp_dir)}
     live_parts = {p.name for p in default_store().backend.parts(live["id"])}
-    assert remaining == live_parts | {"single-live.tmp"} and len(live_parts) == 1
+    # The live session keeps its one file and the marker of its one acknowledged chunk (ADR 0043).
+    assert remaining == live_parts | {"data", "single-live.tmp"} and len(live_parts) == 1
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -467,7 +468,9 @@ def test_a_part_changed_after_it_was_acknowledged_is_refused_at_finish(agency_a,
     session = UploadSession.objects.get(public_id=created["id"])
     backend = default_store().backend
     second = backend.parts(uploads.upload_key(session))[1]
-    path = backend._upload_dir(uploads.upload_key(session)) / second.name  # type: ignore[attr-defined]
+    assert second.end == len(content)
+    # ADR 0043: the local backend keeps one file per upload; its acknowledged bytes change on disk.
+    path = backend._upload_dir(uploads.upload_key(session)) / "data"  # type: ignore[attr-defined]
     damaged = bytearray(path.read_bytes())
     damaged[len(damaged) - 10] ^= 0xFF  # one flipped byte near the end of the last part, same length
     path.chmod(0o600)
