@@ -16,7 +16,6 @@ import fcntl
 import hashlib
 import os
 import re
-import tempfile
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass

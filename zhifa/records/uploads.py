@@ -292,6 +292,17 @@ def upload_session_append(
     # upload's one file, holding the upload's lock; S3 receives it into a temporary file of this request and stores
     # it as one part (ADR 0027). `received` advances in the database only after the bytes are durable, so
     # consecutive chunks may reach different app servers and a restarted server resumes from `received`.
+    _append(session, store, offset, body, length)
+    if session.received < offset + length:
+        raise InvalidInput(
+            _("分片不完整：收到 %(got)d 字节，应为 %(want)d 字节；请从 %(at)d 字节处继续。")
+            % {"got": session.received - offset, "want": length, "at": session.received},
+            code="incomplete_chunk",
+        )
+    return session
+
+
+def _append(session: UploadSession, store: BlobStore, offset: int, body: Readable, length: int) -> None:
     key = upload_key(session)
     written = 0
     head = b""
@@ -327,13 +338,6 @@ def upload_session_append(
                 else:  # another request stored this range first: the client resumes where that one ended
                     session.refresh_from_db(fields=["received", "state"])
                     raise OffsetMismatch(session.received)
-    if written < length:
-        raise InvalidInput(
-            _("分片不完整：收到 %(got)d 字节，应为 %(want)d 字节；请从 %(at)d 字节处继续。")
-            % {"got": written, "want": length, "at": session.received},
-            code="incomplete_chunk",
-        )
-    return session
 
 
 def upload_session_finish(*, actor: User, session: UploadSession, store: BlobStore | None = None) -> Evidence:

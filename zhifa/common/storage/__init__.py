@@ -30,7 +30,10 @@ from zhifa.common.storage.port import (
     UPLOAD_ID_RE,
     BlobConflict,
     BlobStorage,
+    Crc32,
     Part,
+    PartsDamaged,
+    PartWriter,
     Readable,
     StorageError,
     check_file_name,
@@ -41,7 +44,7 @@ from zhifa.common.storage.s3 import S3Config, S3Storage
 
 __all__ = [
     "FILE_NAME_RE", "PART_RE", "READ_CHUNK", "SHA256_RE", "UPLOAD_ID_RE", "BadStorageUrl", "BlobConflict",
-    "BlobStorage", "LocalStorage", "Part", "Readable", "S3Config", "S3Storage", "StorageError", "check_file_name",
+    "BlobStorage", "Crc32", "LocalStorage", "Part", "PartWriter", "PartsDamaged", "Readable", "S3Config", "S3Storage", "StorageError", "check_file_name",
     "check_name", "hash_stream", "parse_s3_url", "storage_from_settings",
 ]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,12 +13,13 @@ from typing import Any, BinaryIO
 
 from zhifa.common.files import fsync_dir, temp_copy
 from zhifa.common.storage.port import (
-    PART_RE,
     READ_CHUNK,
     SHA256_RE,
     BlobConflict,
     BlobStorage,
+    Crc32,
     Part,
+    PartsDamaged,
     PartWriter,
     RangeReader,
     Readable,
@@ -30,6 +32,7 @@ from zhifa.common.storage.port import (
 )
 
 DATA_NAME = "data"  # the one file of a resumable upload (ADR 0043)
+LOCAL_PART_RE = re.compile(r"^(\d{16})-(\d{16})-crc32-([0-9a-f]{8})$")
 
 
 class LocalStorage(BlobStorage):
@@ -133,10 +136,10 @@ class LocalStorage(BlobStorage):
                 yield str(Path(dirpath) / name), (name if ok else None)
 
     # --- parts (ADR 0043): one file per upload, written at each chunk's offset ----------------------------------
-    # `parts_root/upload-<id>/data` holds the bytes; each acknowledged chunk leaves an empty marker file named
-    # `<start>-<end>-<sha256>` beside it (the part of ADR 0027 without its own copy of the bytes). Writers of one
-    # upload take an exclusive flock on its folder, so a chunk's bytes never interleave with another's, and the
-    # finish hashes `data` in place and hard-links it into the blob folder: the bytes are written once.
+    # `parts_root/upload-<id>/data` holds the bytes; each stored chunk leaves an empty marker file named
+    # `<start>-<end>-crc32-<crc>` beside it. Writers of one upload take an exclusive flock on its folder, so chunks
+    # never interleave. The finish reads `data` once, checks every marker's CRC and computes the SHA-256 from the
+    # bytes themselves, and the store hard-links the file into the blob folder: the bytes are written once.
     def _upload_dir(self, upload: str) -> Path:
         return self.parts_root / f"upload-{check_upload(upload)}"
 
@@ -172,9 +175,9 @@ class LocalStorage(BlobStorage):
             return []
         found = []
         for path in folder.iterdir():
-            m = PART_RE.match(path.name)
+            m = LOCAL_PART_RE.match(path.name)
             if m:
-                found.append(Part(int(m[1]), int(m[2]), m[3]))
+                found.append(Part(int(m[1]), int(m[2]), crc32=m[3]))
         return sorted(found, key=lambda p: (p.start, p.end))
 
     def part_open(self, upload: str, part: Part) -> Readable:
@@ -195,7 +198,7 @@ class LocalStorage(BlobStorage):
             total = chain[-1].end if chain else 0
             with open(path, "rb") as f:
                 if os.fstat(f.fileno()).st_size != total:
-                    raise StorageError(f"the file of upload {upload} is not {total} bytes long")
+                    raise PartsDamaged(f"the file of upload {upload} is not {total} bytes long")
                 _check_in_place(upload, f, chain, whole)
             yield path
         finally:
@@ -253,25 +256,27 @@ class LocalStorage(BlobStorage):
 
 
 def _check_in_place(upload: str, f: BinaryIO, chain: list[Part], whole: tuple[Any, ...]) -> None:
-    """Read `f` once: `whole` hashers see every byte (this thread), each part's hash is checked in a second thread."""
-    for part in chain:
-        digest = hashlib.sha256()
-        side = SideHasher(digest)
-        try:
-            left = part.end - part.start
-            while left > 0:
-                chunk = f.read(min(READ_CHUNK, left))
+    """Read `f` once from 0: `whole` hashers see every byte in a second thread, while this one checks each part's
+    CRC; the file must end where the chain does."""
+    side = SideHasher(*whole)
+    try:
+        at = 0
+        for part in chain:
+            if part.start != at:
+                raise PartsDamaged(f"part {part.name} of upload {upload} is not where the chain expects it")
+            check = part.checker()
+            while at < part.end:
+                chunk = f.read(min(READ_CHUNK, part.end - at))
                 if not chunk:
-                    raise StorageError(f"the file of upload {upload} ends inside part {part.name}")
+                    raise PartsDamaged(f"the file of upload {upload} ends inside part {part.name}")
                 side.update(chunk)
-                for hasher in whole:
-                    hasher.update(chunk)
-                left -= len(chunk)
-            side.wait()
-        finally:
-            side.close()
-        if digest.hexdigest() != part.sha256:
-            raise StorageError(f"part {part.name} of upload {upload} does not match its hash")
+                check.update(chunk)
+                at += len(chunk)
+            if check.hexdigest() != part.recorded:
+                raise PartsDamaged(f"part {part.name} of upload {upload} does not match its checksum")
+        side.wait()
+    finally:
+        side.close()
 
 
 class _LocalPartWriter(PartWriter):
@@ -279,13 +284,18 @@ class _LocalPartWriter(PartWriter):
 
     def __init__(self, backend: LocalStorage, upload: str, start: int) -> None:
         super().__init__(upload, start)
-        self._folder = backend._upload_dir(upload)
         self._lock = backend._lock(upload, create=True)
         self._fd: int | None = None
 
+    def _begin(self) -> Any:
+        self._fd = os.open(DATA_NAME, os.O_RDWR | os.O_CREAT, 0o600, dir_fd=self._lock)
+        return Crc32()
+
+    def _part(self, digest: str) -> Part:
+        return Part(self.start, self.start + self.written, crc32=digest)
+
     def _write_at(self, data: bytes, position: int) -> None:
-        if self._fd is None:
-            self._fd = os.open(DATA_NAME, os.O_RDWR | os.O_CREAT, 0o600, dir_fd=self._lock)
+        assert self._fd is not None
         view = memoryview(data)
         at = self.start + position
         while view:

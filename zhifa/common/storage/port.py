@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import zlib
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -28,6 +29,11 @@ class StorageError(Exception):
     """The store cannot be reached or refused an operation it should allow (not a missing blob)."""
 
 
+class PartsDamaged(StorageError):
+    """Acknowledged bytes of a resumable upload no longer match their recorded hash (or are missing): the upload
+    cannot be finished and must start again."""
+
+
 class BlobConflict(StorageError):
     """A blob with this name exists but its content no longer hashes to the name: it is neither overwritten nor
     reused."""
@@ -41,15 +47,43 @@ class Readable(Protocol):
 
 @dataclass(frozen=True)
 class Part:
-    """One stored piece of a resumable upload: bytes [start, end) with their SHA-256."""
+    """One stored piece of a resumable upload: bytes [start, end) with their SHA-256 (S3, ADR 0027), or with their
+    CRC-32 (the local backend, ADR 0043, whose parts are ranges of one file: the CRC guards the acknowledged bytes
+    against accidental change until the finish, which computes the file's SHA-256 from the bytes themselves)."""
 
     start: int
     end: int
-    sha256: str
+    sha256: str = ""
+    crc32: str = ""
 
     @property
     def name(self) -> str:
+        if self.crc32:
+            return f"{self.start:016d}-{self.end:016d}-crc32-{self.crc32}"
         return f"{self.start:016d}-{self.end:016d}-{self.sha256}"
+
+    def checker(self) -> Any:
+        """A new hashlib-like object whose hexdigest() must equal this part's recorded hash over its bytes."""
+        return Crc32() if self.crc32 else hashlib.sha256()
+
+    @property
+    def recorded(self) -> str:
+        return self.crc32 or self.sha256
+
+
+class Crc32:
+    """zlib's CRC-32 with hashlib's update/hexdigest (it releases the GIL for large buffers too)."""
+
+    name = "crc32"
+
+    def __init__(self) -> None:
+        self.value = 0
+
+    def update(self, data: bytes) -> None:
+        self.value = zlib.crc32(data, self.value)
+
+    def hexdigest(self) -> str:
+        return f"{self.value:08x}"
 
 
 def check_name(sha256: str) -> str:
@@ -152,8 +186,12 @@ class PartWriter(ABC):
         self.upload = check_upload(upload)
         self.start = start
         self.written = 0
-        self._digest = hashlib.sha256()
-        self._hasher = SideHasher(self._digest)
+        self._digest: Any = None
+        self._hasher: SideHasher | None = None
+
+    def _begin(self) -> Any:
+        """The hash object the chunk's bytes go to (its digest names the part); called before the first write."""
+        return hashlib.sha256()
 
     @abstractmethod
     def _write_at(self, data: bytes, position: int) -> None:
@@ -164,21 +202,28 @@ class PartWriter(ABC):
         """Make the written bytes durable and the part visible to `parts()`."""
 
     def write(self, data: bytes) -> None:
+        if self._hasher is None:
+            self._digest = self._begin()
+            self._hasher = SideHasher(self._digest)
         self._write_at(data, self.written)
         self._hasher.update(data)  # only bytes that were written count (a failed write raised above)
         self.written += len(data)
 
     def commit(self) -> Part | None:
         """Store what was written as one part (None if nothing was). A chunk cut short stores what arrived."""
-        if not self.written:
+        if not self.written or self._hasher is None:
             return None
         self._hasher.wait()
-        part = Part(self.start, self.start + self.written, self._digest.hexdigest())
+        part = self._part(self._digest.hexdigest())
         self._store(part)
         return part
 
+    def _part(self, digest: str) -> Part:
+        return Part(self.start, self.start + self.written, digest)
+
     def close(self) -> None:
-        self._hasher.close()
+        if self._hasher is not None:
+            self._hasher.close()
 
     def __enter__(self) -> PartWriter:
         return self
@@ -353,7 +398,7 @@ class BlobStorage(ABC):
                 target.flush()
                 os.fsync(target.fileno())
                 if target.tell() != (chain[-1].end if chain else 0):
-                    raise StorageError(f"the parts of upload {upload} changed while they were joined")
+                    raise PartsDamaged(f"the parts of upload {upload} changed while they were joined")
                 yield path
         finally:
             path.unlink(missing_ok=True)
@@ -366,7 +411,7 @@ class BlobStorage(ABC):
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="assemble") as side:
             for part in chain:
                 f = self.part_open(upload, part)
-                digest = hashlib.sha256()
+                digest = part.checker()
                 pending: Future[None] | None = None
                 try:
                     while chunk := f.read(READ_CHUNK):
@@ -380,5 +425,5 @@ class BlobStorage(ABC):
                         pending.result()
                 finally:
                     f.close()
-                if digest.hexdigest() != part.sha256:
-                    raise StorageError(f"part {part.name} of upload {upload} does not match its hash")
+                if digest.hexdigest() != part.recorded:
+                    raise PartsDamaged(f"part {part.name} of upload {upload} does not match its hash")
