@@ -13,7 +13,6 @@ handler (the pattern in Django's "Modifying upload handlers on the fly").
 
 from __future__ import annotations
 
-import hashlib
 import re
 import shutil
 from contextlib import ExitStack
@@ -335,6 +334,7 @@ def _append(session: UploadSession, store: BlobStore, offset: int, body: Readabl
                 ).update(received=offset + written, updated_at=timezone.now())
                 if updated:
                     session.received = offset + written
+                    writer.acknowledge()
                 else:  # another request stored this range first: the client resumes where that one ended
                     session.refresh_from_db(fields=["received", "state"])
                     raise OffsetMismatch(session.received)
@@ -361,13 +361,12 @@ def upload_session_finish(*, actor: User, session: UploadSession, store: BlobSto
     # The backend hands out one local file of the whole upload, every part checked against its hash while the
     # whole file is hashed (local: the upload's own file, checked in place and linked into the blob folder by the
     # store; S3: the parts joined into a temporary file of the finishing server).
-    whole, whole_sm3 = hashlib.sha256(), (sm.sm3_new() if sm.sm_mode() else None)
+    whole_sm3 = sm.sm3_new() if sm.sm_mode() else None
     with ExitStack() as held:
         try:
-            path = held.enter_context(store.backend.parts_file(
-                upload_key(session), chain, store.tmp_dir, *([whole, whole_sm3] if whole_sm3 else [whole])))
-            staged = store.stage(path, hashed=(whole.hexdigest(), chain[-1].end,
-                                               whole_sm3.hexdigest() if whole_sm3 else ""))
+            path, sha256 = held.enter_context(store.backend.parts_file(
+                upload_key(session), chain, store.tmp_dir, *([whole_sm3] if whole_sm3 else [])))
+            staged = store.stage(path, hashed=(sha256, chain[-1].end, whole_sm3.hexdigest() if whole_sm3 else ""))
         except UnsupportedType:
             _abort(session, store)
             raise

@@ -6,6 +6,8 @@ import fcntl
 import hashlib
 import os
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -186,9 +188,11 @@ class LocalStorage(BlobStorage):
         return RangeReader(f, part.end - part.start)
 
     @contextmanager
-    def parts_file(self, upload: str, chain: list[Part], tmp_dir: Path, *whole: Any) -> Iterator[Path]:
+    def parts_file(self, upload: str, chain: list[Part], tmp_dir: Path, *extra: Any) -> Iterator[tuple[Path, str]]:
         """The upload's own file, checked in place under the upload's lock (held until the block ends, so no chunk
-        can change it while it is hashed and linked)."""
+        can change it while it is checked and linked). Its SHA-256 is the one computed as the chunks arrived when
+        they all arrived in order at this process (`_RUNNING`; the CRC check then shows the file still holds those
+        bytes), else computed now from the file."""
         try:
             lock = self._lock(upload, create=False)
         except FileNotFoundError as exc:
@@ -196,15 +200,29 @@ class LocalStorage(BlobStorage):
         try:
             path = self._upload_dir(upload) / DATA_NAME
             total = chain[-1].end if chain else 0
-            with open(path, "rb") as f:
-                if os.fstat(f.fileno()).st_size != total:
-                    raise PartsDamaged(f"the file of upload {upload} is not {total} bytes long")
-                _check_in_place(upload, f, chain, whole)
-            yield path
+            with open(path, "rb") as f:  # read-only: after a crash the file may already be a (read-only) blob
+                st = os.fstat(f.fileno())
+                if st.st_size < total:
+                    raise PartsDamaged(f"the file of upload {upload} is shorter than {total} bytes")
+                if st.st_size > total:  # bytes a request wrote past the end but never had acknowledged
+                    with open(path, "r+b") as cut:
+                        cut.truncate(total)
+                        os.fdatasync(cut.fileno())
+                with _RUNNING_LOCK:
+                    known = _RUNNING.get((upload, st.st_dev, st.st_ino))
+                if known is not None and known[0] == total:
+                    _check_in_place(upload, f, chain, extra)
+                    sha256 = known[1].hexdigest()
+                else:
+                    computed = hashlib.sha256()
+                    _check_in_place(upload, f, chain, (*extra, computed))
+                    sha256 = computed.hexdigest()
+            yield path, sha256
         finally:
             os.close(lock)
 
     def parts_delete(self, upload: str) -> int:
+        _forget(upload)
         folder = self._upload_dir(upload)
         if not folder.is_dir():
             return 0
@@ -279,17 +297,58 @@ def _check_in_place(upload: str, f: BinaryIO, chain: list[Part], whole: tuple[An
         side.close()
 
 
+# The SHA-256 state of an upload's bytes [0, end) after its last acknowledged chunk in this process, so that the next
+# chunk continues it and the finish need not hash the file: (upload, st_dev, st_ino of its file) -> (end, state).
+# Only acknowledged chunks enter (their bytes are never written again); a chunk at another offset, or after a
+# restart, finds no state, and the finish then hashes the file.
+_RUNNING: OrderedDict[tuple[str, int, int], tuple[int, Any]] = OrderedDict()
+_RUNNING_LOCK = threading.Lock()
+_RUNNING_MAX = 256
+
+
+def _forget(upload: str) -> None:
+    with _RUNNING_LOCK:
+        for key in [k for k in _RUNNING if k[0] == upload]:
+            del _RUNNING[key]
+
+
 class _LocalPartWriter(PartWriter):
-    """Writes a chunk into the upload's one file at its offset, holding the upload's lock until closed."""
+    """Writes a chunk into the upload's one file at its offset, holding the upload's lock until closed. The chunk's
+    CRC-32 is computed in a second thread; the upload's running SHA-256, when this process holds it, in this one."""
 
     def __init__(self, backend: LocalStorage, upload: str, start: int) -> None:
         super().__init__(upload, start)
         self._lock = backend._lock(upload, create=True)
         self._fd: int | None = None
+        self._key: tuple[str, int, int] | None = None
+        self._sha: Any = None
 
     def _begin(self) -> Any:
         self._fd = os.open(DATA_NAME, os.O_RDWR | os.O_CREAT, 0o600, dir_fd=self._lock)
+        st = os.fstat(self._fd)
+        self._key = (self.upload, st.st_dev, st.st_ino)
+        if self.start == 0:
+            self._sha = hashlib.sha256()
+        else:
+            with _RUNNING_LOCK:
+                known = _RUNNING.get(self._key)
+            if known is not None and known[0] == self.start:
+                self._sha = known[1].copy()
         return Crc32()
+
+    def write(self, data: bytes) -> None:
+        super().write(data)
+        if self._sha is not None:
+            self._sha.update(data)
+
+    def acknowledge(self) -> None:
+        if self._key is None or self._sha is None or not self.written:
+            return
+        with _RUNNING_LOCK:
+            _RUNNING[self._key] = (self.start + self.written, self._sha.copy())
+            _RUNNING.move_to_end(self._key)
+            while len(_RUNNING) > _RUNNING_MAX:
+                _RUNNING.popitem(last=False)
 
     def _part(self, digest: str) -> Part:
         return Part(self.start, self.start + self.written, crc32=digest)

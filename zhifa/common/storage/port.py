@@ -221,6 +221,11 @@ class PartWriter(ABC):
     def _part(self, digest: str) -> Part:
         return Part(self.start, self.start + self.written, digest)
 
+    def acknowledge(self) -> None:
+        """The caller recorded the committed part as received (the upload's offset advanced in the database): a
+        backend may keep state for the next chunk from here (local: the running SHA-256). Nothing by default."""
+        return
+
     def close(self) -> None:
         if self._hasher is not None:
             self._hasher.close()
@@ -383,23 +388,25 @@ class BlobStorage(ABC):
         return TempPartWriter(self, upload, start, tmp_dir)
 
     @contextmanager
-    def parts_file(self, upload: str, chain: list[Part], tmp_dir: Path, *whole: Any) -> Iterator[Path]:
+    def parts_file(self, upload: str, chain: list[Part], tmp_dir: Path, *extra: Any) -> Iterator[tuple[Path, str]]:
         """A complete local file holding the bytes of `chain` (from 0 to its end), every part checked against its
-        hash (StorageError if one does not match) and `whole` hashers (hashlib-like) fed every byte, so the caller
-        need not read it again. Valid inside the `with` block only; the caller may hard-link it into the blob
-        store (`put`). By default the parts are joined into a temporary file in `tmp_dir` (locked against the
-        sweep), removed on exit (ADR 0027); the local backend hands out the upload's own file (ADR 0043)."""
+        recorded hash (PartsDamaged if one does not match), with the file's SHA-256; `extra` hashers (hashlib-like,
+        e.g. SM3) are fed every byte, so the caller need not read it again. Valid inside the `with` block only; the
+        caller may hard-link the file into the blob store (`put`). By default the parts are joined into a temporary
+        file in `tmp_dir` (locked against the sweep), removed on exit (ADR 0027); the local backend hands out the
+        upload's own file (ADR 0043)."""
         tmp_dir.mkdir(parents=True, exist_ok=True)
         fd, name = create_locked_temp(tmp_dir, prefix="single-")
         path = Path(name)
+        digest = hashlib.sha256()
         try:
             with os.fdopen(fd, "wb") as target:  # open (and locked against the sweep) until the caller is done
-                self.assemble(upload, chain, target, *whole)
+                self.assemble(upload, chain, target, digest, *extra)
                 target.flush()
                 os.fsync(target.fileno())
                 if target.tell() != (chain[-1].end if chain else 0):
                     raise PartsDamaged(f"the parts of upload {upload} changed while they were joined")
-                yield path
+                yield path, digest.hexdigest()
         finally:
             path.unlink(missing_ok=True)
 
