@@ -17,7 +17,8 @@ Bar: "a 1 GiB upload over HTTP vs copying and hashing the same file (target >= 0
 * Upload (default `--mode single`): one streaming multipart request to POST /api/v1/records/evidence, the body read
   from the file 1 MiB at a time by an `http.client` generator, so the client never holds the file either; the
   server hashes while writing (`uploads.EvidenceUploadHandler`). `--mode resumable`: POST /uploads, then PUTs of
-  `--chunk-mb` each, then POST /uploads/{id}/finish (which re-reads the whole file to hash it). Wall time from the
+  `--chunk-mb` each, then POST /uploads/{id}/finish (on the local backend: checks the
+  chunks' CRCs in one read of the upload's file and links it; ADR 0043). Wall time from the
   first byte sent to the 201 answer; ratio = baseline time / upload time.
 * Memory: a thread polls the server process's /proc/<pid>/status (VmRSS, VmHWM) every 50 ms. Growth = the larger
   of the highest VmRSS seen and the final VmHWM, minus VmRSS just before the upload (after a small warm-up upload

@@ -3,7 +3,7 @@ sessions for large body-camera files (issue 3 part 4; reliability.md BI-1, BI-2,
 
 Neither path ever holds a file in memory: the multipart handler receives the body in `chunk_size` pieces and
 writes them to a hashing temporary file (`blobstore.TempWriter`); a session chunk is copied from the request stream
-to the session's part file `RAW_CHUNK` bytes at a time. Temporary files are removed on every error path; files
+into the storage backend's part writer `RAW_CHUNK` bytes at a time (local: the upload's one file, ADR 0043). Temporary files are removed on every error path; files
 left by a killed process are swept by `upload_sweep` (run by `zhifa fixity`).
 
 Changing a request's upload handlers only works before anything reads request.POST/FILES, which includes the CSRF
