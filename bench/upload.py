@@ -17,7 +17,8 @@ Bar: "a 1 GiB upload over HTTP vs copying and hashing the same file (target >= 0
 * Upload (default `--mode single`): one streaming multipart request to POST /api/v1/records/evidence, the body read
   from the file 1 MiB at a time by an `http.client` generator, so the client never holds the file either; the
   server hashes while writing (`uploads.EvidenceUploadHandler`). `--mode resumable`: POST /uploads, then PUTs of
-  `--chunk-mb` each, then POST /uploads/{id}/finish (which re-reads the whole file to hash it). Wall time from the
+  `--chunk-mb` each, then POST /uploads/{id}/finish (on the local backend: checks the
+  chunks' CRCs in one read of the upload's file and links it; ADR 0043). Wall time from the
   first byte sent to the 201 answer; ratio = baseline time / upload time.
 * Memory: a thread polls the server process's /proc/<pid>/status (VmRSS, VmHWM) every 50 ms. Growth = the larger
   of the highest VmRSS seen and the final VmHWM, minus VmRSS just before the upload (after a small warm-up upload
@@ -30,24 +31,30 @@ MB = 10^6 bytes. Everything runs on loopback, stops by itself and removes its te
 
 from __future__ import annotations
 
-import argparse
-import hashlib
-import http.client
-import json
 import os
-import random
-import shutil
-import signal
-import socket
-import subprocess
 import sys
-import tempfile
-import threading
-import time
-import uuid
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
+
+# bench/http.py would shadow the standard library's `http` package: run as a script, this file's folder is
+# sys.path[0]; drop it before importing http.client (nothing here imports from bench/).
+if sys.path and os.path.abspath(sys.path[0]) == os.path.dirname(os.path.abspath(__file__)):
+    del sys.path[0]
+
+import argparse  # noqa: E402
+import hashlib  # noqa: E402
+import http.client  # noqa: E402
+import json  # noqa: E402
+import random  # noqa: E402
+import shutil  # noqa: E402
+import signal  # noqa: E402
+import socket  # noqa: E402
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+import uuid  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 CHUNK = 1024 * 1024

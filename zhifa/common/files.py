@@ -6,6 +6,7 @@ A new name is durable only once its folder is synced; a file appears under its f
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import tempfile
@@ -36,3 +37,16 @@ def temp_copy(source: Path, folder: Path, *, prefix: str = ".incoming-") -> Path
         Path(name).unlink(missing_ok=True)
         raise
     return Path(name)
+
+
+def create_locked_temp(folder: Path, *, prefix: str) -> tuple[int, str]:
+    """A new temporary file holding an exclusive flock for as long as its descriptor is open. The lock tells the
+    sweep (`uploads.upload_sweep`) that a live process owns the file; the kernel drops it when that process dies,
+    even by SIGKILL. A file swept between creation and locking has no link left: make another."""
+    for _attempt in range(5):
+        fd, name = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=folder)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        if os.fstat(fd).st_nlink:
+            return fd, name
+        os.close(fd)
+    raise OSError("temporary upload files keep disappearing")  # pragma: no cover

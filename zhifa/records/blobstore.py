@@ -16,7 +16,6 @@ import fcntl
 import hashlib
 import os
 import re
-import tempfile
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from zhifa.common.errors import InvalidState, ServiceError
+from zhifa.common.files import create_locked_temp
 from zhifa.common.storage import BlobConflict, BlobStorage, LocalStorage, Readable, storage_from_settings
 from zhifa.records import filecheck, sm
 
@@ -221,19 +221,6 @@ def hash_file_both(path: Path) -> tuple[str, str, int]:
 def read_head(path: Path) -> bytes:
     with open(path, "rb") as f:
         return f.read(HEAD_BYTES)
-
-
-def create_locked_temp(folder: Path, *, prefix: str) -> tuple[int, str]:
-    """A new temporary file holding an exclusive flock for as long as its descriptor is open. The lock tells the
-    sweep (`uploads.upload_sweep`) that a live process owns the file; the kernel drops it when that process dies,
-    even by SIGKILL. A file swept between creation and locking has no link left: make another."""
-    for _attempt in range(5):
-        fd, name = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=folder)
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        if os.fstat(fd).st_nlink:
-            return fd, name
-        os.close(fd)
-    raise OSError("temporary upload files keep disappearing")  # pragma: no cover
 
 
 def remove_if_abandoned(path: Path) -> bool:

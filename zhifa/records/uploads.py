@@ -3,7 +3,7 @@ sessions for large body-camera files (issue 3 part 4; reliability.md BI-1, BI-2,
 
 Neither path ever holds a file in memory: the multipart handler receives the body in `chunk_size` pieces and
 writes them to a hashing temporary file (`blobstore.TempWriter`); a session chunk is copied from the request stream
-to the session's part file `RAW_CHUNK` bytes at a time. Temporary files are removed on every error path; files
+into the storage backend's part writer `RAW_CHUNK` bytes at a time (local: the upload's one file, ADR 0043). Temporary files are removed on every error path; files
 left by a killed process are swept by `upload_sweep` (run by `zhifa fixity`).
 
 Changing a request's upload handlers only works before anything reads request.POST/FILES, which includes the CSRF
@@ -13,13 +13,11 @@ handler (the pattern in Django's "Modifying upload handlers on the fly").
 
 from __future__ import annotations
 
-import hashlib
-import os
 import re
 import shutil
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from django.conf import settings
@@ -40,7 +38,6 @@ from zhifa.records.blobstore import (
     TempWriter,
     UnsupportedType,
     UploadTooLarge,
-    create_locked_temp,
     default_store,
     detect_type,
     refusal_message,
@@ -290,55 +287,57 @@ def upload_session_append(
         raise OffsetMismatch(session.received)
     if offset + length > session.expected_size:
         raise UploadTooLarge(_("分片超出了创建上传时声明的文件大小。"))
-    # The chunk goes to a temporary file of this request first, then into the storage backend as one part
-    # named by its place and hash; `received` advances in the database only after the part is stored (ADR 0027).
-    # Consecutive chunks may reach different app servers: nothing of the session lives on one server's disk.
-    store.tmp_dir.mkdir(parents=True, exist_ok=True)
-    fd, name = create_locked_temp(store.tmp_dir, prefix="chunk-")
-    tmp = Path(name)
-    written = 0
-    head = b""
-    digest = hashlib.sha256()  # of the bytes as written: the part is named by it without reading the file again
-    try:
-        with os.fdopen(fd, "wb") as f:
-            try:
-                while written < length:
-                    data = body.read(min(RAW_CHUNK, length - written))
-                    if not data:
-                        break
-                    if offset == 0 and len(head) < HEAD_BYTES:
-                        head += data[: HEAD_BYTES - len(head)]
-                        refusal = _early_refusal(head, complete=written + len(data) >= session.expected_size)
-                        if refusal:
-                            _abort(session, store)
-                            raise UnsupportedType(refusal)
-                    f.write(data)
-                    digest.update(data)
-                    written += len(data)
-            finally:
-                # Bytes of an interrupted chunk that did arrive are kept, so a retry resumes after them.
-                if session.state == UploadState.OPEN and written:
-                    f.truncate(written)  # exactly the bytes hashed, even after a failed write
-                    f.flush()
-                    os.fsync(f.fileno())
-                    store.backend.part_put(upload_key(session), offset, tmp, hashed=(digest.hexdigest(), written))
-                    updated = UploadSession.objects.filter(
-                        pk=session.pk, received=offset, state=UploadState.OPEN
-                    ).update(received=offset + written, updated_at=timezone.now())
-                    if updated:
-                        session.received = offset + written
-                    else:  # another request stored this range first: the client resumes where that one ended
-                        session.refresh_from_db(fields=["received", "state"])
-                        raise OffsetMismatch(session.received)
-    finally:
-        tmp.unlink(missing_ok=True)
-    if written < length:
+    # The storage backend receives the chunk (ADR 0043): the local backend writes it at its offset into the
+    # upload's one file, holding the upload's lock; S3 receives it into a temporary file of this request and stores
+    # it as one part (ADR 0027). `received` advances in the database only after the bytes are durable, so
+    # consecutive chunks may reach different app servers and a restarted server resumes from `received`.
+    _append(session, store, offset, body, length)
+    if session.received < offset + length:
         raise InvalidInput(
             _("分片不完整：收到 %(got)d 字节，应为 %(want)d 字节；请从 %(at)d 字节处继续。")
-            % {"got": written, "want": length, "at": session.received},
+            % {"got": session.received - offset, "want": length, "at": session.received},
             code="incomplete_chunk",
         )
     return session
+
+
+def _append(session: UploadSession, store: BlobStore, offset: int, body: Readable, length: int) -> None:
+    key = upload_key(session)
+    written = 0
+    head = b""
+    with store.backend.part_writer(key, offset, store.tmp_dir) as writer:
+        # Read again under the writer: a request for the same range that waited for the lock now sees where the
+        # one before it ended, and its bytes never touch acknowledged ones.
+        session.refresh_from_db(fields=["received", "state"])
+        _require_open(session)
+        if offset != session.received:
+            raise OffsetMismatch(session.received)
+        try:
+            while written < length:
+                data = body.read(min(RAW_CHUNK, length - written))
+                if not data:
+                    break
+                if offset == 0 and len(head) < HEAD_BYTES:
+                    head += data[: HEAD_BYTES - len(head)]
+                    refusal = _early_refusal(head, complete=written + len(data) >= session.expected_size)
+                    if refusal:
+                        _abort(session, store)
+                        raise UnsupportedType(refusal)
+                writer.write(data)
+                written += len(data)
+        finally:
+            # Bytes of an interrupted chunk that did arrive are kept, so a retry resumes after them.
+            if session.state == UploadState.OPEN and written:
+                writer.commit()
+                updated = UploadSession.objects.filter(
+                    pk=session.pk, received=offset, state=UploadState.OPEN
+                ).update(received=offset + written, updated_at=timezone.now())
+                if updated:
+                    session.received = offset + written
+                    writer.acknowledge()
+                else:  # another request stored this range first: the client resumes where that one ended
+                    session.refresh_from_db(fields=["received", "state"])
+                    raise OffsetMismatch(session.received)
 
 
 def upload_session_finish(*, actor: User, session: UploadSession, store: BlobStore | None = None) -> Evidence:
@@ -359,31 +358,27 @@ def upload_session_finish(*, actor: User, session: UploadSession, store: BlobSto
     if chain is None:  # parts swept or removed behind our back
         _abort(session, store, UploadState.EXPIRED)
         raise InvalidState(_("该上传已过期，请重新上传。"), code="closed")
-    # The parts are joined into a temporary file of the finishing server, hashed and checked there, then stored.
-    store.tmp_dir.mkdir(parents=True, exist_ok=True)
-    fd, name = create_locked_temp(store.tmp_dir, prefix="single-")
-    path = Path(name)
-    target = os.fdopen(fd, "wb")  # open (and locked against the sweep) until the blob is stored
-    try:
+    # The backend hands out one local file of the whole upload, every part checked against its hash while the
+    # whole file is hashed (local: the upload's own file, checked in place and linked into the blob folder by the
+    # store; S3: the parts joined into a temporary file of the finishing server).
+    whole_sm3 = sm.sm3_new() if sm.sm_mode() else None
+    with ExitStack() as held:
         try:
-            whole, whole_sm3 = hashlib.sha256(), (sm.sm3_new() if sm.sm_mode() else None)
-            store.backend.assemble(upload_key(session), chain, target, *([whole, whole_sm3] if whole_sm3 else [whole]))
-            target.flush()
-            os.fsync(target.fileno())
-            staged = store.stage(path, hashed=(whole.hexdigest(), target.tell(),
-                                               whole_sm3.hexdigest() if whole_sm3 else ""))
+            path, sha256 = held.enter_context(store.backend.parts_file(
+                upload_key(session), chain, store.tmp_dir, *([whole_sm3] if whole_sm3 else [])))
+            staged = store.stage(path, hashed=(sha256, chain[-1].end, whole_sm3.hexdigest() if whole_sm3 else ""))
         except UnsupportedType:
             _abort(session, store)
             raise
-        except StorageError as exc:  # a part no longer matches its hash
+        except StorageError as exc:  # a part no longer matches its hash, or the file is not the size acknowledged
+            session.refresh_from_db(fields=["state", "evidence"])
+            if session.state == UploadState.FINISHED and session.evidence is not None:
+                return session.evidence  # a concurrent finish stored it and removed the parts
             _abort(session, store, UploadState.EXPIRED)
             raise InvalidState(_("临时文件已损坏，请重新上传。"), code="closed") from exc
         if staged.size != session.expected_size:  # the parts were changed behind our back
             raise InvalidState(_("临时文件大小与已接收字节数不符，请重新上传。"), code="incomplete")
         return _finish_staged(actor, session, staged, store)
-    finally:
-        target.close()
-        path.unlink(missing_ok=True)
 
 
 def _finish_staged(actor: User, session: UploadSession, staged: Staged, store: BlobStore) -> Evidence:

@@ -169,3 +169,21 @@ def test_storage_url_is_checked_at_start_up(monkeypatch: pytest.MonkeyPatch) -> 
             env_storage_url("ZHIFA_STORAGE_URL")
     monkeypatch.setenv("ZHIFA_STORAGE_URL", "")
     assert env_storage_url("ZHIFA_STORAGE_URL") == ""
+
+
+def test_part_writer_and_parts_file(backend: BlobStorage, tmp_path: Path) -> None:
+    """ADR 0043: each backend receives chunks itself and hands out one checked local file of the upload with its
+    SHA-256 (local: the upload's own file, CRC-32 per chunk; S3: parts joined into a temporary file)."""
+    upload = str(uuid.uuid4())
+    data = os.urandom(5000)
+    for start, end in ((0, 2000), (2000, 5000)):
+        with backend.part_writer(upload, start, tmp_path / "tmp") as writer:
+            writer.write(data[start:end])
+            part = writer.commit()
+            writer.acknowledge()
+        assert part is not None and (part.start, part.end) == (start, end)
+    chain = backend.parts_chain(upload, 5000)
+    assert chain is not None and [(p.start, p.end) for p in chain] == [(0, 2000), (2000, 5000)]
+    with backend.parts_file(upload, chain, tmp_path / "tmp") as (path, sha256):
+        assert path.read_bytes() == data and sha256 == hashlib.sha256(data).hexdigest()
+    assert backend.parts_delete(upload) == 2 and backend.parts(upload) == []

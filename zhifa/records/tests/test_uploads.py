@@ -11,6 +11,7 @@ import fcntl
 import hashlib
 import os
 import time
+import zlib
 from datetime import timedelta
 from pathlib import Path
 
@@ -333,7 +334,8 @@ def test_sweep_expires_idle_sessions_and_removes_dead_temp_files(agency_a, store
     assert UploadSession.objects.get(public_id=idle["id"]).state == UploadState.EXPIRED
     remaining = {p.name for p in temp_files(tmp_dir)}
     live_parts = {p.name for p in default_store().backend.parts(live["id"])}
-    assert remaining == live_parts | {"single-live.tmp"} and len(live_parts) == 1
+    # The live session keeps its one file and the marker of its one acknowledged chunk (ADR 0043).
+    assert remaining == live_parts | {"data", "single-live.tmp"} and len(live_parts) == 1
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -441,8 +443,9 @@ def test_an_interrupted_chunk_keeps_exactly_what_arrived_and_the_upload_resumes(
     assert UploadSession.objects.get(pk=session.pk).received == arrived
     backend = default_store().backend
     (part,) = backend.parts(uploads.upload_key(session))
-    # The part is named by the hash of the bytes written, which are exactly the bytes that arrived.
-    assert (part.start, part.end, part.sha256) == (0, arrived, hashlib.sha256(content[:arrived]).hexdigest())
+    # The part is named by the checksum of the bytes written, which are exactly the bytes that arrived (the local
+    # backend records a CRC-32 per chunk of its one file, ADR 0043).
+    assert (part.start, part.end, part.crc32) == (0, arrived, f"{zlib.crc32(content[:arrived]):08x}")
     f = backend.part_open(uploads.upload_key(session), part)
     try:
         assert f.read() == content[:arrived]
@@ -467,7 +470,9 @@ def test_a_part_changed_after_it_was_acknowledged_is_refused_at_finish(agency_a,
     session = UploadSession.objects.get(public_id=created["id"])
     backend = default_store().backend
     second = backend.parts(uploads.upload_key(session))[1]
-    path = backend._upload_dir(uploads.upload_key(session)) / second.name  # type: ignore[attr-defined]
+    assert second.end == len(content)
+    # ADR 0043: the local backend keeps one file per upload; its acknowledged bytes change on disk.
+    path = backend._upload_dir(uploads.upload_key(session)) / "data"  # type: ignore[attr-defined]
     damaged = bytearray(path.read_bytes())
     damaged[len(damaged) - 10] ^= 0xFF  # one flipped byte near the end of the last part, same length
     path.chmod(0o600)
@@ -489,3 +494,95 @@ def test_a_wrong_chunk_is_refused_by_the_declared_hash(agency_a, stores) -> None
     mismatch = client.post(created["finish_url"])
     assert mismatch.status_code == 422 and mismatch.json()["code"] == "hash_mismatch"
     assert not Evidence.objects.exists() and temp_files(tmp_dir) == []
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# ADR 0043: on the local backend a resumable upload is one file, written at each chunk's offset and linked into the
+# blob folder at the finish. Resuming, refusing and failing closed must not change (BI-1, FC-4).
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _session_folder(session_id: str) -> Path:
+    return default_store().backend._upload_dir(session_id)  # type: ignore[attr-defined]
+
+
+def test_one_file_per_upload_is_linked_not_copied_into_the_blob_folder(agency_a, stores) -> None:
+    blob_dir, tmp_dir = stores
+    content = MP4 + os.urandom(150_000)
+    client = logged_in(agency_a[Role.OFFICER])
+    created = _create_session(client, content)
+    thirds = [0, 50_000, 100_000, len(content)]
+    for start, end in zip(thirds, thirds[1:], strict=False):
+        assert _put(client, created["chunk_url"], content[start:end], start).status_code == 200
+    folder = _session_folder(created["id"])
+    data = folder / "data"
+    assert data.read_bytes() == content  # one file, every chunk at its offset; one marker per chunk beside it
+    assert sorted(p.name for p in folder.iterdir() if p.name != "data") == [
+        f"{s:016d}-{e:016d}-crc32-{zlib.crc32(content[s:e]):08x}" for s, e in zip(thirds, thirds[1:], strict=False)]
+    inode = data.stat().st_ino
+    done = client.post(created["finish_url"])
+    assert done.status_code == 201, done.content
+    (blob,) = blob_files(blob_dir)
+    assert blob.read_bytes() == content and blob.name == hashlib.sha256(content).hexdigest()
+    assert blob.stat().st_ino == inode  # the same bytes on disk: linked, not copied
+    assert temp_files(tmp_dir) == [] and not folder.exists()
+
+
+def test_an_upload_resumes_after_a_restart_and_the_finish_hashes_the_file(agency_a, stores, monkeypatch) -> None:
+    """A new server process has no running hash: the next chunk continues the file, the finish hashes it."""
+    from zhifa.common.storage import local
+
+    blob_dir, _tmp = stores
+    content = MP4 + os.urandom(120_000)
+    sha = hashlib.sha256(content).hexdigest()
+    client = logged_in(agency_a[Role.OFFICER])
+    created = _create_session(client, content, sha256=sha)
+    assert _put(client, created["chunk_url"], content[:70_000], 0).status_code == 200
+    monkeypatch.setattr(local, "_RUNNING", type(local._RUNNING)())  # "restart": this process forgot everything
+    assert client.get(created["chunk_url"]).json()["offset"] == 70_000
+    refused = _put(client, created["chunk_url"], content[60_000:], 60_000)  # not where the server's copy ends
+    assert refused.status_code == 409 and refused.json()["offset"] == 70_000
+    assert "分片位置不符" in refused.json()["message"]
+    assert _put(client, created["chunk_url"], content[70_000:], 70_000).json()["offset"] == len(content)
+    assert not local._RUNNING  # nothing to continue from: the finish must read the file
+    done = client.post(created["finish_url"])
+    assert done.status_code == 201, done.content
+    assert Evidence.objects.get().sha256 == sha and blob_files(blob_dir)[0].read_bytes() == content
+
+
+def test_bytes_a_crashed_request_left_past_the_offset_never_become_a_blob(agency_a, stores) -> None:
+    """A request that wrote its chunk but died before the database acknowledged it leaves bytes (and a marker) past
+    the offset; the retry overwrites them, and the finish stores exactly the client's bytes."""
+    blob_dir, _tmp = stores
+    content = MP4 + os.urandom(100_000)
+    client = logged_in(agency_a[Role.OFFICER])
+    created = _create_session(client, content)
+    assert _put(client, created["chunk_url"], content[:40_000], 0).status_code == 200
+    backend = default_store().backend
+    with backend.part_writer(created["id"], 40_000, Path(default_store().tmp_dir)) as ghost:
+        ghost.write(b"\xee" * 80_000)  # garbage that goes beyond the declared size's last chunk boundary
+        ghost.commit()  # durable and marked, but never acknowledged in the database
+    assert client.get(created["chunk_url"]).json()["offset"] == 40_000
+    assert _put(client, created["chunk_url"], content[40_000:], 40_000).json()["offset"] == len(content)
+    done = client.post(created["finish_url"])
+    assert done.status_code == 201, done.content
+    assert blob_files(blob_dir)[0].read_bytes() == content
+
+
+def test_a_changed_byte_is_refused_at_finish_also_without_a_running_hash(agency_a, stores, monkeypatch) -> None:
+    from zhifa.common.storage import local
+
+    _blob, tmp_dir = stores
+    content = MP4 + os.urandom(100_000)
+    client = logged_in(agency_a[Role.OFFICER])
+    created = _create_session(client, content)
+    assert _put(client, created["chunk_url"], content, 0).status_code == 200
+    monkeypatch.setattr(local, "_RUNNING", type(local._RUNNING)())
+    data = _session_folder(created["id"]) / "data"
+    damaged = bytearray(data.read_bytes())
+    damaged[5_000] ^= 0x01
+    data.write_bytes(bytes(damaged))
+    refused = client.post(created["finish_url"])
+    assert refused.status_code == 409 and refused.json()["code"] == "closed"
+    assert "临时文件已损坏" in refused.json()["message"]
+    assert not Evidence.objects.exists() and not Blob.objects.exists() and temp_files(tmp_dir) == []
