@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -29,8 +30,8 @@ def publish(request: HttpRequest, year: int, version: int) -> HttpResponse:
     except ServiceError as exc:
         messages.error(request, exc.message)
         return redirect(back)
-    messages.success(request, _("第 %(v)s 版已在公示网站公开：%(url)s") % {
-        "v": version, "url": reverse("portal:entry", args=[entry.public_id])})
+    messages.success(request, format_html('{} <a href="{}">{}</a>', _("第 %(v)s 版已在公示网站公开。") % {"v": version},
+                                          reverse("portal:entry", args=[entry.public_id]), _("在公示网站查看")))
     return redirect(back)
 
 

@@ -15,6 +15,7 @@ GAP = 8
 LABEL_WIDTH = 190
 PLOT_WIDTH = 300
 VALUE_WIDTH = 50
+LABEL_CHARS = 16  # CJK characters that fit LABEL_WIDTH at 11 px; a longer row title is cut, whole in <title>
 
 
 @dataclass(frozen=True)
@@ -35,8 +36,9 @@ def table_chart(table: dict[str, Any]) -> Chart | None:
     column = _first_count_column(table)
     if column is None:
         return None
+    # The total row would only dwarf the others: the chart compares the parts.
     bars = [(row["title"], row["cells"][column["id"]]) for row in table["rows"]
-            if isinstance(row["cells"].get(column["id"]), int)]
+            if isinstance(row["cells"].get(column["id"]), int) and row.get("id") != "total"]
     left_out = [row["title"] for row in table["rows"] if column["id"] in row["cells"]
                 and row["cells"][column["id"]] is None]
     top = max([value for _title, value in bars] + [1])
@@ -47,7 +49,9 @@ def table_chart(table: dict[str, Any]) -> Chart | None:
     for i, (title, value) in enumerate(bars):
         y = GAP + i * (BAR_HEIGHT + GAP)
         bar = round(PLOT_WIDTH * value / top, 1)
-        parts.append(f'<text x="{LABEL_WIDTH - 6}" y="{y + 13}" font-size="11" text-anchor="end">{escape(title)}</text>')
+        short = title if len(title) <= LABEL_CHARS else title[:LABEL_CHARS - 1] + "…"
+        parts.append(f'<text x="{LABEL_WIDTH - 6}" y="{y + 13}" font-size="11" text-anchor="end">'
+                     f'<title>{escape(title)}</title>{escape(short)}</text>')
         parts.append(f'<rect x="{LABEL_WIDTH}" y="{y}" width="{bar}" height="{BAR_HEIGHT}" fill="#2f6fad"/>')
         parts.append(f'<text x="{LABEL_WIDTH + bar + 4}" y="{y + 13}" font-size="11">{value}</text>')
     parts.append("</svg>")
