@@ -7,7 +7,10 @@ class DisclosureConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here, not at module level: models may be imported only once the app registry is ready.
+        from zhifa.cases import decisions
+        from zhifa.disclosure.decisions.services import DECISIONS
         from zhifa.disclosure.services import SNAPSHOTS
         from zhifa.registry import publication
 
         publication.listen(SNAPSHOTS)  # the portal pulls: registry entries published/withdrawn → snapshots (ADR 0023)
+        decisions.listen(DECISIONS)  # a decision made → its publication draft and deadlines (ADR 0044)

@@ -51,12 +51,13 @@ def public_entry_publish(*, obj: Model, agency_id: int, version: int, actor: Use
     return entry
 
 
-def public_entry_withdraw(*, obj: Model) -> int:
-    """Take the current snapshot of `obj` off the portal at once (it stays stored, marked withdrawn)."""
+def public_entry_withdraw(*, obj: Model, reason: str = "") -> int:
+    """Take the current snapshot of `obj` off the portal at once (it stays stored, marked withdrawn). `reason` is
+    shown publicly for a withdrawn decision (DISC-23/24)."""
     kind = KIND_BY_MODEL[type(obj)]
     with transaction.atomic():
         count = PublicEntry.objects.filter(kind=kind, source_id=obj.pk, is_current=True).update(
-            is_current=False, withdrawn_at=timezone.now()
+            is_current=False, withdrawn_at=timezone.now(), withdrawal_reason=reason
         )
         portal_generation_bump()
     # Search reads its hits back through current snapshots only, so the entry is gone from results at once
