@@ -31,8 +31,8 @@ from zhifa.cases.gates import PENALTY_KINDS
 from zhifa.cases.models import Case, CaseKind, CaseOfficer, PartyKind
 from zhifa.common.errors import InvalidInput, InvalidState, NotAllowed
 from zhifa.disclosure import desensitize as ds
-from zhifa.disclosure.desensitize.engine import mask_for
 from zhifa.disclosure.decisions import text as dtext
+from zhifa.disclosure.desensitize.engine import mask_for
 from zhifa.disclosure.models import DecisionCategory, DecisionDraft, DraftState, RedactionLog
 from zhifa.disclosure.services import public_entry_publish, public_entry_withdraw
 from zhifa.documents.models import Document

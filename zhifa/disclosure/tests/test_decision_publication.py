@@ -28,7 +28,6 @@ from zhifa.disclosure.decisions import services as pub
 from zhifa.disclosure.decisions.text import apply_masks
 from zhifa.disclosure.models import DecisionDraft, DraftState, EntryKind, PublicEntry, RedactionLog
 from zhifa.disclosure.services import public_entry_publish
-from zhifa.registry.testing import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -282,7 +281,7 @@ def test_staff_pages_show_the_draft_with_its_highlighted_masks(world):
     case = decided(world)
     draft = draft_of(case)
     client = Client()
-    assert client.login(username=world["disclosure_officer"].username, password=PASSWORD)
+    client.force_login(world["disclosure_officer"])
     page = client.get(reverse("decisions:desk"))
     assert page.status_code == 200 and draft.decision_number in page.content.decode()
     detail = client.get(reverse("decisions:detail", args=[draft.public_id])).content.decode()
