@@ -27,6 +27,7 @@ from zhifa.disclosure import selectors
 from zhifa.disclosure.decisions import services as pub
 from zhifa.disclosure.decisions.text import apply_masks
 from zhifa.disclosure.models import DecisionDraft, DraftState, EntryKind, PublicEntry, RedactionLog
+from zhifa.disclosure.search import invalidate_search_index
 from zhifa.disclosure.services import public_entry_publish
 
 pytestmark = pytest.mark.django_db
@@ -286,3 +287,64 @@ def test_staff_pages_show_the_draft_with_its_highlighted_masks(world):
     assert page.status_code == 200 and draft.decision_number in page.content.decode()
     detail = client.get(reverse("decisions:detail", args=[draft.public_id])).content.decode()
     assert "<mark" in detail and "案件登记的个人信息" in detail
+
+
+# --- 3./4. the portal and the public API -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def public_decision(world, settings):  # noqa: ANN001, ANN201
+    settings.STORAGES = {**settings.STORAGES,
+                         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    invalidate_search_index()
+    public_entry_publish(obj=world.agency, agency_id=world.agency.pk, version=1, actor=world["agency_admin"])
+    draft = published(world)
+    return draft, PublicEntry.objects.get(kind=EntryKind.DECISION, source_id=draft.pk, is_current=True)
+
+
+def test_portal_finds_the_decision_by_the_party_and_filters_it(world, public_decision):
+    draft, entry = public_decision
+    client = Client()
+    page = client.get(reverse("portal:search"), {"q": ORG}).content.decode()
+    assert reverse("portal:entry", args=[entry.public_id]) in page and "行政执法决定" in page
+    for params, found in (({"year": 2026}, True), ({"year": 2025}, False), ({"penalty_kind": "fine"}, True),
+                          ({"penalty_kind": "warning"}, False), ({"sector": world.agency.sector}, True),
+                          ({"kind": "decision"}, True), ({"kind": "officer"}, False)):
+        page = client.get(reverse("portal:search"), {"q": ORG, **params}).content.decode()
+        assert (reverse("portal:entry", args=[entry.public_id]) in page) is found, params
+    # browse without a keyword: the category alone lists it
+    page = client.get(reverse("portal:search"), {"kind": "decision", "year": 2026}).content.decode()
+    assert entry.title in page
+    section = client.get(reverse("portal:agency_section", args=[world.agency.public_id, "decisions"]))
+    assert section.status_code == 200 and entry.title in section.content.decode() and "执法结果" in section.content.decode()
+    detail = client.get(reverse("portal:entry", args=[entry.public_id])).content.decode()
+    assert draft.decision_number in detail and "决定书全文" in detail and "刘某某" in detail
+    rest = detail.replace(ORG, "")
+    assert "刘德明" not in rest, rest[rest.find("刘德明") - 200:rest.find("刘德明") + 50]
+
+
+def test_public_api_lists_and_shows_decisions(world, public_decision):
+    draft, entry = public_decision
+    client = Client()
+    data = client.get("/api/v1/public/decisions", {"year": 2026, "penalty_kind": "fine"}).json()
+    assert data["count"] == 1 and data["items"][0]["decision_number"] == draft.decision_number
+    assert data["items"][0]["penalty_kinds"] == ["罚款"] and data["items"][0]["target"] == ORG
+    assert client.get("/api/v1/public/decisions", {"year": 2025}).json()["count"] == 0
+    assert client.get("/api/v1/public/decisions", {"q": ORG}).json()["count"] == 1
+    one = client.get(f"/api/v1/public/decisions/{entry.public_id}").json()
+    assert one["body"]["text"] and "刘德明" not in one["body"]["text"].replace(ORG, "")
+
+
+def test_disc_23_withdrawn_decision_leaves_search_and_keeps_a_public_notice(world, public_decision):
+    draft, entry = public_decision
+    client = Client()
+    pub.decision_withdraw(actor=world["disclosure_officer"], draft_id=draft.public_id, reason="原处罚决定已依法撤销")
+    assert reverse("portal:entry", args=[entry.public_id]) not in client.get(
+        reverse("portal:search"), {"q": ORG}).content.decode()
+    assert client.get("/api/v1/public/decisions").json()["count"] == 0
+    page = client.get(reverse("portal:entry", args=[entry.public_id]))
+    assert page.status_code == 410
+    body = page.content.decode()
+    assert "该行政执法决定已撤下" in body and "原处罚决定已依法撤销" in body and "决定书全文" not in body
+    section = client.get(reverse("portal:agency_section", args=[world.agency.public_id, "decisions"])).content.decode()
+    assert entry.title not in section
