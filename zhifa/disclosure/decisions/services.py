@@ -127,7 +127,7 @@ def warning_level(*, case: Case, due: date, today: date, missed: bool = False) -
 # The draft
 # ---------------------------------------------------------------------------------------------------------------
 
-CATEGORY_BY_KIND = {
+CATEGORY_BY_KIND: dict[str, str] = {
     CaseKind.PENALTY: DecisionCategory.PENALTY,
     CaseKind.PENALTY_SIMPLE: DecisionCategory.PENALTY,
     CaseKind.INSPECTION: DecisionCategory.INSPECTION,

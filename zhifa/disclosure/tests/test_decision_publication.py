@@ -348,3 +348,17 @@ def test_disc_23_withdrawn_decision_leaves_search_and_keeps_a_public_notice(worl
     assert "该行政执法决定已撤下" in body and "原处罚决定已依法撤销" in body and "决定书全文" not in body
     section = client.get(reverse("portal:agency_section", args=[world.agency.public_id, "decisions"])).content.decode()
     assert entry.title not in section
+
+
+def test_demo_county_has_decision_drafts_waiting(settings):
+    from zhifa.cases.demo import load_demo_cases
+    from zhifa.registry.demo import load_demo
+
+    settings.DISCLOSURE_USE_MODEL = False
+    load_demo()
+    load_demo_cases()
+    drafts = DecisionDraft.objects.filter(state=DraftState.DRAFT)
+    assert {d.case.kind for d in drafts} >= {"penalty_simple", "inspection"}
+    simple = drafts.filter(case__kind="penalty_simple").first()
+    assert simple.period_rule == "DISC-9" and "王某某" in simple.target
+    assert Deadline.objects.filter(case=simple.case, code="publication", state=DeadlineState.RUNNING).exists()
