@@ -8,6 +8,7 @@ class DisclosureConfig(AppConfig):
     def ready(self) -> None:
         # Imported here, not at module level: models may be imported only once the app registry is ready.
         from zhifa.cases import decisions
+        from zhifa.disclosure.decisions import tasks  # noqa: F401  (registers the publicity-expiry job)
         from zhifa.disclosure.decisions.services import DECISIONS
         from zhifa.disclosure.services import SNAPSHOTS
         from zhifa.registry import publication

@@ -136,6 +136,7 @@ class DraftState(models.TextChoices):
     PUBLISHED = "published", _("已公开")
     WITHDRAWN = "withdrawn", _("已撤下")
     EXEMPT = "exempt", _("依法不予公开")
+    EXPIRED = "expired", _("公示期满，已停止公示")
 
 
 class DecisionDraft(models.Model):
@@ -184,6 +185,10 @@ class DecisionDraft(models.Model):
     withdrawn_at = models.DateTimeField(_("撤下时间"), null=True, blank=True)
     withdrawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                      related_name="+")
+    # DISC-26…28: the end of the publicity period, computed per record at publication with the rule version used.
+    public_until = models.DateField(_("公示截止日期"), null=True, blank=True)
+    period_version = models.CharField(_("公示期限规则版本"), max_length=64, blank=True)
+    expired_at = models.DateTimeField(_("停止公示时间"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

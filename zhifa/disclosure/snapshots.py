@@ -230,6 +230,8 @@ def _decision(obj: DecisionDraft) -> Snapshot:
         "text": text,
         "version": obj.version,
         "correction_note": obj.correction_note,
+        "public_until": _d(obj.public_until),
+        "period_version": obj.period_version,
     }
     title = f"{obj.document_name or obj.get_category_display()}（{obj.target}）"
     search = " ".join([obj.target, obj.decision_number, obj.get_category_display(), obj.conclusion, *kinds,

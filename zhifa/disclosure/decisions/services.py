@@ -32,6 +32,7 @@ from zhifa.cases.models import Case, CaseKind, CaseOfficer, PartyKind
 from zhifa.common.errors import InvalidInput, InvalidState, NotAllowed
 from zhifa.disclosure import desensitize as ds
 from zhifa.disclosure.decisions import text as dtext
+from zhifa.disclosure.decisions.periods import publicity_end
 from zhifa.disclosure.desensitize.engine import mask_for
 from zhifa.disclosure.models import DecisionCategory, DecisionDraft, DraftState, RedactionLog
 from zhifa.disclosure.services import public_entry_publish, public_entry_withdraw
@@ -376,7 +377,10 @@ def decision_publish(*, actor: User, draft_id: Any, today: date | None = None) -
         check_clean(draft)
         draft.version += 1
         draft.state, draft.published_at = DraftState.PUBLISHED, timezone.now()
-        draft.save(update_fields=["version", "state", "published_at"])
+        draft.public_until, draft.period_version = publicity_end(
+            category=draft.category, decided_on=draft.decided_on, penalty_kinds=draft.penalty_kinds,
+            sector=draft.agency.sector)
+        draft.save(update_fields=["version", "state", "published_at", "public_until", "period_version"])
         public_entry_publish(obj=draft, agency_id=draft.agency_id, version=draft.version, actor=actor)
         _complete_case_publish(draft, actor, today)
         _event(draft, "published", actor, version=draft.version)
@@ -446,6 +450,28 @@ def decision_channel_record(*, actor: User, draft_id: Any, channel: str, on: dat
         _require_state(draft, DraftState.PUBLISHED)
         deadlines.deadline_meet(case=draft.case, code=channel_code(channel), on=on)
         _event(draft, "channel_published", actor, channel=channel, on=on.isoformat())
+
+
+EXPIRY_REASON = gettext_lazy("公示期满，依规定停止公示")
+
+
+def decisions_expire(*, today: date, batch: int = 200) -> int:
+    """DISC-26…28: every published decision whose publicity period ended before `today` leaves the portal, marked
+    expired (its versions stay stored, DISC-25). Returns how many."""
+    done = 0
+    while True:
+        with transaction.atomic():
+            rows = list(DecisionDraft.objects.select_for_update().select_related("case")
+                        .filter(state=DraftState.PUBLISHED, public_until__lt=today)[:batch])
+            for draft in rows:
+                draft.state, draft.expired_at = DraftState.EXPIRED, timezone.now()
+                draft.save(update_fields=["state", "expired_at"])
+                public_entry_withdraw(obj=draft, reason=str(EXPIRY_REASON))
+                _event(draft, "expired", None, public_until=draft.public_until.isoformat() if draft.public_until
+                       else None, rule=draft.period_version)
+            done += len(rows)
+        if len(rows) < batch:
+            return done
 
 
 def penalty_kind_labels(codes: Sequence[str]) -> list[str]:

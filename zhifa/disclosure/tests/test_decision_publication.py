@@ -25,6 +25,7 @@ from zhifa.cases.testing import (
 from zhifa.common.errors import InvalidInput, InvalidState, NotAllowed
 from zhifa.disclosure import selectors
 from zhifa.disclosure.decisions import services as pub
+from zhifa.disclosure.decisions.periods import publicity_end
 from zhifa.disclosure.decisions.text import apply_masks
 from zhifa.disclosure.models import DecisionDraft, DraftState, EntryKind, PublicEntry, RedactionLog
 from zhifa.disclosure.search import invalidate_search_index
@@ -362,3 +363,34 @@ def test_demo_county_has_decision_drafts_waiting(settings):
     simple = drafts.filter(case__kind="penalty_simple").first()
     assert simple.period_rule == "DISC-9" and "王某某" in simple.target
     assert Deadline.objects.filter(case=simple.case, code="publication", state=DeadlineState.RUNNING).exists()
+
+
+# --- 5. publicity periods ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("decided_on", "kinds", "sector", "until", "version"), [
+    (date(2026, 9, 29), ["warning"], "water", date(2026, 12, 29), "DISC-28"),  # slight: 3 months
+    (date(2026, 9, 29), ["fine"], "water", date(2027, 9, 29), "DISC-28"),  # general: 1 year
+    (date(2026, 9, 29), ["fine", "revoke_license"], "water", date(2029, 9, 29), "DISC-28"),  # serious: 3 years
+    (date(2026, 3, 31), ["fine"], "water", date(2029, 3, 31), "DISC-27"),  # before 2026-04-01: max 3 years
+    (date(2026, 3, 31), ["warning"], "food", date(2027, 3, 31), "DISC-27"),  # food: at least one year
+    (date(2026, 8, 31), ["warning"], "water", date(2026, 11, 30), "DISC-28"),  # no 31 Nov: the month's last day
+])
+def test_disc_26_27_28_publicity_period_per_record_with_rule_version(decided_on, kinds, sector, until, version):
+    end, rule = publicity_end(category="penalty", decided_on=decided_on, penalty_kinds=kinds, sector=sector)
+    assert end == until and rule.startswith(version)
+    assert publicity_end(category="inspection", decided_on=decided_on, penalty_kinds=[], sector=sector) == (None, "")
+
+
+def test_disc_26_the_tick_takes_expired_decisions_off_the_portal_without_deleting(world, public_decision):
+    draft, entry = public_decision
+    draft.refresh_from_db()
+    assert draft.public_until == date(2027, 9, 29) and draft.period_version.startswith("DISC-28")
+    assert entry.body["public_until"] == "2027-09-29"
+    assert pub.decisions_expire(today=date(2027, 9, 29)) == 0  # the last day is still public
+    assert pub.decisions_expire(today=date(2027, 9, 30)) == 1
+    draft.refresh_from_db()
+    entry.refresh_from_db()
+    assert draft.state == DraftState.EXPIRED and draft.expired_at
+    assert not entry.is_current and entry.body["text"] and "公示期满" in entry.withdrawal_reason
+    assert Client().get(reverse("portal:entry", args=[entry.public_id])).status_code == 410
