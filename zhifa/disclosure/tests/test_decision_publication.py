@@ -394,3 +394,25 @@ def test_disc_26_the_tick_takes_expired_decisions_off_the_portal_without_deletin
     assert draft.state == DraftState.EXPIRED and draft.expired_at
     assert not entry.is_current and entry.body["text"] and "公示期满" in entry.withdrawal_reason
     assert Client().get(reverse("portal:entry", args=[entry.public_id])).status_code == 410
+
+
+def test_disc_9_missed_and_near_deadlines_are_shown_to_the_head_and_the_supervising_bureau(world, supervisor,
+                                                                                          agency_b, monkeypatch):
+    case = decided(world)
+    draft = draft_of(case)
+    from zhifa.disclosure.decisions import views
+
+    for today, badge in ((date(2026, 10, 12), "剩2个工作日"), (date(2026, 10, 15), "已逾期")):
+        monkeypatch.setattr(views, "today_in_china", lambda today=today: today)
+        for user in (world["agency_head"], supervisor, world["disclosure_officer"]):
+            client = Client()
+            client.force_login(user)
+            page = client.get(reverse("decisions:desk")).content.decode()
+            assert draft.decision_number in page and badge in page, (user, today)
+    client = Client()
+    client.force_login(agency_b["disclosure_officer"])  # another agency: not listed, and its page is a 404
+    assert draft.decision_number not in client.get(reverse("decisions:desk")).content.decode()
+    assert client.get(reverse("decisions:detail", args=[draft.public_id])).status_code == 404
+    client.force_login(supervisor)  # read-only: the bureau cannot act
+    client.post(reverse("decisions:act", args=[draft.public_id, "submit"]))
+    assert draft_of(case).state == DraftState.DRAFT
