@@ -19,6 +19,7 @@ from zhifa.common.errors import ServiceError
 from zhifa.disclosure.decisions import selectors, services
 from zhifa.disclosure.decisions.text import CATEGORY_LABELS
 from zhifa.disclosure.models import DraftState
+from zhifa.records.access import fail_closed, record_access
 
 
 @login_required
@@ -32,9 +33,13 @@ def desk(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@fail_closed
 def detail(request: HttpRequest, draft_id: UUID) -> HttpResponse:
+    """The draft with the served text and each mask's original: a staff read of case content (调阅, rule 2)."""
     page = selectors.draft_page_for(user=request.user, public_id=draft_id, today=today_in_china())  # type: ignore[arg-type]
     user = request.user
+    record_access(user=user, agency_id=page.draft.agency_id, object_kind="case",
+                  object_id=str(page.draft.case.public_id), action="decision_draft_view", request=request)
     return render(request, "disclosure/decisions/detail.html", {
         "page": page, "draft": page.draft, "states": DraftState,
         "categories": list(CATEGORY_LABELS.items()),
