@@ -11,6 +11,7 @@ urlpatterns = [
     path("staff/documents/", include("zhifa.documents.urls")),
     path("staff/review/", include("zhifa.review.urls")),
     path("staff/disclosure/dualpub/", include("zhifa.disclosure.dualpub.urls")),
+    path("staff/disclosure/decisions/", include("zhifa.disclosure.decisions.urls")),
     path("staff/stats/", include("zhifa.stats.urls")),
     path("staff/disclosure/stats/", include("zhifa.disclosure.statspub_views")),
     path("staff/", include("zhifa.registry.urls")),

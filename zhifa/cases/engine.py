@@ -31,6 +31,7 @@ from pydantic import ValidationError
 
 from zhifa.accounts.scoping import writable_agency_ids
 from zhifa.cases.dates import check_dates
+from zhifa.cases.decisions import Decided, notify_decided
 from zhifa.cases.history import case_event_record
 from zhifa.cases.members import case_members_sync
 from zhifa.cases.models import Case, CaseParticipant
@@ -108,6 +109,8 @@ class Action:
     rule: str = ""
     help: str = ""
     primary: bool = True  # shown as a main button (False: secondary, e.g. recording another inquiry)
+    # An enforcement decision to be published (`zhifa.cases.decisions`: "penalty", "licensing" or "other").
+    decision: str = ""
 
     def steps_for(self, data: Any) -> tuple[str, ...]:
         return self.av_steps_for(data) if self.av_steps_for else self.av_steps
@@ -276,6 +279,10 @@ def case_act(*, actor: User, case_id: UUID | str, action: str, data: Mapping[str
         if detail is not None:
             detail.save()
         record(ctx, old)
+        if act.decision:
+            decided_on = case.decided_on or ctx.today
+            notify_decided(Decided(case=case, action=act.name, category=act.decision, on=decided_on,
+                                   documents=tuple(ctx.documents), actor=actor))
     return Acted(case, tuple(ctx.documents))
 
 

@@ -11,7 +11,7 @@ from enum import Enum
 from typing import Any
 from uuid import UUID
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from ninja import Field, Query, Router, Schema
 
@@ -135,6 +135,84 @@ class EntryFilterParams(PageParams):
     kind: Kind | None = Field(None, description="按类别筛选")
     agency: UUID | None = Field(None, description="按执法主体（公开标识）筛选")
     q: str = Field("", max_length=100, description="关键词（中文分词检索，按相关程度排序，最多返回 200 条）")
+
+
+class DecisionOut(EntryOut):
+    decision_number: str = Field(description="决定书文号")
+    decided_on: str = Field(description="决定日期")
+    category: str = Field(description="执法类别")
+    target: str = Field(description="执法对象（自然人姓名已脱敏）")
+    penalty_kinds: list[str] = Field(description="处罚种类")
+    sector: str = Field(description="执法领域")
+
+    @staticmethod
+    def _b(obj: PublicEntry) -> dict[str, Any]:
+        return obj.body if isinstance(obj.body, dict) else {}
+
+    @staticmethod
+    def resolve_decision_number(obj: PublicEntry) -> str:
+        return str(DecisionOut._b(obj).get("decision_number") or "")
+
+    @staticmethod
+    def resolve_decided_on(obj: PublicEntry) -> str:
+        return str(DecisionOut._b(obj).get("decided_on") or "")
+
+    @staticmethod
+    def resolve_category(obj: PublicEntry) -> str:
+        return str(DecisionOut._b(obj).get("category") or "")
+
+    @staticmethod
+    def resolve_target(obj: PublicEntry) -> str:
+        return str(DecisionOut._b(obj).get("target") or "")
+
+    @staticmethod
+    def resolve_penalty_kinds(obj: PublicEntry) -> list[str]:
+        return [str(k) for k in DecisionOut._b(obj).get("penalty_kinds") or []]
+
+    @staticmethod
+    def resolve_sector(obj: PublicEntry) -> str:
+        return str(DecisionOut._b(obj).get("sector") or "")
+
+
+class DecisionDetailOut(DecisionOut):
+    body: dict[str, Any] = Field(description="公开内容：DISC-12 字段和脱敏后的决定书全文（text）")
+
+
+class DecisionPage(Schema):
+    count: int
+    limit: int
+    offset: int
+    items: list[DecisionOut]
+
+
+class DecisionFilterParams(PageParams):
+    agency: UUID | None = Field(None, description="按执法主体（公开标识）筛选")
+    year: int | None = Field(None, ge=2000, le=2100, description="决定年度")
+    sector: str | None = Field(None, max_length=16, description="执法领域代码")
+    penalty_kind: str | None = Field(None, max_length=32, description="处罚种类代码，如 fine、warning")
+    q: str = Field("", max_length=100, description="关键词（中文分词检索，按相关程度排序，最多返回 200 条）")
+
+
+@router.get("/decisions", response=DecisionPage, summary="行政执法决定列表与检索")
+def decision_list(request: HttpRequest, params: Query[DecisionFilterParams]) -> dict[str, Any]:
+    filters = selectors.EntryFilters(kind=EntryKind.DECISION, agency_key=params.agency, year=params.year,
+                                     sector=params.sector or None, penalty_kind=params.penalty_kind or None)
+    query = params.q.strip()
+    if query:
+        hits = selectors.entry_search(query=query, filters=filters)
+        return {"count": len(hits), "limit": params.limit, "offset": params.offset,
+                "items": list(hits[params.offset : params.offset + params.limit])}
+    qs = selectors.decision_list(filters=filters)
+    return {"count": qs.count(), "limit": params.limit, "offset": params.offset,
+            "items": list(qs[params.offset : params.offset + params.limit])}
+
+
+@router.get("/decisions/{public_id}", response=DecisionDetailOut, summary="行政执法决定详情")
+def decision_detail(request: HttpRequest, public_id: UUID) -> PublicEntry:
+    entry = selectors.entry_get(public_id=public_id)
+    if entry.kind != EntryKind.DECISION:
+        raise Http404("not a decision")
+    return entry
 
 
 @router.get("/agencies", response=PublicAgencyPage, summary="执法主体列表")

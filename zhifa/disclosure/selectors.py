@@ -40,6 +40,7 @@ FLOWCHART_KINDS = frozenset({EntryKind.POWER_ITEM, EntryKind.SERVICE_GUIDE})
 _ORDERING: dict[str, tuple[Any, ...]] = {
     EntryKind.POWER_ITEM: (KT("body__code"), "title"),
     EntryKind.BENCHMARK: (KT("body__code"), "title"),
+    EntryKind.DECISION: (KT("body__decided_on").desc(), "title"),
 }
 
 
@@ -167,6 +168,37 @@ def entry_flowchart_svg(*, public_id: UUID) -> tuple[str, str]:
     return svg, f"flowchart-{entry.public_id}.svg"
 
 
+def decision_withdrawn(*, public_id: UUID) -> PublicEntry | None:
+    """For any version's id of a withdrawn decision: its last published version, carrying the withdrawal time and
+    the reason stated publicly (DISC-23/24). The page shows only the notice, never the withdrawn text."""
+    old = PublicEntry.objects.filter(public_id=public_id, kind=EntryKind.DECISION).values("source_id").first()
+    if old is None:
+        return None
+    if PublicEntry.objects.filter(kind=EntryKind.DECISION, source_id=old["source_id"], is_current=True).exists():
+        return None
+    return (
+        PublicEntry.objects.filter(kind=EntryKind.DECISION, source_id=old["source_id"], withdrawn_at__isnull=False)
+        .annotate(agency_key=F("agency__public_id"),
+                  agency_name=Subquery(_current_agency_snapshots().filter(agency_id=OuterRef("agency_id"))
+                                       .order_by().values("title")[:1]))
+        .order_by("-version")
+        .first()
+    )
+
+
+def decision_list(*, filters: EntryFilters) -> QuerySet[PublicEntry]:
+    """Current public decisions, newest decision first (the public API's list)."""
+    qs = filters.apply(_public().filter(kind=EntryKind.DECISION))
+    return qs.order_by(KT("body__decided_on").desc(), "-pk")
+
+
+def decision_years() -> list[int]:
+    """Years with a current public decision (the search filter's choices)."""
+    years = (PublicEntry.objects.filter(kind=EntryKind.DECISION, is_current=True)
+             .values_list("body__year", flat=True).distinct())
+    return sorted({int(y) for y in years if y}, reverse=True)
+
+
 class RankedEntries:
     """Search hits in rank order; slicing fetches only that slice's rows (one query), so pagination stays flat."""
 
@@ -200,17 +232,38 @@ class RankedEntries:
 
 @dataclass(frozen=True)
 class EntryFilters:
-    """Optional narrowing of a search or a browse: one kind, one agency (by its public id)."""
+    """Optional narrowing of a search or a browse: one kind, one agency (by its public id); for decisions also
+    the year, the sector and a penalty kind (any of them narrows to decisions)."""
 
     kind: str | None = None
     agency_key: UUID | None = None
+    year: int | None = None
+    sector: str | None = None
+    penalty_kind: str | None = None
+
+    @property
+    def decision_only(self) -> bool:
+        return bool(self.year or self.sector or self.penalty_kind)
 
     def apply(self, qs: QuerySet[PublicEntry]) -> QuerySet[PublicEntry]:
         if self.kind:
             qs = qs.filter(kind=self.kind)
         if self.agency_key:
             qs = qs.filter(agency__public_id=self.agency_key)
+        if self.decision_only:
+            qs = qs.filter(kind=EntryKind.DECISION)
+        if self.year:
+            qs = qs.filter(body__year=self.year)
+        if self.sector:
+            qs = qs.filter(body__sector_code=self.sector)
+        if self.penalty_kind:
+            qs = qs.annotate(penalty_codes=KT("body__penalty_kind_codes")).filter(
+                penalty_codes__contains=f"|{self.penalty_kind}|")
         return qs
+
+    @property
+    def active(self) -> bool:
+        return bool(self.kind or self.agency_key or self.decision_only)
 
 
 # The most hits a search shows (the API documents it).

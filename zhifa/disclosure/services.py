@@ -63,25 +63,27 @@ def public_entry_publish(*, obj: Model, agency_id: int, version: int, actor: Use
     return entry
 
 
-def public_entry_withdraw(*, obj: Model) -> int:
-    """Take the current snapshot of `obj` off the portal at once (it stays stored, marked withdrawn)."""
-    return _take_down(obj, PublicationAction.WITHDRAW)
+def public_entry_withdraw(*, obj: Model, reason: str = "") -> int:
+    """Take the current snapshot of `obj` off the portal at once (it stays stored, marked withdrawn). `reason` is
+    shown publicly for a withdrawn decision (DISC-23/24)."""
+    return _take_down(obj, PublicationAction.WITHDRAW, reason=reason)
 
 
-def public_entry_expire(*, obj: Model) -> int:
+def public_entry_expire(*, obj: Model, reason: str = "") -> int:
     """The end of the current snapshot's publicity period (DISC-26…28): off the portal at once, like a withdrawal,
     and recorded in the publication history as an expiry (ADR 0045). For the publicity-period tick to call."""
-    return _take_down(obj, PublicationAction.EXPIRE)
+    return _take_down(obj, PublicationAction.EXPIRE, reason=reason)
 
 
-def _take_down(obj: Model, action: PublicationAction) -> int:
+def _take_down(obj: Model, action: PublicationAction, *, reason: str = "") -> int:
     kind = KIND_BY_MODEL[type(obj)]
     now = timezone.now()
     with transaction.atomic():
         portal_generation_bump()  # first: its row lock orders the disclosure stream's entries (ADR 0045)
         current = list(PublicEntry.objects.select_related("agency").filter(kind=kind, source_id=obj.pk,
                                                                             is_current=True))
-        count = PublicEntry.objects.filter(pk__in=[e.pk for e in current]).update(is_current=False, withdrawn_at=now)
+        count = PublicEntry.objects.filter(pk__in=[e.pk for e in current]).update(
+            is_current=False, withdrawn_at=now, withdrawal_reason=reason)
         history_taken_down(entries=current, action=action)
     # Search reads its hits back through current snapshots only, so the entry is gone from results at once
     # (ADR 0034); the rebuilt base merely stops spending candidate places on it.

@@ -15,7 +15,9 @@ from typing import Any
 from django.db.models import Model
 from django.utils import timezone
 
-from zhifa.disclosure.models import EntryKind
+from zhifa.cases.gates import PENALTY_KINDS
+from zhifa.disclosure.decisions.text import apply_masks
+from zhifa.disclosure.models import DecisionDraft, EntryKind
 from zhifa.registry import models as reg
 from zhifa.stats.models import StatsPublication
 
@@ -221,6 +223,37 @@ def _stats_report(obj: StatsPublication) -> Snapshot:
     title = f"{report['agency_name']} {frozen.year}年度行政执法统计年报"
     return Snapshot(title, body, " ".join([title, "行政执法统计年报", report.get("narrative", "")]))
 
+def _decision(obj: DecisionDraft) -> Snapshot:
+    """An enforcement decision (DISC-12 fields, DISC-20 text with every mask applied). Nothing of the case is
+    read here: the draft holds what was reviewed, and only its masked text is copied."""
+    text = apply_masks(obj.original_text, obj.masks)
+    kinds = [PENALTY_KINDS.get(k, k) for k in obj.penalty_kinds]
+    body = {
+        "category": obj.get_category_display(),
+        "category_code": obj.category,
+        "enforcement_body": obj.enforcement_body,
+        "target": obj.target,
+        "conclusion": obj.conclusion,
+        "decision_number": obj.decision_number,
+        "decided_on": _d(obj.decided_on),
+        "year": obj.decided_on.year,
+        "legal_basis": obj.legal_basis,
+        "penalty_kinds": kinds,
+        "penalty_kind_codes": "|" + "|".join(obj.penalty_kinds) + "|",
+        "sector": obj.agency.get_sector_display(),
+        "sector_code": obj.agency.sector,
+        "document_name": obj.document_name,
+        "text": text,
+        "version": obj.version,
+        "correction_note": obj.correction_note,
+        "public_until": _d(obj.public_until),
+        "period_version": obj.period_version,
+    }
+    title = f"{obj.document_name or obj.get_category_display()}（{obj.target}）"
+    search = " ".join([obj.target, obj.decision_number, obj.get_category_display(), obj.conclusion, *kinds,
+                       obj.document_name, text])
+    return Snapshot(title, body, search)
+
 
 BUILDERS: dict[str, tuple[type[Model], Callable[[Any], Snapshot]]] = {
     EntryKind.AGENCY: (reg.Agency, _agency),
@@ -232,6 +265,8 @@ BUILDERS: dict[str, tuple[type[Model], Callable[[Any], Snapshot]]] = {
     EntryKind.INSPECTION_ITEM: (reg.RandomInspectionItem, _inspection_item),
     EntryKind.SERVICE_GUIDE: (reg.ServiceGuide, _service_guide),
     EntryKind.STATS_REPORT: (StatsPublication, _stats_report),
+
+    EntryKind.DECISION: (DecisionDraft, _decision),
 }
 
 KIND_BY_MODEL: dict[type[Model], str] = {model: kind for kind, (model, _builder) in BUILDERS.items()}

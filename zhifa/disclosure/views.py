@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
+from zhifa.cases.gates import PENALTY_KINDS
 from zhifa.common.http import portal_page, svg_response
 from zhifa.disclosure import selectors, services
 from zhifa.disclosure.models import EntryKind, PublicEntry
@@ -36,6 +37,7 @@ from zhifa.disclosure.search import tokenize
 from zhifa.records.checkpoints import public_key
 from zhifa.records.models import PackageStatus
 from zhifa.records.packages import package_file_open
+from zhifa.registry.models import Sector
 from zhifa.stats.charts import report_charts
 from zhifa.stats.pdf import report_pdf, report_rows
 from zhifa.stats.xlsx import report_xlsx
@@ -72,6 +74,8 @@ SECTIONS = [
             "portal/sections/review_catalog.html"),
     Section("inspections", _("随机抽查事项清单"), EntryKind.INSPECTION_ITEM, "portal/sections/inspection_item.html"),
     Section("stats", _("统计年报"), EntryKind.STATS_REPORT, "portal/sections/stats_report.html"),
+
+    Section("decisions", _("执法结果"), EntryKind.DECISION, "portal/sections/decision.html"),
     Section("remedies", _("救济途径和投诉举报"), None),
 ]
 SECTION_BY_SLUG: dict[str, Section] = {s.slug: s for s in SECTIONS}
@@ -86,7 +90,12 @@ ENTRY_TEMPLATES: dict[str, str] = {
     EntryKind.INSPECTION_ITEM: "portal/entries/inspection_item.html",
     EntryKind.SERVICE_GUIDE: "portal/entries/service_guide.html",
     EntryKind.STATS_REPORT: "portal/entries/stats_report.html",
+
+    EntryKind.DECISION: "portal/entries/decision.html",
 }
+
+SECTORS = [{"value": v, "label": label} for v, label in Sector.choices]
+PENALTY_KIND_CHOICES = [{"value": k, "label": label} for k, label in PENALTY_KINDS.items()]
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -141,6 +150,22 @@ def snippet(text: str, terms: list[str], *, width: int = 90) -> SafeString:
     return mark_safe("".join(parts))  # noqa: S308 - every piece above is escaped
 
 
+def _int_or_none(raw: str | None) -> int | None:
+    return int(raw) if raw and raw.isdigit() and len(raw) == 4 else None
+
+
+def entry_filters(params: Any) -> selectors.EntryFilters:
+    """The filters of a search or list request (unknown values are ignored, never an error)."""
+    kind = params.get("kind", "")
+    sector = params.get("sector", "")
+    penalty_kind = params.get("penalty_kind", "")
+    return selectors.EntryFilters(
+        kind=kind if kind in EntryKind.values else None, agency_key=_uuid_or_none(params.get("agency")),
+        year=_int_or_none(params.get("year")), sector=sector if sector in Sector.values else None,
+        penalty_kind=penalty_kind if penalty_kind in PENALTY_KINDS else None,
+    )
+
+
 def _page(request: HttpRequest, object_list: Any, size: int) -> Any:
     return Paginator(object_list, size).get_page(request.GET.get("page"))
 
@@ -188,14 +213,11 @@ def home(request: HttpRequest) -> HttpResponse:
 @cached_page_for(SEARCH_CACHE_SECONDS)
 def search(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:MAX_QUERY_LENGTH]
-    kind = request.GET.get("kind", "")
-    filters = selectors.EntryFilters(
-        kind=kind if kind in EntryKind.values else None, agency_key=_uuid_or_none(request.GET.get("agency"))
-    )
+    filters = entry_filters(request.GET)
     terms = tokenize(query) if query else []
     if query:
         results: Any = selectors.entry_search(query=query, filters=filters)
-    elif filters.kind or filters.agency_key:
+    elif filters.active:
         results = selectors.entry_browse(filters=filters)
     else:
         results = []
@@ -205,10 +227,12 @@ def search(request: HttpRequest) -> HttpResponse:
         for e in page.object_list
     ]
     params = {k: v for k, v in (("q", query), ("kind", filters.kind or ""),
-                                ("agency", str(filters.agency_key or ""))) if v}
+                                ("agency", str(filters.agency_key or "")), ("year", str(filters.year or "")),
+                                ("sector", filters.sector or ""), ("penalty_kind", filters.penalty_kind or "")) if v}
     return render(request, "portal/search.html", {
         "query": query, "filters": filters, "page": page, "hits": hits, "params": params,
-        "searched": bool(query or filters.kind or filters.agency_key),
+        "searched": bool(query or filters.active),
+        "years": selectors.decision_years(), "sectors": SECTORS, "penalty_kinds": PENALTY_KIND_CHOICES,
         "kinds": [{"value": k.value, "label": k.label} for k in EntryKind],
         "agencies": selectors.agency_list().values("title", key=F("agency_key")),
         "suggestions": SEARCH_SUGGESTIONS,
@@ -250,7 +274,11 @@ def entry_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     except Http404:
         newer = selectors.entry_current_version_of(public_id=public_id)
         if newer is None:
-            raise
+            withdrawn = selectors.decision_withdrawn(public_id=public_id)
+            if withdrawn is None:
+                raise
+            # DISC-23/24: the page stays with a withdrawal notice, its reason and date; the text is gone.
+            return render(request, "portal/decision_withdrawn.html", {"entry": withdrawn}, status=410)
         return redirect("portal:entry", public_id=newer.public_id)
     if entry.kind == EntryKind.AGENCY:
         return redirect("portal:agency", agency_id=entry.agency_key)  # type: ignore[attr-defined]

@@ -317,6 +317,13 @@ ZHIFA_DEEP_VERIFY_EVERY_HOURS = env_int("ZHIFA_DEEP_VERIFY_EVERY_HOURS", 24)
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 ZHIFA_CHECKPOINT_EVERY_SECONDS = env_int("ZHIFA_CHECKPOINT_EVERY_SECONDS", 300, minimum=1)
 ZHIFA_TICK_EVERY_SECONDS = env_int("ZHIFA_TICK_EVERY_SECONDS", 3600, minimum=1)
+# Decision publication (ADR 0044): the channels each decision gets a publication deadline for (DISC-17): portal,
+# credit (信用中国), gsxt (国家企业信用信息公示系统); whether the desensitizer uses its LAC name model.
+DISCLOSURE_CHANNELS = env_list("ZHIFA_DISCLOSURE_CHANNELS", ["portal"])
+if not DISCLOSURE_CHANNELS or any(c not in ("portal", "credit", "gsxt") for c in DISCLOSURE_CHANNELS):
+    raise ImproperlyConfigured(
+        f"ZHIFA_DISCLOSURE_CHANNELS: comma-separated from portal, credit, gsxt (got {DISCLOSURE_CHANNELS!r})")
+DISCLOSURE_USE_MODEL = env_bool("ZHIFA_DISCLOSURE_USE_MODEL", True)
 # A failing task is tried this many times in all (backing off 1, 4, 16 ... minutes), then listed as failed.
 ZHIFA_TASK_MAX_ATTEMPTS = env_int("ZHIFA_TASK_MAX_ATTEMPTS", 3, minimum=1)
 

@@ -14,3 +14,5 @@ from pathlib import Path  # noqa: E402
 
 ZHIFA_SEAL_DIR = Path(tempfile.mkdtemp(prefix="zhifa-test-seals-"))
 ZHIFA_PII_KEY_FILE = Path(tempfile.mkdtemp(prefix="zhifa-test-pii-")) / "pii-master.key"
+# Decision drafts made by case tests use the desensitizer's rules only (its own tests run the LAC model, ADR 0044).
+DISCLOSURE_USE_MODEL = False

@@ -7,6 +7,7 @@ from typing import Literal
 from django.utils.translation import gettext as _
 from ninja import Field, Schema
 
+from zhifa.cases import decisions
 from zhifa.cases.engine import Action, Ctx, make_kind
 from zhifa.cases.kinds.common import (
     ARCHIVISTS,
@@ -75,7 +76,7 @@ ACTIONS = [
     Action("record_check", "制作检查记录", ("inspecting",), None, OFFICERS, RecordIn, run_check,
            av_steps_for=_steps, rule="REG-11", primary=False),
     Action("record_result", "形成检查结果", ("inspecting",), "result_recorded", OFFICERS, ResultIn, run_result,
-           rule="CASE-9"),
+           rule="CASE-9", decision=decisions.OTHER),
     Action("open_penalty_case", "发现违法，立案查处", ("result_recorded",), "referred", OFFICERS, ReferIn, run_refer,
            rule="CASE-2"),
     Action("close", "办结", ("result_recorded",), "closed", UNIT_OR_AGENCY_HEAD, CloseIn, run_close),

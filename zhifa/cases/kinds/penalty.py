@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhifa.accounts.roles import Role
-from zhifa.cases import gates
+from zhifa.cases import decisions, gates
 from zhifa.cases.deadlines import deadline_cancel, deadline_extend, deadline_meet, deadline_open, deadline_start
 from zhifa.cases.engine import Action, Ctx, make_kind
 from zhifa.cases.kinds.common import (
@@ -127,7 +127,6 @@ HEARING_NOTICE_DAYS = 7  # CASE-36
 PRESERVATION_DAYS = 7  # CASE-11
 SERVICE_DAYS = 7  # CASE-46
 PAYMENT_DAYS = 15  # CASE-51
-PUBLICATION_DAYS = 7  # DISC-9
 REMINDER_WAIT_DAYS = 10  # CASE-56
 SURCHARGE_RATE = Decimal("0.03")  # CASE-52
 ANNOUNCEMENT_DAYS = 30  # CASE-48
@@ -511,8 +510,8 @@ def run_decide(ctx: Ctx) -> None:
     deadline_meet(case=case, code="decision", on=on)
     deadline_start(case=case, code="service", rule="CASE-46", label=_("送达行政处罚决定书（7个工作日）"), start=on,
                    due=_due_wd(ctx, on, SERVICE_DAYS, Direction.AGENCY_OBLIGATION))
-    deadline_start(case=case, code="publication", rule="DISC-9", label=_("公示行政处罚决定（7个工作日）"), start=on,
-                   due=_due_wd(ctx, on, PUBLICATION_DAYS, Direction.AGENCY_OBLIGATION))
+    # The publication deadlines (DISC-9, one per channel, DISC-17) are opened by the disclosure app's decision
+    # listener with the publication draft (`zhifa.cases.decisions`, ADR 0044).
     ctx.issue("penalty_decision", on=on)
 
 
@@ -712,7 +711,8 @@ ACTIONS = [
            "collective_discussion", HEADS, DiscussionIn, run_discussion, rule="CASE-14", primary=False),
     Action("extend_decision_limit", "批准延长办案期限", BEFORE_DECISION, None, HEADS, ExtensionIn, run_extend,
            rule="CASE-44", primary=False),
-    Action("decide", "作出行政处罚决定", DECIDABLE, "decided", HEADS, DecideIn, run_decide, rule="CASE-42"),
+    Action("decide", "作出行政处罚决定", DECIDABLE, "decided", HEADS, DecideIn, run_decide, rule="CASE-42",
+           decision=decisions.PENALTY),
     Action("serve", "送达决定书", ("decided",), "served", OFFICERS, ServeIn, run_serve, av_steps_for=_service_steps,
            rule="CASE-48"),
     Action("publish", "登记公示", ("served",), "published", frozenset({Role.DISCLOSURE_OFFICER}), PublishIn,

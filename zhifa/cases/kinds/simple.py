@@ -10,7 +10,7 @@ from uuid import UUID
 from django.utils.translation import gettext as _
 from ninja import Field, Schema
 
-from zhifa.cases import gates
+from zhifa.cases import decisions, gates
 from zhifa.cases.deadlines import deadline_meet, deadline_start
 from zhifa.cases.engine import Action, Ctx, make_kind
 from zhifa.cases.kinds.common import (
@@ -155,7 +155,7 @@ def run_convert(ctx: Ctx) -> None:
 ACTIONS = [
     *common_actions(party_states=("on_site",), officer_states=()),
     Action("decide_on_spot", "当场作出行政处罚决定", ("on_site",), "decided_on_site", OFFICERS, OnSpotIn,
-           run_on_spot, av_steps=(SHOW_CERTIFICATE_STEP,), rule="CASE-5"),
+           run_on_spot, av_steps=(SHOW_CERTIFICATE_STEP,), rule="CASE-5", decision=decisions.PENALTY),
     Action("convert_to_general", "转为普通程序", ("on_site",), "converted", OFFICERS, ConvertIn, run_convert,
            rule="CASE-5"),
     Action("collect_on_spot", "当场收缴罚款", ("decided_on_site",), "performed", OFFICERS, CollectIn, run_collect,

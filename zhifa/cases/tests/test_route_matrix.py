@@ -35,6 +35,7 @@ from zhifa.accounts.services import api_token_create
 from zhifa.api import api
 from zhifa.cases.models import Case, Party
 from zhifa.cases.testing import make_case_world, new_penalty_case, upload_recording, walk_to
+from zhifa.disclosure.models import DecisionDraft
 from zhifa.documents.models import Document
 from zhifa.records import uploads
 from zhifa.records.evidence import CaptureInfo
@@ -95,6 +96,11 @@ STAFF_ROUTES: dict[str, str] = {
     "staff/disclosure/dualpub/push/": "collection",
     "staff/disclosure/dualpub/pushes/<uuid:public_id>/": "object",
     "staff/disclosure/dualpub/pushes/<uuid:public_id>/retry/": "object",
+
+    # Decision publication (ADR 0044): the desk lists the caller's visible agencies' drafts; a draft is an object.
+    "staff/disclosure/decisions/": "collection",
+    "staff/disclosure/decisions/<uuid:draft_id>/": "object",
+    "staff/disclosure/decisions/<uuid:draft_id>/<slug:step>/": "object",
     # The caller's own agency's annual statistics (counts only, no case content): a freeze by B is B's report.
     "staff/stats/": "collection",
     "staff/stats/<int:year>/xlsx": "collection",
@@ -149,6 +155,7 @@ STAFF_READS: dict[str, int] = {
     "staff/disclosure/dualpub/": 1,
     "staff/disclosure/dualpub/penalties.csv": 1,
     "staff/disclosure/dualpub/penalties.xlsx": 1,
+    "staff/disclosure/decisions/<uuid:draft_id>/": 1,
 }
 
 # API operations: (method, path) → "object" / "collection" / "public" (no token needed; not in the staff matrix).
@@ -232,6 +239,11 @@ class AWorld:
             capture=CaptureInfo(captured_at=timezone.now() - timedelta(minutes=5))))
         self.token, _secret = api_token_create(user=agency_a[Role.OFFICER], name="A's token")
         self.agency = agency_a.agency
+        self.draft = DecisionDraft.objects.create(
+            case=self.case, agency=self.agency, category="penalty", period_rule="DISC-9",
+            enforcement_body=self.agency.name, target="张某", conclusion="罚款", decided_on=timezone.localdate(),
+            original_text="当事人：张三", masks=[{"start": 3, "end": 5, "category": "person_name", "rule": "known",
+                                                "layer": "a", "replacement": "张某", "reason": ""}])
 
     def fill_staff(self, route: str) -> list[str]:
         """Concrete URLs for a route pattern, with A's ids (several for generic registry routes)."""
@@ -261,6 +273,9 @@ class AWorld:
             if route.startswith(prefix):
                 url = url.replace("<uuid:public_id>", str(value), 1)
         url = url.replace("<uuid:session_id>", str(a.session.public_id))
+        url = url.replace("<uuid:draft_id>", str(a.draft.public_id))
+        if "<slug:step>" in url:
+            return ["/" + url.replace("<slug:step>", step) for step in ("mask-remove", "submit", "exempt")]
         url = url.replace("<int:year>", "2025")
         if "<slug:action>" in url:
             return ["/" + url.replace("<slug:action>", act) for act in ("update_details", "assign_reviewer")]

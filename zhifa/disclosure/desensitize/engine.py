@@ -219,6 +219,10 @@ _NAME_FOLLOW: Final = ("陈述", "称", "证实", "反映", "驾驶", "负责", 
                        "指使", "委托", "拍摄", "雇请", "未经", "将", "因", "为", "与", "和", "等人", "一同", "共同")
 _NAME_STOP: Final = frozenset("，。、；：:,.（()）男女等在于与和及的是因未擅将系为从向对被已并所均称也就到自")
 _CJK: Final = re.compile(r"[\u4e00-\u9fff]")
+#: Common words of decision text that begin with a surname character and would otherwise be taken for a name
+#: after a role word or a weak context (当事人应当…, 未经许可在…; ADR 0044).
+_NOT_NAMES: Final = frozenset({"应当", "应该", "许可", "于是", "依法", "方可", "即可", "程序", "任何", "范围",
+                               "时间", "金额", "江段", "周边", "周围", "高度", "温度", "万元", "经营", "何时"})
 #: Characters that make a model's "name" an amount (伍万元) rather than a person.
 _NUMERALS: Final = frozenset("零〇一二三四五六七八九十百千万亿两壹贰叁肆伍陆柒捌玖拾佰仟元角分整")
 
@@ -318,6 +322,8 @@ def _name_at(text: str, start: int, per_starts: dict[int, int], *, weak: bool = 
             continue
         if "某" in text[start:end]:
             return -1
+        if text[start:end] in _NOT_NAMES:
+            continue
         if given == 2 and text[end - 1] in _NAME_STOP:
             continue  # 王强在现场: the second "given" character is a function word
         if text.startswith(_NAME_FOLLOW, end) or (

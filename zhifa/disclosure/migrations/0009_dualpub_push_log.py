@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('disclosure', '0006_publication_history_backfill'),
+        ('disclosure', '0008_decision_publicity_period'),
         ('registry', '0002_supervision_events'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
