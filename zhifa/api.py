@@ -81,6 +81,7 @@ def _ledger_unavailable(request: HttpRequest, exc: LedgerError) -> HttpResponse:
 def _register_routers() -> None:
     from zhifa.cases.api import router as cases_router
     from zhifa.disclosure.api import router as public_router
+    from zhifa.disclosure.decisions.api import router as decisions_router
     from zhifa.disclosure.dualpub.api import router as dualpub_router
     from zhifa.documents.api import router as documents_router
     from zhifa.records.api import router as records_router
@@ -94,6 +95,7 @@ def _register_routers() -> None:
     api.add_router("/documents", documents_router)
     api.add_router("/review", review_router)
     api.add_router("/disclosure/dualpub", dualpub_router)
+    api.add_router("/disclosure/decisions", decisions_router)
 
 
 _register_routers()

@@ -160,7 +160,7 @@ STAFF_READS: dict[str, int] = {
 
 # API operations: (method, path) → "object" / "collection" / "public" (no token needed; not in the staff matrix).
 API_PUBLIC = re.compile(r"^/api/v1/(public/|records/checkpoint$)")
-API_OBJECT = re.compile(r"\{(public_id|case_id|round_id|agency_id)\}")
+API_OBJECT = re.compile(r"\{(public_id|case_id|round_id|agency_id|draft_id)\}")
 # API reads that write one 调阅 entry (AC-6). Lists return no party data and write none.
 API_READS: dict[str, int] = {
     "/api/v1/records/evidence": 1,
@@ -173,6 +173,7 @@ API_READS: dict[str, int] = {
     "/api/v1/documents/{public_id}/docx": 1,
     "/api/v1/review/rounds/{round_id}": 1,
     "/api/v1/disclosure/dualpub/penalties": 1,
+    "/api/v1/disclosure/decisions/drafts/{draft_id}": 1,
 }
 
 
@@ -292,6 +293,9 @@ class AWorld:
             if path.startswith(prefix):
                 path = path.replace("{public_id}", str(pid)).replace("{case_id}", str(pid)).replace(
                     "{round_id}", str(pid))
+        path = path.replace("{draft_id}", str(a.draft.public_id))
+        if "{step}" in path:
+            path = path.replace("{step}", "submit")
         match = re.match(r"^/api/v1/registry/([a-z_]+)/\{public_id\}", path)
         if match:
             objs = {"agency": a.agency, "unit": a.personas.unit, "staff": a.personas.staff,

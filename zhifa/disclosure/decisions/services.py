@@ -31,6 +31,7 @@ from zhifa.cases.gates import PENALTY_KINDS
 from zhifa.cases.models import Case, CaseKind, CaseOfficer, PartyKind
 from zhifa.common.errors import InvalidInput, InvalidState, NotAllowed
 from zhifa.disclosure import desensitize as ds
+from zhifa.disclosure.decisions import periods
 from zhifa.disclosure.decisions import text as dtext
 from zhifa.disclosure.decisions.periods import publicity_end
 from zhifa.disclosure.desensitize.engine import mask_for
@@ -39,6 +40,7 @@ from zhifa.disclosure.services import public_entry_expire, public_entry_publish,
 from zhifa.documents.models import Document
 from zhifa.records import ledger
 from zhifa.workdays.calendar import Direction, load_calendar
+from zhifa.workdays.periods import add_months
 
 # ---------------------------------------------------------------------------------------------------------------
 # Channels and deadlines (DISC-9, DISC-10, DISC-17)
@@ -450,6 +452,56 @@ def decision_channel_record(*, actor: User, draft_id: Any, channel: str, on: dat
         _require_state(draft, DraftState.PUBLISHED)
         deadlines.deadline_meet(case=draft.case, code=channel_code(channel), on=on)
         _event(draft, "channel_published", actor, channel=channel, on=on.isoformat())
+
+
+#: DISC-26: the four conditions of an early stop on the party's application (信用修复), each confirmed by the officer.
+CREDIT_REPAIR_CONDITIONS = {
+    "duties_performed": gettext_lazy("当事人已履行行政处罚决定规定的义务"),
+    "harm_removed": gettext_lazy("违法行为的危害后果已经消除"),
+    "no_repeat": gettext_lazy("公示期间未再受到同类行政处罚"),
+    "not_listed": gettext_lazy("未被列入经营异常名录或严重违法失信名单"),
+}
+CREDIT_REPAIR_MIN_MONTHS = 3  # DISC-27: penalty information is public at least 3 months …
+CREDIT_REPAIR_MIN_MONTHS_SECTORS = 12  # … and at least one year in the DISC-27 sectors
+
+
+def decision_credit_repair(*, actor: User, draft_id: Any, application: str, confirmed: Sequence[str],
+                           today: date | None = None) -> DecisionDraft:
+    """DISC-26/27/28 信用修复: stop publishing a penalty decision early on the party's application. Refused for
+    suspension, restriction, grade-lowering and revocation penalties, before the minimum period, or unless every
+    condition is confirmed. The decision leaves the portal as an expiry with the reason shown (history: ADR 0045)."""
+    application = application.strip()
+    today = today or today_in_china()
+    if not application:
+        raise InvalidInput(_("请填写当事人信用修复申请的情况（申请日期、材料）。"), rule="DISC-26")
+    missing = [str(label) for code, label in CREDIT_REPAIR_CONDITIONS.items() if code not in set(confirmed)]
+    if missing:
+        raise InvalidInput(_("提前停止公示须同时满足：%(list)s。") % {"list": "；".join(missing)}, rule="DISC-26")
+    with transaction.atomic():
+        draft = _locked(actor, draft_id, OFFICER_ROLES)
+        _require_state(draft, DraftState.PUBLISHED)
+        if draft.category != "penalty":
+            raise InvalidState(_("只有行政处罚信息适用信用修复提前停止公示。"), rule="DISC-26")
+        severe = sorted(set(draft.penalty_kinds) & periods.SEVERE)
+        if severe:
+            raise InvalidState(_("责令停产停业、限制开展生产经营活动、降低资质等级、吊销或暂扣许可证件等处罚信息不得提前停止公示"
+                                 "（%(kinds)s）。") % {"kinds": "、".join(penalty_kind_labels(severe))}, rule="DISC-26")
+        months = (CREDIT_REPAIR_MIN_MONTHS_SECTORS if draft.agency.sector in periods.MIN_ONE_YEAR_SECTORS
+                  else CREDIT_REPAIR_MIN_MONTHS)
+        earliest = add_months(draft.decided_on, months)
+        if today < earliest:
+            raise InvalidState(_("处罚信息最短公示期未满，%(date)s 起方可申请提前停止公示。") % {
+                "date": earliest.isoformat()}, rule="DISC-27")
+        reason = str(CREDIT_REPAIR_REASON)
+        draft.state, draft.expired_at = DraftState.EXPIRED, timezone.now()
+        draft.save(update_fields=["state", "expired_at"])
+        public_entry_expire(obj=draft, reason=reason)
+        _event(draft, "credit_repaired", actor, application=application, conditions=sorted(confirmed),
+               on=today.isoformat())
+    return draft
+
+
+CREDIT_REPAIR_REASON = gettext_lazy("当事人完成信用修复，依规定提前停止公示")
 
 
 EXPIRY_REASON = gettext_lazy("公示期满，依规定停止公示")

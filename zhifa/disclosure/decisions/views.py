@@ -46,6 +46,7 @@ def detail(request: HttpRequest, draft_id: UUID) -> HttpResponse:
         "is_officer": user.has_role(*services.OFFICER_ROLES),  # type: ignore[union-attr]
         "is_reviewer": user.has_role(*services.REVIEWER_ROLES),  # type: ignore[union-attr]
         "channels": [c for c in services.publication_channels() if c.code != "portal"],
+        "credit_repair_conditions": list(services.CREDIT_REPAIR_CONDITIONS.items()),
     })
 
 
@@ -102,6 +103,13 @@ def _exempt(request: HttpRequest, draft_id: UUID) -> str:
     return _("已记录不予公开的理由，公开时限已结束。")
 
 
+def _credit_repair(request: HttpRequest, draft_id: UUID) -> str:
+    services.decision_credit_repair(actor=request.user, draft_id=draft_id,  # type: ignore[arg-type]
+                                    application=request.POST.get("application", ""),
+                                    confirmed=request.POST.getlist("condition"))
+    return _("已提前停止公示（信用修复），停止原因向社会公开。")
+
+
 def _channel(request: HttpRequest, draft_id: UUID) -> str:
     services.decision_channel_record(actor=request.user, draft_id=draft_id,  # type: ignore[arg-type]
                                      channel=request.POST.get("channel", ""), on=today_in_china())
@@ -111,7 +119,7 @@ def _channel(request: HttpRequest, draft_id: UUID) -> str:
 STEPS: dict[str, Callable[[HttpRequest, UUID], str]] = {
     "mask-add": _mask_add, "mask-remove": _mask_remove, "submit": _submit, "approve": _approve,
     "return": _return, "publish": _publish, "correct": _correct, "withdraw": _withdraw, "exempt": _exempt,
-    "channel": _channel,
+    "channel": _channel, "credit-repair": _credit_repair,
 }
 
 

@@ -10,6 +10,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from zhifa.accounts.roles import Role
+from zhifa.accounts.services import api_token_create
 from zhifa.cases.engine import GateBlocked, case_act
 from zhifa.cases.models import Case, Deadline, DeadlineState, PenaltyDetail
 from zhifa.cases.testing import (
@@ -27,9 +29,17 @@ from zhifa.disclosure import selectors
 from zhifa.disclosure.decisions import services as pub
 from zhifa.disclosure.decisions.periods import publicity_end
 from zhifa.disclosure.decisions.text import apply_masks
-from zhifa.disclosure.models import DecisionDraft, DraftState, EntryKind, PublicEntry, RedactionLog
+from zhifa.disclosure.models import (
+    DecisionDraft,
+    DraftState,
+    EntryKind,
+    PublicationEvent,
+    PublicEntry,
+    RedactionLog,
+)
 from zhifa.disclosure.search import invalidate_search_index
 from zhifa.disclosure.services import public_entry_publish
+from zhifa.records.models import LedgerEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -416,3 +426,81 @@ def test_disc_9_missed_and_near_deadlines_are_shown_to_the_head_and_the_supervis
     client.force_login(supervisor)  # read-only: the bureau cannot act
     client.post(reverse("decisions:act", args=[draft.public_id, "submit"]))
     assert draft_of(case).state == DraftState.DRAFT
+
+
+def test_disc_26_27_credit_repair_stops_publication_early_only_when_the_rules_allow(world, public_decision):
+    """DISC-26: early stop on application only with all four conditions, never for suspension/restriction/
+    revocation penalties; DISC-27: not before the minimum period (3 months from the decision)."""
+    draft, entry = public_decision
+    officer = world["disclosure_officer"]
+    every = list(pub.CREDIT_REPAIR_CONDITIONS)
+    with pytest.raises(InvalidInput, match="未被列入经营异常名录"):
+        pub.decision_credit_repair(actor=officer, draft_id=draft.public_id, application="2027-01-05 申请",
+                                   confirmed=every[:3], today=date(2027, 1, 5))
+    with pytest.raises(InvalidState, match="最短公示期未满"):
+        pub.decision_credit_repair(actor=officer, draft_id=draft.public_id, application="2026-11-05 申请",
+                                   confirmed=every, today=date(2026, 12, 28))  # 2026-09-29 + 3 months = 12-29
+    DecisionDraft.objects.filter(pk=draft.pk).update(penalty_kinds=["fine", "suspend_license"])
+    with pytest.raises(InvalidState, match="不得提前停止公示"):
+        pub.decision_credit_repair(actor=officer, draft_id=draft.public_id, application="申请", confirmed=every,
+                                   today=date(2027, 1, 5))
+    DecisionDraft.objects.filter(pk=draft.pk).update(penalty_kinds=["fine"])
+    entry.refresh_from_db()
+    assert entry.is_current  # every refusal changed nothing
+
+    # Over the staff page, on today's date: a decision old enough for the minimum period.
+    DecisionDraft.objects.filter(pk=draft.pk).update(decided_on=date(2026, 6, 1))
+    client = Client()
+    client.force_login(officer)
+    response = client.post(reverse("decisions:act", args=[draft.public_id, "credit-repair"]),
+                           {"application": "当事人提交信用修复申请及履行证明", "condition": every}, follow=True)
+    assert "已提前停止公示（信用修复）" in response.content.decode()
+    draft.refresh_from_db()
+    entry.refresh_from_db()
+    assert draft.state == DraftState.EXPIRED and not entry.is_current  # off the portal, nothing deleted (DISC-25)
+    assert "信用修复" in entry.withdrawal_reason
+    assert Client().get(reverse("portal:entry", args=[entry.public_id])).status_code == 410
+    assert PublicationEvent.objects.filter(entry=entry, action="expire").exists()  # in the history (ADR 0045)
+
+
+def test_the_whole_draft_flow_over_the_staff_api(world, agency_b):
+    """DISC-1/20/21/23 over /api/v1/disclosure/decisions: read with 调阅, masks with reasons, review, publish,
+    withdraw; refusals are 4xx with the rule; another agency's draft is a 404 for reads and writes."""
+    case = served(world, decided(world))
+    draft = draft_of(case)
+
+    def client(user):  # noqa: ANN001, ANN202
+        _row, token = api_token_create(user=user, name="decisions api test")
+        return Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+
+    officer, head = client(world["disclosure_officer"]), client(world["agency_head"])
+    base = f"/api/v1/disclosure/decisions/drafts/{draft.public_id}"
+    listed = officer.get("/api/v1/disclosure/decisions/drafts").json()
+    assert [d["id"] for d in listed] == [str(draft.public_id)] and listed[0]["deadlines"][0]["rule"] == "DISC-9"
+    reads = LedgerEntry.objects.filter(kind="access.read").count()
+    detail = officer.get(base).json()
+    assert LedgerEntry.objects.filter(kind="access.read").count() == reads + 1  # the draft read is a 调阅
+    assert "13912345678" not in detail["published_text"] and detail["masks"]
+
+    def step(c, name, **body):  # noqa: ANN001, ANN003, ANN202
+        return c.post(f"{base}/{name}", body, content_type="application/json")
+
+    assert step(officer, "mask-add", text="长江干流江南段", category="other", reason="").status_code == 422
+    assert step(officer, "mask-add", text="长江干流江南段", category="other", reason="内部地点").status_code == 200
+    start = next(m["start"] for m in officer.get(base).json()["masks"] if m["original"] == "长江干流江南段")
+    assert step(officer, "mask-remove", start=start, reason="地点可以公开").status_code == 200
+    refused = step(officer, "publish")
+    assert refused.status_code == 409, refused.content  # DISC-1: not reviewed yet
+    assert step(officer, "submit").status_code == 200
+    assert step(officer, "approve").status_code == 403  # the officer is not the reviewer
+    assert step(head, "approve", opinion="同意").json()["state"] == "approved"
+    published = step(officer, "publish").json()
+    assert published["state"] == "published" and published["version"] == 1
+    assert step(officer, "withdraw", reason="").status_code == 422
+    assert step(officer, "withdraw", reason="经复议撤销").json()["state"] == "withdrawn"
+    assert step(officer, "no-such-step").status_code == 404
+
+    other = client(agency_b[Role.DISCLOSURE_OFFICER])
+    assert other.get(base).status_code == 404
+    assert step(other, "withdraw", reason="x").status_code == 404
+    assert other.get("/api/v1/disclosure/decisions/drafts").json() == []
