@@ -30,7 +30,7 @@ from zhifa.disclosure.models import EntryKind, PortalGeneration, PublicationEven
 from zhifa.disclosure.search import search_entry_ids
 from zhifa.records import ledger
 from zhifa.records.checkpoints import latest_checkpoint, public_key
-from zhifa.records.models import ArchivePackage, LedgerEntry, PackagePurpose, PackageStatus
+from zhifa.records.models import ArchivePackage, PackagePurpose, PackageStatus
 from zhifa.registry.flowchart import flowchart_svg
 
 # Kinds whose snapshot carries procedure steps, drawn as a flowchart (DISC-5).
@@ -356,14 +356,14 @@ def entry_proof(*, public_id: UUID) -> dict[str, Any]:
     if event is None:
         raise Http404("entry not published")
     entry = event.entry
-    row = LedgerEntry.objects.get(seq=event.seq)
+    canonical, leaf = ledger.entry_leaf(event.seq)
     checkpoint = latest_checkpoint()
     result: dict[str, Any] = {
         "public_id": str(entry.public_id), "kind": entry.kind, "version": entry.version,
         "action": event.action, "snapshot_sha256": event.snapshot_sha256,
         "log_origin": settings.ZHIFA_LEDGER_ORIGIN, "log_public_key": public_key(),
-        "leaf_index": event.seq, "leaf_hash": bytes(row.leaf_hash).hex(),
-        "canonical": bytes(row.canonical).decode("utf-8"),
+        "leaf_index": event.seq, "leaf_hash": leaf.hex(),
+        "canonical": canonical.decode("utf-8"),
     }
     if checkpoint is None or checkpoint.size <= event.seq:
         # Not under a signed checkpoint yet: the timer (`zhifa checkpoint`) signs one soon; a public read does not.
@@ -376,9 +376,9 @@ def entry_proof(*, public_id: UUID) -> dict[str, Any]:
 
 
 def history_last_seq() -> int | None:
-    """The sequence number of the disclosure stream's last entry (None before the first publication)."""
-    return (LedgerEntry.objects.filter(stream=history.STREAM).order_by("-seq")
-            .values_list("seq", flat=True).first())
+    """The sequence number of the disclosure stream's last entry (None before the first publication): every entry
+    of the stream has its `PublicationEvent`, written in the same transaction."""
+    return PublicationEvent.objects.order_by("-seq").values_list("seq", flat=True).first()
 
 
 def history_package_current() -> ArchivePackage | None:

@@ -267,6 +267,13 @@ def root_at(size: int) -> bytes:
     return _range_hashes([(0, size)])[0]
 
 
+def entry_leaf(seq: int) -> tuple[bytes, bytes]:
+    """(canonical bytes, leaf hash) of the entry at `seq`: what another app may show of an entry whose content it
+    knows to be public (the disclosure stream's proofs, ADR 0045), without reading payloads itself."""
+    canonical, leaf = LedgerEntry.objects.filter(seq=seq).values_list("canonical", "leaf_hash").get()
+    return bytes(canonical), bytes(leaf)
+
+
 def inclusion_proof(seq: int, size: int) -> list[bytes]:
     return _range_hashes(merkle.inclusion_ranges(seq, size))
 
